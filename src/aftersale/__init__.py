@@ -1,0 +1,1 @@
+"""aftersale: after-sales auto-resolution policies."""

@@ -1,0 +1,214 @@
+"""The rule tree (IR): immutable nodes, each with its source span.
+
+Both front ends (DSL and YAML) produce these nodes; the evaluator, the
+formatter, the explainer and the linter read them. Spans never take part in
+equality, so the same policy written in DSL and in YAML gives equal trees.
+
+>>> a = Compare("<", Field(("request", "amount"), MONEY), Literal(Decimal("300"), MONEY, "¥300"))
+>>> b = Compare("<", Field(("request", "amount"), MONEY), Literal(Decimal("300.00"), MONEY, "300元"))
+>>> a == b
+True
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from decimal import Decimal  # noqa: F401 - used by the doctest
+from typing import Any, Iterator
+
+from .source import NO_SPAN, Source, Span
+from .values import BOOL, MONEY, Type  # noqa: F401
+
+ACTIONS = ("approve_return", "approve_refund", "express_refund", "extend_receipt", "reject", "manual_review")
+COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+
+
+@dataclass(frozen=True)
+class Node:
+    span: Span = field(default=NO_SPAN, compare=False, kw_only=True, repr=False)
+
+    def children(self) -> Iterator["Node"]:
+        """Direct child nodes, in field order (generic: walks dataclass fields)."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Node):
+                yield value
+            elif isinstance(value, tuple):
+                yield from (v for v in value if isinstance(v, Node))
+
+
+# -- expressions -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Expr(Node):
+    pass
+
+
+@dataclass(frozen=True)
+class Field(Expr):
+    """A path into the event (`request.amount`), or into one item (`item.category`)."""
+
+    path: tuple[str, ...]
+    type: Type
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True)
+class Literal(Expr):
+    """A constant. `text` is how it was written (¥300, 300元), kept for display only."""
+
+    value: Any
+    type: Type
+    text: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Compare(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Between(Expr):
+    """`subject between low and high`, inclusive at both ends."""
+
+    subject: Expr
+    low: Expr
+    high: Expr
+
+
+@dataclass(frozen=True)
+class InList(Expr):
+    subject: Expr
+    options: tuple[Expr, ...]
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Presence(Expr):
+    """`subject is present` (present=True) or `subject is missing`."""
+
+    subject: Expr
+    present: bool
+
+
+@dataclass(frozen=True)
+class And(Expr):
+    operands: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Or(Expr):
+    operands: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Not(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Arith(Expr):
+    """`left + right` or `left - right` on money, numbers, durations and timestamps."""
+
+    op: str
+    left: Expr
+    right: Expr
+    type: Type = field(default=Type.ANY, compare=False)
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    function: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Quantifier(Expr):
+    """`any(order.items, cond)`, `all(...)`, `count(order.items[, cond])` over items."""
+
+    kind: str
+    collection: Field
+    condition: Expr | None
+
+
+TRUE = And(())  # the empty conjunction: always holds (`escalate requests`)
+
+
+# -- rules and policies --------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule(Node):
+    """One rule. A guard (`never ...`) has `forbids` and no action."""
+
+    id: str
+    when: Expr
+    action: str | None = None
+    forbids: tuple[str, ...] = ()
+    title: str | None = None
+    sentence: str | None = None   # the sentence as written, for sentence rules
+    id_span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+    @property
+    def is_guard(self) -> bool:
+        return bool(self.forbids)
+
+
+@dataclass(frozen=True)
+class ServiceHoursSpec(Node):
+    """The header's service hours (parsed), kept as a node so it has a span."""
+
+    hours: Any  # aftersale.hours.ServiceHours
+
+
+@dataclass(frozen=True)
+class Policy(Node):
+    name: str
+    rules: tuple[Rule, ...]
+    platform: str | None = None
+    timezone: str = "Asia/Shanghai"
+    currency: str = "CNY"
+    service_hours: Any = None      # aftersale.hours.ServiceHours or None
+    holidays: str | None = None
+    otherwise: str = "manual_review"
+    source: Source | None = field(default=None, compare=False, repr=False)
+    spans: dict = field(default_factory=dict, compare=False, repr=False)  # header spans by key
+
+    @property
+    def guards(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.is_guard)
+
+    @property
+    def deciding_rules(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if not r.is_guard)
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node under `node`, depth first, `node` included (iterative: no recursion limit)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(list(current.children())))
+
+
+def dump(node: Node, indent: int = 0) -> str:
+    """An indented, span-free dump of a tree, for golden tests and debugging."""
+    pad = "  " * indent
+    parts = []
+    for f in fields(node):
+        if f.name in ("span", "id_span", "source", "spans") or not f.compare:
+            continue
+        value = getattr(node, f.name)
+        if isinstance(value, Node) or (isinstance(value, tuple) and value and isinstance(value[0], Node)):
+            continue
+        parts.append(f"{f.name}={value!r}")
+    lines = [f"{pad}{type(node).__name__}({', '.join(parts)})"]
+    lines.extend(dump(child, indent + 1) for child in node.children())
+    return "\n".join(lines)

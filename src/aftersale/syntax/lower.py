@@ -1,0 +1,343 @@
+"""Lowering: Lark's parse tree → the rule tree, in one place.
+
+The grammar is a little permissive (it accepts `=`, any action name, any
+header value) so that this step can say something useful about mistakes.
+Every node gets its span here. Problems are collected as diagnostics.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+from lark import Token, Tree
+
+from .. import rules as ir
+from ..diagnostics import Diagnostic, ERROR, did_you_mean
+from ..fields import FIELDS, ITEM_FIELDS, ITEM_ROOT, ROOTS
+from ..functions import FUNCTIONS, QUANTIFIERS
+from ..source import Source, Span
+from ..values import (BOOL, DATE, DURATION, ENUM, LIST, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, Type,
+                      parse_decimal, parse_duration, parse_money, parse_time)
+from .parser import parse
+
+PLATFORMS = ("douyin", "kuaishou", "other")
+CURRENCIES = ("CNY",)
+
+#: The type of `a op b` for + and -, by operand types.
+ARITH_TYPES = {
+    (MONEY, MONEY): MONEY, (MONEY, NUMBER): MONEY, (NUMBER, MONEY): MONEY,
+    (NUMBER, NUMBER): NUMBER, (DURATION, DURATION): DURATION,
+    (TIMESTAMP, DURATION): TIMESTAMP, ("-", TIMESTAMP, TIMESTAMP): DURATION,
+}
+
+
+class Lowering:
+    """Lowers parse trees of one source; collects diagnostics in `self.diagnostics`."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- helpers ---------------------------------------------------------------
+    def error(self, name: str, message: str, span: Span, help: str | None = None,
+              rule: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(name, ERROR, message, span, rule=rule, help=help,
+                                           source=self.source))
+
+    def span_of(self, item, base: int, fixed: Span | None = None) -> Span:
+        if fixed is not None:
+            return fixed
+        if isinstance(item, Token):
+            return self.source.span(base + item.start_pos, base + item.end_pos)
+        meta = item.meta
+        if getattr(meta, "empty", True):
+            return self.source.span(base, base)
+        return self.source.span(base + meta.start_pos, base + meta.end_pos)
+
+    # -- expressions -----------------------------------------------------------
+    def expression_text(self, text: str, base: int, *, fixed: Span | None = None,
+                        item: bool = False) -> ir.Expr | None:
+        """Parse and lower an expression written at offset `base` of the source."""
+        tree = parse(text, self.source, start="expr", base=base)
+        if isinstance(tree, Diagnostic):
+            if fixed is not None:  # an error inside a vocabulary template points at the phrase
+                tree = Diagnostic(tree.name, tree.severity, tree.message, fixed, help=tree.help,
+                                  source=self.source)
+            self.diagnostics.append(tree)
+            return None
+        return self.expr(tree, base, fixed, item)
+
+    def expr(self, t, base: int, fixed: Span | None = None, item: bool = False) -> ir.Expr:
+        span = self.span_of(t, base, fixed)
+        low = lambda x, it=item: self.expr(x, base, fixed, it)  # noqa: E731
+        if isinstance(t, Token):  # pragma: no cover - the grammar wraps every token
+            raise AssertionError(t)
+        kind = t.data
+        c = t.children
+        if kind == "or_test":
+            return ir.Or(tuple(low(x) for x in c), span=span)
+        if kind == "and_test":
+            return ir.And(tuple(low(x) for x in c), span=span)
+        if kind == "negation":
+            return ir.Not(low(c[0]), span=span)
+        if kind == "compare":
+            op = str(c[1])
+            if op == "=":
+                self.error("syntax-error", "`=` is not a comparison", self.span_of(c[1], base, fixed),
+                           help="use `==` to compare")
+                op = "=="
+            return ir.Compare(op, low(c[0]), low(c[2]), span=span)
+        if kind == "between":
+            return ir.Between(low(c[0]), low(c[1]), low(c[2]), span=span)
+        if kind in ("in_list", "not_in_list"):
+            options = tuple(low(x) for x in c[1].children if x is not None)
+            return ir.InList(low(c[0]), options, kind == "not_in_list", span=span)
+        if kind in ("is_missing", "is_present"):
+            return ir.Presence(low(c[0]), kind == "is_present", span=span)
+        if kind == "arith":
+            left, right = low(c[0]), low(c[2])
+            op = str(c[1])
+            lt, rt = _type(left), _type(right)
+            result = ARITH_TYPES.get((op, lt, rt)) or ARITH_TYPES.get((lt, rt))
+            if result is None and Type.ANY in (lt, rt):
+                result = Type.ANY  # already reported where the operand was lowered
+            elif result is None:
+                self.error("type-mismatch", f"cannot compute `{lt}` {op} `{rt}`", span,
+                           help="`+` and `-` work on money, numbers, durations, and timestamp ± duration;"
+                                " timestamp - timestamp is a duration")
+                result = Type.ANY
+            return ir.Arith(op, left, right, result, span=span)
+        if kind == "call":
+            return self.call(t, base, fixed, item, span)
+        if kind == "path":
+            return self.path([str(x) for x in c], span, item)
+        return self.literal(kind, c[0] if c else None, span)
+
+    def call(self, t: Tree, base, fixed, item, span) -> ir.Expr:
+        name_tok, *args = t.children
+        args = [a for a in args if a is not None]
+        name = str(name_tok)
+        if name in QUANTIFIERS:
+            if item:
+                self.error("syntax-error", f"`{name}` cannot be nested inside another quantifier", span)
+            if not args or len(args) > 2 or (name != "count" and len(args) != 2):
+                usage = f"{name}(order.items, CONDITION)" + (" or count(order.items)" if name == "count" else "")
+                self.error("type-mismatch", f"`{name}` takes a list and a condition", span,
+                           help=f"write {usage}")
+                return ir.Quantifier(name, ir.Field(("order", "items"), LIST), None, span=span)
+            collection = self.expr(args[0], base, fixed, False)
+            if not (isinstance(collection, ir.Field) and collection.type is LIST):
+                self.error("type-mismatch", f"`{name}` works on a list such as `order.items`",
+                           collection.span)
+                collection = ir.Field(("order", "items"), LIST, span=collection.span)
+            condition = self.expr(args[1], base, fixed, True) if len(args) == 2 else None
+            return ir.Quantifier(name, collection, condition, span=span)
+        function = FUNCTIONS.get(name)
+        lowered = tuple(self.expr(a, base, fixed, item) for a in args)
+        if function is None:
+            hint = did_you_mean(name, list(FUNCTIONS) + list(QUANTIFIERS))
+            self.error("unknown-function", f"unknown function `{name}`", self.span_of(name_tok, base, fixed),
+                       help=f"did you mean `{hint}`?" if hint else
+                       "functions: " + ", ".join(sorted(list(FUNCTIONS) + list(QUANTIFIERS))))
+        elif len(lowered) != len(function.params):
+            self.error("type-mismatch",
+                       f"`{name}` takes {len(function.params)} argument{'s' if len(function.params) != 1 else ''},"
+                       f" not {len(lowered)}", span, help=function.doc)
+        return ir.Call(name, lowered, span=span)
+
+    def path(self, parts: list[str], span: Span, item: bool) -> ir.Expr:
+        dotted = ".".join(parts)
+        if item and parts[0] == ITEM_ROOT:
+            rest = ".".join(parts[1:])
+            info = ITEM_FIELDS.get(rest)
+            if info is None:
+                hint = did_you_mean(rest, ITEM_FIELDS)
+                self.error("unknown-field", f"unknown item field `{dotted}`", span,
+                           help=f"did you mean `item.{hint}`?" if hint else
+                           "item fields: " + ", ".join(f"item.{k}" for k in ITEM_FIELDS))
+                return ir.Field(tuple(parts), Type.ANY, span=span)
+            return ir.Field(tuple(parts), info.type, span=span)
+        if parts[0] in ROOTS or len(parts) > 1:
+            info = FIELDS.get(dotted)
+            if info is None:
+                hint = did_you_mean(dotted, FIELDS)
+                where = " (item fields are read inside any/all/count)" if parts[0] == ITEM_ROOT else ""
+                self.error("unknown-field", f"unknown field `{dotted}`{where}", span,
+                           help=f"did you mean `{hint}`?" if hint else None)
+                return ir.Field(tuple(parts), Type.ANY, span=span)
+            return ir.Field(tuple(parts), info.type, span=span)
+        # A bare word: an enum value (or a word compared with text); checked against its use.
+        return ir.Literal(parts[0], ENUM, parts[0], span=span)
+
+    def literal(self, kind: str, tok, span: Span) -> ir.Literal:
+        text = str(tok) if tok is not None else kind
+        try:
+            if kind == "money":
+                return ir.Literal(parse_money(text), MONEY, text, span=span)
+            if kind == "percent":
+                return ir.Literal(parse_decimal(text[:-1]) / 100, NUMBER, text, span=span)
+            if kind == "duration":
+                return ir.Literal(parse_duration(text), DURATION, text, span=span)
+            if kind == "time_of_day":
+                return ir.Literal(parse_time(text), TIME, text, span=span)
+            if kind == "date":
+                return ir.Literal(date.fromisoformat(text), DATE, text, span=span)
+            if kind == "number":
+                return ir.Literal(parse_decimal(text), NUMBER, text, span=span)
+            if kind == "string":
+                return ir.Literal(json.loads(text), TEXT, text, span=span)
+            if kind in ("true", "false"):
+                return ir.Literal(kind == "true", BOOL, kind, span=span)
+        except ValueError as exc:
+            self.error("syntax-error", str(exc).split("\n")[0], span)
+            return ir.Literal(None, Type.ANY, text, span=span)
+        raise AssertionError(kind)  # pragma: no cover
+
+    # -- statements --------------------------------------------------------------
+    def policy(self, tree: Tree, default_name: str) -> ir.Policy:
+        header: dict = {}
+        spans: dict[str, Span] = {}
+        rules: list[ir.Rule] = []
+        for st in tree.children:
+            span = self.span_of(st, 0)
+            key = st.data
+            if key == "rule":
+                rule = self.rule(st)
+                if rule is not None:
+                    rules.append(rule)
+                continue
+            if key in spans:
+                self.error("syntax-error", f"`{key.replace('_', ' ')}` is given twice", span,
+                           help=f"the first is at line {spans[key].line}")
+                continue
+            spans[key] = span
+            tok = st.children[0]
+            value = str(tok)
+            vspan = self.span_of(tok, 0)
+            if key == "policy_name":
+                header["name"] = json.loads(value)
+            elif key == "platform":
+                header["platform"] = self.check_choice(value, PLATFORMS, "platform", vspan)
+            elif key == "timezone":
+                header["timezone"] = self.check_timezone(value, vspan)
+            elif key == "currency":
+                header["currency"] = self.check_choice(value, CURRENCIES, "currency", vspan)
+            elif key == "service_hours":
+                header["service_hours"] = self.check_hours(value, tok.start_pos)
+            elif key == "holidays":
+                header["holidays"] = self.check_holidays(value, vspan)
+            elif key == "otherwise":
+                header["otherwise"] = self.check_action(value, vspan)
+        self.check_rule_ids(rules)
+        return ir.Policy(header.pop("name", default_name), tuple(rules),
+                         **{k: v for k, v in header.items() if v is not None},
+                         source=self.source, spans=spans, span=self.source.span(0, len(self.source.text)))
+
+    def rule(self, st: Tree) -> ir.Rule | None:
+        id_tok, title_tok, body = st.children
+        rule_id = str(id_tok)
+        title = json.loads(str(title_tok)) if title_tok is not None else None
+        span = self.span_of(st, 0)
+        id_span = self.span_of(id_tok, 0)
+        if isinstance(body, Token):  # a sentence
+            from .sentences import lower_sentence
+
+            text = str(body).rstrip()
+            lowered = lower_sentence(self, text, body.start_pos, rule_id)
+            if lowered is None:
+                return None
+            action, forbids, when = lowered
+            return ir.Rule(rule_id, when, action, forbids, title, " ".join(text.split()),
+                           span=span, id_span=id_span)
+        condition, outcome = body.children
+        when = self.expr(condition, 0)
+        action, forbids = self.outcome(outcome)
+        return ir.Rule(rule_id, when, action, forbids, title, None, span=span, id_span=id_span)
+
+    def outcome(self, outcome: Tree) -> tuple[str | None, tuple[str, ...]]:
+        names = [(str(t), self.span_of(t, 0)) for t in outcome.children]
+        if outcome.data == "then_action":
+            name, span = names[0]
+            return self.check_action(name, span), ()
+        return None, tuple(self.check_action(n, s) for n, s in names)
+
+    # -- checks shared with the YAML front end ---------------------------------------
+    def check_action(self, name: str, span: Span) -> str:
+        if name not in ir.ACTIONS:
+            hint = did_you_mean(name, ir.ACTIONS)
+            self.error("unknown-action", f"unknown action `{name}`", span,
+                       help=f"did you mean `{hint}`?" if hint else "actions: " + ", ".join(ir.ACTIONS))
+        return name
+
+    def check_choice(self, value: str, choices, what: str, span: Span) -> str:
+        if value not in choices:
+            hint = did_you_mean(value, choices)
+            self.error("unknown-value", f"unknown {what} `{value}`", span,
+                       help=f"did you mean `{hint}`?" if hint else f"{what}s: " + ", ".join(choices))
+        return value
+
+    def check_timezone(self, value: str, span: Span) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except Exception:  # noqa: BLE001 - ZoneInfo raises several kinds for bad keys
+            self.error("invalid-timezone", f"unknown time zone `{value}`", span,
+                       help="use an IANA zone name such as Asia/Shanghai")
+            return "Asia/Shanghai"
+        return value
+
+    def check_hours(self, spec: str, offset: int | None, span: Span | None = None, mapping=None):
+        from ..hours import HoursError, ServiceHours
+
+        try:
+            return ServiceHours.from_mapping(mapping) if mapping is not None else ServiceHours.parse(spec)
+        except HoursError as exc:
+            if offset is not None:
+                where = self.source.span(offset + exc.start, offset + max(exc.end, exc.start + 1))
+            else:
+                where = span
+            self.error("invalid-hours", str(exc), where,
+                       help="write e.g. mon-fri 09:00-18:00, sat 10:00-16:00 (half-open: 18:00 is closed)")
+            return None
+
+    def check_holidays(self, value: str, span: Span) -> str | None:
+        from ..hours import Calendar, HoursError
+
+        try:
+            Calendar(value)
+        except HoursError as exc:
+            self.error("unknown-value", str(exc), span)
+            return None
+        return value
+
+    def check_rule_ids(self, rules: list[ir.Rule]) -> None:
+        seen: dict[str, ir.Rule] = {}
+        for rule in rules:
+            if rule.id in seen:
+                first = seen[rule.id]
+                self.error("duplicate-rule-id", f"rule id `{rule.id}` is used twice", rule.id_span,
+                           help=f"the first `{rule.id}` is at line {first.span.line}; ids must be unique",
+                           rule=rule.id)
+            else:
+                seen[rule.id] = rule
+
+
+def _type(expr: ir.Expr) -> Type:
+    """The static type of an expression (fields and literals carry theirs)."""
+    if isinstance(expr, (ir.Field, ir.Literal)):
+        return expr.type
+    if isinstance(expr, ir.Arith):
+        return expr.type
+    if isinstance(expr, ir.Call):
+        fn = FUNCTIONS.get(expr.function)
+        return fn.returns if fn else Type.ANY
+    if isinstance(expr, ir.Quantifier):
+        return NUMBER if expr.kind == "count" else BOOL
+    return BOOL
+
+
+static_type = _type
+
+__all__ = ["Lowering", "static_type", "Decimal"]
