@@ -128,14 +128,15 @@ def _locate(text: str | None, path, source_name: str, line0: int) -> Span:
 
 def _convert(value, type_, path: str):
     if type_ is MONEY:
-        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
         if amount.as_tuple().exponent < -2:  # type: ignore[operator]
             raise ValueError(f"`{path}` is {value}: money has at most 2 decimal places (fen)")
         return amount
     if type_ is TIMESTAMP:
         return parse_timestamp(value)
     if type_ is NUMBER and not isinstance(value, bool):
-        return Decimal(value) if isinstance(value, int) else value
+        # str() first: a float from a Python caller becomes its shortest decimal (0.6, not 0.5999…)
+        return value if isinstance(value, Decimal) else Decimal(str(value))
     return value
 
 

@@ -1,0 +1,121 @@
+"""Policy test files: a policy, an optional base event, and cases with expected decisions.
+
+    policy: tea-house.policy          # relative to the test file
+    base_event: events/base.json      # optional
+    cases:
+      - name: night return approved
+        event: events/AS-1001.json    # a path, an inline mapping, or omitted (the base event)
+        set: {request.amount: "299.99", order.delivered_at: null}   # overrides; null removes
+        expect: {action: approve_return, rule: off-hours, guards: []}
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .diagnostics import AftersaleError, Diagnostic, ERROR
+from .source import Span
+
+TEST_SUFFIXES = (".tests.yaml", ".tests.yml")
+
+
+@dataclass
+class Case:
+    name: str
+    event: dict
+    expect: dict
+    line: int
+    index: int
+
+
+@dataclass
+class CaseFile:
+    path: Path
+    policy_path: Path
+    cases: list[Case] = field(default_factory=list)
+
+
+def is_case_file(path: Path) -> bool:
+    return path.name.endswith(TEST_SUFFIXES)
+
+
+def _fail(path: Path, message: str, line: int = 1) -> AftersaleError:
+    return AftersaleError(Diagnostic("invalid-test", ERROR, message, Span(str(path), line, 1, line, 1)))
+
+
+def apply_overrides(event: dict, overrides: dict, path: Path, line: int) -> dict:
+    """A copy of `event` with dotted-path overrides applied (None removes the field)."""
+    out = copy.deepcopy(event)
+    for dotted, value in overrides.items():
+        keys = str(dotted).split(".")
+        target = out
+        for key in keys[:-1]:
+            nxt = target.get(key)
+            if nxt is None:
+                nxt = target[key] = {}
+            if not isinstance(nxt, dict):
+                raise _fail(path, f"cannot set `{dotted}`: `{key}` is not an object", line)
+            target = nxt
+        if value is None:
+            target.pop(keys[-1], None)
+        else:
+            target[keys[-1]] = value
+    return out
+
+
+def _event_from(ref: Any, base_dir: Path, path: Path, line: int) -> dict:
+    if isinstance(ref, dict):
+        return ref
+    if isinstance(ref, str):
+        file = base_dir / ref
+        try:
+            return json.loads(file.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise _fail(path, f"cannot read event file `{ref}`: {exc.strerror}", line) from None
+        except json.JSONDecodeError as exc:
+            raise _fail(path, f"event file `{ref}` is not valid JSON: {exc.msg} (line {exc.lineno})", line) from None
+    raise _fail(path, "an event is a mapping or a path to a JSON file", line)
+
+
+def load_case_file(path: str | Path) -> CaseFile:
+    """Read and check a test file (schema/tests.json); events are built but not yet validated."""
+    from .schema import validator
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except OSError as exc:
+        raise _fail(path, f"cannot read `{path}`: {exc.strerror}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise _fail(path, f"invalid YAML: {exc.problem}", mark.line + 1 if mark else 1) from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise _fail(path, f"invalid YAML: {exc}") from None
+    errors = list(validator("tests").iter_errors(data))
+    if errors:
+        e = errors[0]
+        where = "/".join(str(p) for p in e.absolute_path) or "(top)"
+        raise _fail(path, f"`{where}`: {e.message}")
+    case_nodes = next((v for k, v in root.value if k.value == "cases"), None)
+    lines = [n.start_mark.line + 1 for n in case_nodes.value] if case_nodes is not None else []
+    base_dir = path.parent
+    base = _event_from(data["base_event"], base_dir, path, 1) if "base_event" in data else None
+    out = CaseFile(path, base_dir / data["policy"])
+    for i, raw in enumerate(data["cases"]):
+        line = lines[i] if i < len(lines) else 1
+        if "event" in raw:
+            event = _event_from(raw["event"], base_dir, path, line)
+        elif base is not None:
+            event = base
+        else:
+            raise _fail(path, f"case `{raw['name']}` has no event and the file has no base_event", line)
+        event = apply_overrides(event, raw.get("set") or {}, path, line)
+        out.cases.append(Case(raw["name"], event, raw["expect"], line, i))
+    return out

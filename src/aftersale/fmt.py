@@ -1,0 +1,181 @@
+"""The formatter: rule tree → canonical DSL or YAML text.
+
+Re-parsing the output gives an equal tree (tests/test_fmt.py proves it on
+every shipped policy). Expressions print with the fewest parentheses their
+precedence allows.
+"""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from . import rules as ir
+from .values import (BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, format_duration,
+                     format_number, format_time, parse_duration)
+
+# Binding strength: higher binds tighter.
+_OR, _AND, _NOT, _CMP, _SUM, _ATOM = range(6)
+
+
+def literal_text(lit: ir.Literal) -> str:
+    v, t = lit.value, lit.type
+    if t is MONEY:
+        return "¥" + format_number(v)
+    if t is NUMBER:
+        if lit.text.endswith("%"):
+            return lit.text
+        return format_number(v)
+    if t is DURATION:
+        if lit.text and _same_duration(lit.text, v):
+            return lit.text  # keep 48h as written rather than 2d
+        return format_duration(v).replace(" ", "") if isinstance(v, timedelta) else str(v)
+    if t is TIME:
+        return format_time(v)
+    if t is DATE:
+        return v.isoformat()
+    if t is TEXT:
+        return json.dumps(v, ensure_ascii=False)
+    if t is BOOL:
+        return "true" if v else "false"
+    if t is ENUM:
+        return str(v)
+    return lit.text or str(v)
+
+
+def _same_duration(text: str, value) -> bool:
+    try:
+        return parse_duration(text) == value
+    except ValueError:
+        return False
+
+
+def _prec(e: ir.Expr) -> int:
+    if isinstance(e, ir.Or):
+        return _OR if len(e.operands) > 1 else _ATOM
+    if isinstance(e, ir.And):
+        return _AND if len(e.operands) > 1 else _ATOM
+    if isinstance(e, ir.Not):
+        return _NOT
+    if isinstance(e, (ir.Compare, ir.Between, ir.InList, ir.Presence)):
+        return _CMP
+    if isinstance(e, ir.Arith):
+        return _SUM
+    return _ATOM
+
+
+def expr_text(e: ir.Expr) -> str:
+    """Canonical DSL text of an expression."""
+
+    def sub(x: ir.Expr, min_prec: int) -> str:
+        text = expr_text(x)
+        return f"({text})" if _prec(x) < min_prec else text
+
+    if isinstance(e, ir.Field):
+        return e.dotted
+    if isinstance(e, ir.Literal):
+        return literal_text(e)
+    if isinstance(e, (ir.And, ir.Or)):
+        if not e.operands:
+            return "true" if isinstance(e, ir.And) else "false"
+        word = " and " if isinstance(e, ir.And) else " or "
+        own = _prec(e)
+        return word.join(sub(x, own + 1) for x in e.operands)
+    if isinstance(e, ir.Not):
+        return "not " + sub(e.operand, _NOT)
+    if isinstance(e, ir.Compare):
+        return f"{sub(e.left, _SUM)} {e.op} {sub(e.right, _SUM)}"
+    if isinstance(e, ir.Between):
+        return f"{sub(e.subject, _SUM)} between {sub(e.low, _SUM)} and {sub(e.high, _SUM)}"
+    if isinstance(e, ir.InList):
+        opts = ", ".join(expr_text(x) for x in e.options)
+        return f"{sub(e.subject, _SUM)} {'not in' if e.negated else 'in'} [{opts}]"
+    if isinstance(e, ir.Presence):
+        return f"{sub(e.subject, _SUM)} is {'present' if e.present else 'missing'}"
+    if isinstance(e, ir.Arith):
+        return f"{sub(e.left, _SUM)} {e.op} {sub(e.right, _ATOM)}"
+    if isinstance(e, ir.Call):
+        return f"{e.function}({', '.join(expr_text(a) for a in e.args)})"
+    if isinstance(e, ir.Quantifier):
+        args = [expr_text(e.collection)] + ([expr_text(e.condition)] if e.condition is not None else [])
+        return f"{e.kind}({', '.join(args)})"
+    raise TypeError(f"cannot print {type(e).__name__}")  # pragma: no cover
+
+
+def _outcome(rule: ir.Rule) -> str:
+    return f"forbid {', '.join(rule.forbids)}" if rule.is_guard else str(rule.action)
+
+
+def to_dsl(policy: ir.Policy) -> str:
+    """The policy as canonical DSL."""
+    lines = [f"policy {json.dumps(policy.name, ensure_ascii=False)}"]
+    if policy.platform:
+        lines.append(f"platform {policy.platform}")
+    lines.append(f"timezone {policy.timezone}")
+    lines.append(f"currency {policy.currency}")
+    if policy.service_hours is not None:
+        lines.append(f"service hours {policy.service_hours.to_dsl()}")
+    if policy.holidays:
+        lines.append(f"holidays {policy.holidays}")
+    for rule in policy.rules:
+        lines.append("")
+        title = f" {json.dumps(rule.title, ensure_ascii=False)}" if rule.title else ""
+        if rule.sentence is not None:
+            lines.append(f"rule {rule.id}{title}: {rule.sentence}")
+            continue
+        lines.append(f"rule {rule.id}{title}:")
+        when = rule.when
+        if isinstance(when, ir.And) and len(when.operands) > 1:
+            first, *rest = when.operands
+            lines.append(f"  when {expr_text(first) if _prec(first) > _AND else '(' + expr_text(first) + ')'}")
+            for x in rest:
+                lines.append(f"   and {expr_text(x) if _prec(x) > _AND else '(' + expr_text(x) + ')'}")
+        else:
+            lines.append(f"  when {expr_text(when)}")
+        lines.append(f"  then {_outcome(rule)}")
+    lines.append("")
+    lines.append(f"otherwise {policy.otherwise}")
+    return "\n".join(lines) + "\n"
+
+
+def _when_yaml(e: ir.Expr):
+    if isinstance(e, ir.And) and len(e.operands) > 1:
+        return {"all": [_when_yaml(x) for x in e.operands]}
+    if isinstance(e, ir.Or) and len(e.operands) > 1:
+        return {"any": [_when_yaml(x) for x in e.operands]}
+    if isinstance(e, ir.Not):
+        return {"not": _when_yaml(e.operand)}
+    return expr_text(e)
+
+
+def to_data(policy: ir.Policy) -> dict:
+    """The policy as the data of its YAML form."""
+    data: dict = {"name": policy.name}
+    if policy.platform:
+        data["platform"] = policy.platform
+    data["timezone"] = policy.timezone
+    data["currency"] = policy.currency
+    if policy.service_hours is not None:
+        data["service_hours"] = policy.service_hours.to_mapping()
+    if policy.holidays:
+        data["holidays"] = policy.holidays
+    rules = []
+    for rule in policy.rules:
+        entry: dict = {"id": rule.id}
+        if rule.title:
+            entry["title"] = rule.title
+        if rule.sentence is not None:
+            entry["sentence"] = rule.sentence
+        else:
+            entry["when"] = _when_yaml(rule.when)
+            entry["then"] = {"forbid": list(rule.forbids)} if rule.is_guard else rule.action
+        rules.append(entry)
+    data["rules"] = rules
+    data["otherwise"] = policy.otherwise
+    return data
+
+
+def to_yaml(policy: ir.Policy) -> str:
+    """The policy as canonical YAML."""
+    import yaml
+
+    return yaml.safe_dump(to_data(policy), sort_keys=False, allow_unicode=True, width=100)

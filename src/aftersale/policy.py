@@ -1,0 +1,109 @@
+"""The compiled policy users hold: `aftersale.load(...)` / `aftersale.compile(...)` return one."""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from . import rules as ir
+from .diagnostics import AftersaleError, Diagnostic, ERROR
+from .events import Event, parse_event
+from .evaluator.decision import Decision
+from .evaluator.interpreter import Interpreter
+from .source import Span
+
+FORMATS = ("dsl", "yaml")
+
+
+def format_for(path: str | Path) -> str:
+    """The front end for a file name: .yaml/.yml are YAML, everything else DSL."""
+    return "yaml" if str(path).lower().endswith((".yaml", ".yml")) else "dsl"
+
+
+def lower(text: str, format: str = "dsl", filename: str = "<string>"):
+    """(rule tree or None, diagnostics) for policy text in either format."""
+    if format == "yaml":
+        from .syntax.yaml_front import lower_yaml
+
+        return lower_yaml(text, filename)
+    if format == "dsl":
+        from .syntax.dsl import lower_dsl
+
+        return lower_dsl(text, filename)
+    raise ValueError(f"unknown policy format {format!r}; use one of {FORMATS}")
+
+
+class Policy:
+    """A compiled policy: its rule tree and an evaluator for it."""
+
+    def __init__(self, tree: ir.Policy):
+        self.tree = tree
+
+    @property
+    def name(self) -> str:
+        return self.tree.name
+
+    @property
+    def rules(self) -> tuple[ir.Rule, ...]:
+        return self.tree.rules
+
+    @cached_property
+    def _interpreter(self) -> Interpreter:
+        return Interpreter(self.tree)
+
+    @cached_property
+    def _writer(self):
+        from .evaluator.record import RecordWriter
+
+        return RecordWriter(self._interpreter)
+
+    def decide(self, event: dict | Event, trace: bool = True) -> Decision:
+        """Decide one event (a dict in the contract's format, validated first, or a parsed Event).
+
+        With trace=False the fast path runs: same action, rule and guards, no trace.
+        """
+        if not isinstance(event, Event):
+            event = parse_event(event)
+        action, rule, guards, forbidden, traces = self._interpreter.run(event, trace)
+        at = event.get(("at",))
+        return Decision(event.id, action, rule, tuple(guards), forbidden, traces, at, self._writer)
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.name!r}: {len(self.rules)} rules>"
+
+
+def compile(text: str, format: str = "dsl", filename: str = "<string>") -> Policy:  # noqa: A001
+    """Compile policy text; raises AftersaleError with every problem found."""
+    tree, diagnostics = lower(text, format, filename)
+    if tree is None or any(d.severity == ERROR for d in diagnostics):
+        raise AftersaleError(diagnostics)
+    return Policy(tree)
+
+
+def read_text(path: str | Path) -> str:
+    """A policy or event file's text; unreadable or non-UTF-8 files become diagnostics."""
+    p = Path(path)
+    where = Span(str(path), 1, 1, 1, 1)
+    try:
+        data = p.read_bytes()
+    except IsADirectoryError:
+        raise AftersaleError(Diagnostic("io-error", ERROR, f"`{path}` is a folder, not a file", where)) from None
+    except OSError as exc:
+        raise AftersaleError(Diagnostic("io-error", ERROR, f"cannot read `{path}`: {exc.strerror}", where)) from None
+    if b"\x00" in data:
+        raise AftersaleError(Diagnostic("syntax-error", ERROR, "the file is binary (it holds NUL bytes)", where))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise AftersaleError(Diagnostic("syntax-error", ERROR, "the file is not valid UTF-8",
+                                        Span(str(path), line, col, line, col + 1))) from None
+
+
+def load(path: str | Path) -> Policy:
+    """Load a policy file: `.policy` (DSL) or `.yaml`/`.yml`."""
+    return compile(read_text(path), format_for(path), str(path))
+
+
+__all__ = ["Policy", "compile", "load", "lower", "format_for", "read_text", "Any"]
