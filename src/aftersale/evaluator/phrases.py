@@ -52,7 +52,7 @@ class Phrasing:
         if isinstance(e, ir.Literal):
             from ..fmt import literal_text
 
-            return literal_text(e) if e.type is not Type.MONEY else format_value(e.value, Type.MONEY)
+            return literal_text(e)
         return format_value(v, type_of(e), self.tz)
 
     def phrases(self, e: ir.Expr, values: list, result: bool, missing: list[str]) -> tuple[str, str | None]:
