@@ -5,7 +5,7 @@ import difflib
 import functools
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import timedelta, date, datetime, time
 
 from aftersale.values import WEEKDAY_NAMES, WEEKDAYS, format_time, parse_time
 
@@ -205,8 +205,29 @@ class Calendar:
             raise HoursError(f"unknown holiday calendar `{self.name}`, known: {known}", 0, len(str(self.name)))
 
     def holiday_name(self, day: date) -> str | None:
-        """The holiday's name (substituted days off included), or None."""
-        return _china(day.year).get(day) if self.name == "cn" else None
+        """The holiday's name (substituted days off included), or None.
+
+        The `holidays` package lists only the weekdays and named days of a
+        break; a weekend day next to a holiday (through other weekend days) is
+        part of the same break (e.g. Sunday 2026-10-04 in National Day week).
+
+        >>> Calendar("cn").holiday_name(date(2026, 10, 4))
+        'National Day'
+        """
+        if self.name != "cn":
+            return None
+        listed = _china(day.year).get(day)
+        if listed is not None or day.weekday() < 5 or self.is_makeup_workday(day):
+            return listed
+        for step in (timedelta(days=-1), timedelta(days=1)):
+            other = day + step
+            while other.weekday() >= 5 and not self.is_makeup_workday(other):
+                if (name := _china(other.year).get(other)) is not None:
+                    return name
+                other += step
+            if (name := _china(other.year).get(other)) is not None:
+                return name
+        return None
 
     def is_holiday(self, day: date) -> bool:
         return self.holiday_name(day) is not None

@@ -110,6 +110,8 @@ MODIFIERS: tuple[Phrase, ...] = (
     Phrase("in categories {words}", "any(order.items, item.category in [{words}])",
            "some item of the order is in one of the categories"),
     Phrase("on first requests", "request.first_request", "the buyer's first request on the order"),
+    Phrase("while pending", "request.status == pending_merchant",
+           "the request still waits for the merchant's answer"),
     Phrase("where {expr}", "{expr}", "any expression of the block-rule language"),
 )
 
