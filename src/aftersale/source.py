@@ -78,19 +78,28 @@ class Source:
         return self.text[start:] if end < 0 else self.text[start:end]
 
 
-def highlight(source: Source, span: Span, width: int = 0) -> str:
+def highlight(source: Source, span: Span, width: int = 0, max_line: int = 100) -> str:
     """The source line of a span with the span underlined by carets.
 
-    >>> src = Source("when amount < 30O\\n")
+    Long lines are cut to a window around the span, marked with `…`.
+
+    >>> src = Source("when amount < 30O\n")
     >>> print(highlight(src, src.span(14, 17)))
       1 | when amount < 30O
         |               ^^^
     """
     text = source.line_text(span.line).replace("\t", " ")
+    start = span.column - 1
     if span.end_line == span.line:
         length = max(1, span.end_column - span.column)
     else:
-        length = max(1, len(text) - span.column + 1)
+        length = max(1, len(text) - start)
+    if len(text) > max_line:
+        length = min(length, max_line // 2)
+        left = max(0, start - max_line // 3)
+        right = min(len(text), left + max_line)
+        text = ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
+        start = start - left + (1 if left else 0)
     gutter = str(span.line).rjust(max(3, width))
     pad = " " * len(gutter)
-    return f"{gutter} | {text}\n{pad} | {' ' * (span.column - 1)}{'^' * length}"
+    return f"{gutter} | {text}\n{pad} | {' ' * start}{'^' * length}"
