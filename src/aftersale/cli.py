@@ -112,6 +112,16 @@ def parse_or_report(item, name):
         return None
 
 
+def decide_all(pol, paths, counts: dict, trace: bool = True):
+    """Decision records for every good event; bad ones are reported and counted in counts["bad"]."""
+    for item, name in iter_events(paths):
+        event = parse_or_report(item, name)
+        if event is None:
+            counts["bad"] += 1
+            continue
+        yield pol.decide(event, trace=trace).to_json()
+
+
 # -- commands ------------------------------------------------------------------------
 
 @cli.command("eval")
@@ -131,19 +141,14 @@ def eval_cmd(policy, events, fmt, no_trace, pretty):
     from .explain.render import headline
 
     pol = load(policy)
-    bad = 0
-    for item, name in iter_events(events):
-        event = parse_or_report(item, name)
-        if event is None:
-            bad += 1
-            continue
-        decision = pol.decide(event, trace=not no_trace)
-        record = decision.to_json()
+    counts = {"bad": 0}
+    for record in decide_all(pol, events, counts, trace=not no_trace):
         if fmt == "json":
             click.echo(json.dumps(record, ensure_ascii=False, indent=2 if pretty else None))
         else:
             click.echo(f"{record['event_id']}\t{record['action']}\t{record['rule'] or '-'}\t{headline(record)}")
-    if bad:
+    if counts["bad"]:
+        bad = counts["bad"]
         click.echo(f"aftersale: {bad} event{'s' if bad != 1 else ''} could not be decided (see above)", err=True)
         sys.exit(EXIT_INPUT)
 
@@ -174,15 +179,9 @@ def explain(policy, events, record_file, full, why_not, color):
             raise click.UsageError("give a POLICY and an EVENT, or --record FILE")
         from . import load
 
-        pol = load(policy)
-        bad = 0
-        for item, name in iter_events(events):
-            event = parse_or_report(item, name)
-            if event is None:
-                bad += 1
-                continue
-            records.append(pol.decide(event).to_json())
-        if bad and not records:
+        counts = {"bad": 0}
+        records = list(decide_all(load(policy), events, counts))
+        if counts["bad"] and not records:
             sys.exit(EXIT_INPUT)
     for i, record in enumerate(records):
         if i:

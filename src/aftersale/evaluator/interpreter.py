@@ -196,27 +196,22 @@ class Interpreter:
         """(action, rule id, guard ids, forbidden action or None, traces or None)."""
         s = Scope(event, self.context(event))
         traces: list[RuleTrace] | None = [] if trace else None
+
+        def matches(rule: ir.Rule) -> bool:
+            if traces is None:
+                return holds(rule.when, s)
+            traces.append(RuleTrace(rule, traced(rule.when, s)))
+            return traces[-1].matched
+
         forbidden: dict[str, str] = {}
         guards: list[str] = []
         for rule in self.policy.guards:
-            if trace:
-                node = traced(rule.when, s)
-                traces.append(RuleTrace(rule, node))
-                matched = node.result
-            else:
-                matched = holds(rule.when, s)
-            if matched:
+            if matches(rule):
                 guards.append(rule.id)
                 for action in rule.forbids:
                     forbidden.setdefault(action, rule.id)
         for rule in self.policy.deciding_rules:
-            if trace:
-                node = traced(rule.when, s)
-                traces.append(RuleTrace(rule, node))
-                matched = node.result
-            else:
-                matched = holds(rule.when, s)
-            if matched:
+            if matches(rule):
                 if rule.action in forbidden:
                     return "manual_review", rule.id, guards, rule.action, traces
                 return rule.action, rule.id, guards, None, traces

@@ -39,15 +39,8 @@ class Checker:
                                            source=self.source))
 
     def condition(self, expr: ir.Expr) -> None:
-        """`expr` is used as a condition: it must be true or false."""
-        t = static_type(expr)
-        if isinstance(expr, ir.Literal) and expr.type is ENUM:
-            hint = did_you_mean(str(expr.value), FIELDS)
-            self.error("unknown-field", f"`{expr.value}` is neither a field nor a condition", expr.span,
-                       help=f"did you mean `{hint}`?" if hint else None)
-        elif t not in (BOOL, ANY):
-            self.error("type-mismatch", f"a condition must be true or false, but this is {_a(t)}", expr.span,
-                       help="compare it with something, e.g. `request.amount < ¥300`")
+        """`expr` is used as a condition: it must be true or false, and so must its parts."""
+        self.condition_shallow(expr)
         self.expr(expr)
 
     def expr(self, expr: ir.Expr) -> None:
@@ -140,7 +133,6 @@ def check_policy(policy: ir.Policy, source: Source | None) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for rule in policy.rules:
         checker = Checker(source, rule.id)
-        checker.condition_shallow(rule.when)
-        checker.expr(rule.when)
+        checker.condition(rule.when)
         out.extend(checker.diagnostics)
     return out
