@@ -1,12 +1,16 @@
 """Policy test files: a policy, an optional base event, and cases with expected decisions.
 
-    policy: tea-house.policy          # relative to the test file
+    policy: tea-house.policy          # relative to the test file; a list runs every case on each
     base_event: events/base.json      # optional
     cases:
       - name: night return approved
         event: events/AS-1001.json    # a path, an inline mapping, or omitted (the base event)
         set: {request.amount: "299.99", order.delivered_at: null}   # overrides; null removes
         expect: {action: approve_return, rule: off-hours, guards: []}
+
+`expect` needs `action`; `rule` (null: decided by otherwise), `guards` (the
+guards that matched, in any order) and `decided_by` (rule, otherwise or
+forbidden) are checked when given.
 """
 from __future__ import annotations
 
@@ -38,6 +42,11 @@ class CaseFile:
     path: Path
     policy_path: Path
     cases: list[Case] = field(default_factory=list)
+    policy_paths: list[Path] = field(default_factory=list)  # every policy the cases run on (policy_path first)
+
+    def __post_init__(self):
+        if not self.policy_paths:
+            self.policy_paths = [self.policy_path]
 
 
 def is_case_file(path: Path) -> bool:
@@ -79,6 +88,9 @@ def _event_from(ref: Any, base_dir: Path, path: Path, line: int) -> dict:
             raise _fail(path, f"cannot read event file `{ref}`: {exc.strerror}", line) from None
         except json.JSONDecodeError as exc:
             raise _fail(path, f"event file `{ref}` is not valid JSON: {exc.msg} (line {exc.lineno})", line) from None
+        except (ValueError, RecursionError) as exc:  # not UTF-8, a 5,000-digit integer, nested too deeply
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0][:100]
+            raise _fail(path, f"event file `{ref}` cannot be read: {reason}", line) from None
     raise _fail(path, "an event is a mapping or a path to a JSON file", line)
 
 
@@ -89,6 +101,11 @@ def load_case_file(path: str | Path) -> CaseFile:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
+        from .syntax.yaml_front import check_yaml
+
+        refused = check_yaml(text)  # billion laughs, deep nesting, !!python tags: refused as in policies
+        if refused is not None:
+            raise _fail(path, refused[0], text.count("\n", 0, refused[1]) + 1)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except OSError as exc:
@@ -107,7 +124,8 @@ def load_case_file(path: str | Path) -> CaseFile:
     lines = [n.start_mark.line + 1 for n in case_nodes.value] if case_nodes is not None else []
     base_dir = path.parent
     base = _event_from(data["base_event"], base_dir, path, 1) if "base_event" in data else None
-    out = CaseFile(path, base_dir / data["policy"])
+    policies = data["policy"] if isinstance(data["policy"], list) else [data["policy"]]
+    out = CaseFile(path, base_dir / policies[0], policy_paths=[base_dir / p for p in policies])
     for i, raw in enumerate(data["cases"]):
         line = lines[i] if i < len(lines) else 1
         if "event" in raw:

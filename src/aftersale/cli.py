@@ -66,6 +66,8 @@ def cli():
     aftersale explain policies/tea-house.policy policies/events/AS-1001.json
     aftersale lint policies/
     aftersale test policies/
+    aftersale generate --count 10000 --out history.jsonl.gz
+    aftersale simulate policies/tea-house.policy --events history.jsonl.gz
     """
 
 
@@ -106,7 +108,7 @@ def parse_or_report(item, name):
         report(item.error)
         return None
     try:
-        return parse_event(item.obj, source=name, line=item.line, text=item.text)
+        return parse_event(item.obj, source=name, line=item.line, text=item.text, index=item.index)
     except AftersaleError as err:
         report(err)
         return None
@@ -179,14 +181,22 @@ def explain(policy, events, record_file, full, why_not, color):
             raise click.UsageError("give a POLICY and an EVENT, or --record FILE")
         from . import load
 
+        pol = load(policy)
+        if why_not is not None and pol.tree.rule(why_not) is None:
+            from .diagnostics import did_you_mean
+
+            ids = [r.id for r in pol.rules]
+            hint = did_you_mean(why_not, ids)
+            raise click.UsageError(f"no rule `{why_not}` in {policy}; "
+                                   + (f"did you mean `{hint}`?" if hint else "its rules: " + ", ".join(ids)))
         counts = {"bad": 0}
-        records = list(decide_all(load(policy), events, counts))
+        records = list(decide_all(pol, events, counts))
         if counts["bad"] and not records:
             sys.exit(EXIT_INPUT)
     for i, record in enumerate(records):
         if i:
             click.echo()
-        click.echo(render(record, full=full, why_not=why_not, color=use_color))
+        click.echo(render(record, full=full, why_not=why_not, color=use_color), color=use_color)
 
 
 def _read_records(path: str):
@@ -195,16 +205,20 @@ def _read_records(path: str):
     from .source import Span
 
     text, name = read_input(path)
-    lines = text.splitlines() if not text.lstrip().startswith(("{\n", "[")) else [text]
+    # split at "\n" only: a record's text may hold U+2028, where str.splitlines() would cut it
+    lines = text.rstrip("\n").split("\n") if not text.lstrip().startswith(("{\n", "[")) else [text]
     try:
         docs = [json.loads(text)] if len(lines) == 1 or text.lstrip().startswith("[") else \
             [json.loads(line) for line in lines if line.strip()]
-    except json.JSONDecodeError:
+    except ValueError:  # JSONDecodeError, or an integer too long for int()
         try:
             docs = [json.loads(text)]
         except json.JSONDecodeError as exc:
             raise AftersaleError(Diagnostic("invalid-json", ERROR, f"invalid JSON: {exc.msg}",
                                             Span(name, exc.lineno, exc.colno, exc.lineno, exc.colno + 1))) from None
+        except ValueError as exc:
+            raise AftersaleError(Diagnostic("invalid-json", ERROR, f"invalid JSON: {str(exc)[:100]}",
+                                            Span(name, 1, 1, 1, 1))) from None
     if len(docs) == 1 and isinstance(docs[0], list):
         docs = docs[0]
     for n, doc in enumerate(docs, start=1):
@@ -245,6 +259,8 @@ def fmt(paths, target, check, write):
         pol = load(path)
         to = target or format_for(path)
         out = formatter.to_yaml(pol.tree) if to == "yaml" else formatter.to_dsl(pol.tree)
+        if to == "dsl" == format_for(path):
+            out = formatter.keep_comments(pol.tree, out)
         _assert_round_trip(pol, out, to, path)
         if check:
             if Path(path).read_text(encoding="utf-8") != out:
@@ -270,10 +286,23 @@ def _assert_round_trip(pol, out: str, to: str, path: str) -> None:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write through a temporary file and rename, so an interrupt never leaves half a file."""
+    """Write through a temporary file beside `path`, flushed to disk, then renamed over it: after an
+    interrupt or a failed write the old file is whole and no temporary file is left, never half a file."""
+    path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.chmod(tmp, path.stat().st_mode & 0o7777)  # keep the file's permissions
+        except FileNotFoundError:
+            pass
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 @cli.command()
@@ -290,10 +319,20 @@ def lint(paths, fmt, strict):
 
 @cli.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=False))
-@click.option("--junit", type=click.Path(dir_okay=False), help="Write JUnit XML for CI.")
-@click.option("--min-coverage", type=click.FloatRange(0, 100), help="Fail below this percent of rules reached.")
+@click.option("--junit", type=click.Path(dir_okay=False), help="Write JUnit XML for CI (atomically).")
+@click.option("--min-coverage", type=click.FloatRange(0, 100),
+              help="Fail when a policy's rule coverage is below this percent.")
 def test_cmd(paths, junit, min_coverage):
-    """Run policy test files (*.tests.yaml; default: the current folder)."""
+    """Run policy test files (*.tests.yaml under PATHS; default: the current folder).
+
+    A line per case; a failure shows expected vs actual and the explanation of
+    the actual decision. Then rule coverage: the rules no passing case
+    reached, and why (shadowed, never matched, only reached by failing cases).
+    A policy file as PATH runs the test files beside it that test it.
+
+    Exit code 1 when a case fails or coverage is too low; 2 when a test file,
+    its policy or an event in it is invalid.
+    """
     from .runner import cli_main
 
     sys.exit(cli_main(list(paths) or ["."], junit, min_coverage))
@@ -302,15 +341,54 @@ def test_cmd(paths, junit, min_coverage):
 @cli.command()
 @click.argument("policy", type=click.Path(dir_okay=False))
 @click.option("--events", "events_file", required=True, type=click.Path(dir_okay=False, allow_dash=True),
-              help="History as JSON Lines (.jsonl or .jsonl.gz).")
+              help="History as JSON Lines, plain or gzipped (.jsonl, .jsonl.gz); `-` for stdin.")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="The policy in force now, to compare with.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), help="Write every decision record to this JSONL file.")
-def simulate(policy, events_file, baseline, fmt, out):
-    """Replay history: counts and money per action and rule, and what a change would change."""
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Write every decision record to this JSONL file (.gz compresses it), in input order.")
+@click.option("--trace", is_flag=True, help="Put the full trace in the --out records (much slower).")
+@click.option("--rejects", type=click.Path(dir_okay=False),
+              help="Write every bad line (line, column, reason, text) to this JSONL file.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Worker processes (default: every core).")
+@click.option("--progress/--no-progress", default=None, help="A progress bar on stderr (default: on a terminal).")
+def simulate(policy, events_file, baseline, fmt, out, trace, rejects, jobs, progress):
+    """Replay history: counts and money per action and rule, and what a change would change.
+
+    \b
+    aftersale generate --count 100000 --seed 7 --out history.jsonl.gz
+    aftersale simulate policies/douyin-assistant.policy --events history.jsonl.gz \\
+        --baseline policies/tea-house.policy
+
+    Bad lines are reported with their line number and counted; they never stop
+    the run (exit code 2 when there were any, after the full report).
+    """
     from .simulate import cli_main
 
-    sys.exit(cli_main(policy, events_file, baseline, fmt, out))
+    sys.exit(cli_main(policy, events_file, baseline, fmt, out, rejects=rejects, trace=trace, jobs=jobs,
+                      progress=progress))
+
+
+@cli.command()
+@click.option("--count", "-n", type=click.IntRange(0), default=10_000, show_default=True, help="Events to write.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same file.")
+@click.option("--start", default="2026-09-01", show_default=True, help="First day of the history (YYYY-MM-DD).")
+@click.option("--days", type=click.IntRange(1, 3660), default=120, show_default=True, help="Days of history.")
+@click.option("--platform", type=click.Choice(["mixed", "douyin", "kuaishou"]), default="mixed", show_default=True)
+@click.option("--bad-lines", "bad_rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of lines to spoil on purpose (broken JSON, invalid values), to try error handling.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
+              help="JSONL file (.gz compresses it), or `-` for stdout.")
+def generate(count, seed, start, days, platform, bad_rate, out):
+    """Write a realistic synthetic history of after-sales requests (seeded, reproducible).
+
+    Kinds and reasons in the platforms' proportions, amounts by category,
+    evenings and weekends busier, China's public holidays and make-up working
+    days, Double 11 returns, delivery times, risk levels, tracking and
+    warehouse states.
+    """
+    from .simulate.generate import cli_main
+
+    sys.exit(cli_main(count, seed, start, days, platform, bad_rate, out))
 
 
 def main() -> None:

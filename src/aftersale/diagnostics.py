@@ -27,6 +27,10 @@ class Diagnostic:
     help: str | None = None
     example: dict | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
+    #: Ids of other rules the finding is about (the earlier rule that shadows this one, ...).
+    related: tuple[str, ...] = ()
+    #: Extra lines for people, after the help (e.g. the example request in short).
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -42,6 +46,8 @@ class Diagnostic:
         }
         if self.help:
             data["help"] = self.help
+        if self.related:
+            data["related"] = list(self.related)
         if self.example is not None:
             data["example"] = self.example
         return data
@@ -54,6 +60,7 @@ class Diagnostic:
             parts.append(highlight(self.source, self.span))
         if self.help:
             parts.append(f"  = help: {self.help}")
+        parts.extend(f"  = {note}" for note in self.notes)
         return "\n".join(parts)
 
 

@@ -7,11 +7,27 @@ precedence allows.
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
+from functools import lru_cache
 
 from . import rules as ir
+from .source import Span
 from .values import (BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, format_duration,
                      format_number, format_time, parse_duration)
+
+def quote(text: str) -> str:
+    r"""A DSL string literal for `text`: JSON escapes, and every character that is not printable
+    (U+2028, U+0085, controls) escaped too, so that no tool sees a line break inside it.
+
+    >>> print(quote('say "hi"\u2028now'))
+    "say \"hi\"\u2028now"
+    """
+    out = json.dumps(text, ensure_ascii=False)
+    if out.isprintable():
+        return out
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in out)
+
 
 # Binding strength: higher binds tighter.
 _OR, _AND, _NOT, _CMP, _SUM, _ATOM = range(6)
@@ -34,7 +50,7 @@ def literal_text(lit: ir.Literal) -> str:
     if t is DATE:
         return v.isoformat()
     if t is TEXT:
-        return json.dumps(v, ensure_ascii=False)
+        return quote(v)
     if t is BOOL:
         return "true" if v else "false"
     if t is ENUM:
@@ -107,7 +123,7 @@ def _outcome(rule: ir.Rule) -> str:
 
 def to_dsl(policy: ir.Policy) -> str:
     """The policy as canonical DSL."""
-    lines = [f"policy {json.dumps(policy.name, ensure_ascii=False)}"]
+    lines = [f"policy {quote(policy.name)}"]
     if policy.platform:
         lines.append(f"platform {policy.platform}")
     lines.append(f"timezone {policy.timezone}")
@@ -118,7 +134,7 @@ def to_dsl(policy: ir.Policy) -> str:
         lines.append(f"holidays {policy.holidays}")
     for rule in policy.rules:
         lines.append("")
-        title = f" {json.dumps(rule.title, ensure_ascii=False)}" if rule.title else ""
+        title = f" {quote(rule.title)}" if rule.title else ""
         if rule.sentence is not None:
             lines.append(f"rule {rule.id}{title}: {rule.sentence}")
             continue
@@ -178,4 +194,95 @@ def to_yaml(policy: ir.Policy) -> str:
     """The policy as canonical YAML."""
     import yaml
 
-    return yaml.safe_dump(to_data(policy), sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(to_data(policy), Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100)
+
+
+@lru_cache(maxsize=1)
+def _dumper():
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        """Text holding a character that is not printable is written double-quoted, where YAML
+        escapes it: in other styles PyYAML folds U+0085 and U+2028 and reads back another value."""
+
+    def represent_str(dumper, value: str):
+        style = None if value.isprintable() else '"'
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, represent_str)
+    return Dumper
+
+
+# -- comments ----------------------------------------------------------------------
+_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|(#[^\n]*)')
+
+
+def _statements(policy: ir.Policy) -> list[tuple[object, Span, ir.Rule | None]]:
+    """(key, span, rule) of every statement of a DSL policy, in source order."""
+    out = [(key, span, None) for key, span in policy.spans.items()]
+    out += [(("rule", r.id), r.span, r) for r in policy.rules]
+    return sorted(out, key=lambda s: (s[1].line, s[1].column))
+
+
+def _slot_lines(rule: ir.Rule) -> list[tuple[int, int]]:
+    """The (first, last) source lines of a rule's output lines: `rule ID:`, each condition, `then`."""
+    if rule.sentence is not None:
+        return [(rule.span.line, rule.span.end_line)]
+    when = rule.when
+    parts = when.operands if isinstance(when, ir.And) and len(when.operands) > 1 else (when,)
+    return ([(rule.span.line, rule.span.line)] + [(p.span.line, p.span.end_line) for p in parts]
+            + [(rule.span.end_line, rule.span.end_line)])
+
+
+def keep_comments(policy: ir.Policy, formatted: str) -> str:
+    """`formatted` (to_dsl of `policy`) with the comments of the policy's DSL source put back.
+
+    A comment on a line of its own goes with the statement after it (inside a
+    block rule: before the rule); a comment at the end of a line stays at the end
+    of the line that says the same thing; comments after the last statement stay last.
+    """
+    source = policy.source
+    if source is None or "rules" in policy.spans:  # no source, or YAML (whose comments are not kept)
+        return formatted
+    comments = [(source.position(m.start(1)), m.group(1).rstrip())
+                for m in _COMMENT.finditer(source.text) if m.group(1)]
+    if not comments:
+        return formatted
+    statements = _statements(policy)
+    leading: dict = {}
+    trailing: dict = {}
+    tail: list[str] = []
+    for (line, column), text in comments:
+        own_line = not source.line_text(line)[:column - 1].strip()
+        home = next((s for s in statements if s[1].line <= line <= s[1].end_line), None)
+        if home is not None and not own_line:
+            key, _, rule = home
+            slots = _slot_lines(rule) if rule is not None else [(home[1].line, home[1].end_line)]
+            slot = next((i for i, (a, b) in enumerate(slots) if a <= line <= b), None)
+            if slot is not None:
+                trailing.setdefault((key, slot), []).append(text)
+                continue
+        after = home if home is not None else next((s for s in statements if s[1].line > line), None)
+        if after is None:
+            tail.append(text)
+        else:
+            group = leading.setdefault(after[0], [])
+            group.append(text)
+            if own_line and not source.line_text(line + 1).strip() and after[1].line > line + 1:
+                group.append("")  # a blank line after a comment block stays
+    from .syntax.dsl import lower_dsl  # the formatted text is parsed to find its lines
+
+    tree, _ = lower_dsl(formatted, "<formatted>")
+    lines = formatted.rstrip("\n").split("\n")
+    before: dict[int, list[str]] = {}
+    for key, span, rule in _statements(tree):
+        before[span.line] = leading.get(key, [])
+        slots = _slot_lines(rule) if rule is not None else [(span.line, span.end_line)]
+        for i, (first, _last) in enumerate(slots):
+            if (key, i) in trailing:
+                lines[first - 1] += "  " + "  ".join(trailing[(key, i)])
+    out = []
+    for number, line in enumerate(lines, start=1):
+        out.extend(before.get(number, []))
+        out.append(line)
+    return "\n".join(out + tail) + "\n"

@@ -10,6 +10,7 @@ from .diagnostics import AftersaleError, Diagnostic, ERROR
 from .events import Event, parse_event
 from .evaluator.decision import Decision
 from .evaluator.interpreter import Interpreter
+from .limits import MAX_SOURCE_CHARS
 from .source import Span
 
 FORMATS = ("dsl", "yaml")
@@ -57,16 +58,37 @@ class Policy:
 
         return RecordWriter(self._interpreter)
 
-    def decide(self, event: dict | Event, trace: bool = True) -> Decision:
-        """Decide one event (a dict in the contract's format, validated first, or a parsed Event).
+    @cached_property
+    def _compiled(self):
+        """The compiled backend (evaluator/compiler.py), which decides every event."""
+        from .evaluator.compiler import CompiledPolicy
 
-        With trace=False the fast path runs: same action, rule and guards, no trace.
+        return CompiledPolicy(self.tree, lambda: self._writer, interpreter=lambda: self._interpreter)
+
+    def decide(self, event: dict | Event, trace: bool = True) -> Decision:
+        """Decide one event: a dict in the contract's format, or an Event from `parse_event`.
+
+        Both paths run the policy's compiled code (evaluator/compiler.py):
+        trace=False the fast one (same action, rule and guards, no trace);
+        trace=True records the trace as it goes and builds it when
+        `decision.trace` or `to_json()` is first read.
+
+        A dict is read only as far as the decision needs: each field a condition
+        reads is checked against the event schema and typed, once, when it is
+        read, and where such a field is absent its object is checked for
+        misspelt keys. A value that breaks the schema raises AftersaleError with
+        the diagnostics `parse_event` gives for the whole event; nothing else is
+        raised for bad input. Fields no evaluated condition reads are not looked
+        at, and the decision's `event_id` and `at` are read from the event when
+        first asked for. Pass `parse_event(obj)` (as `aftersale eval` does) to
+        have the whole event validated before it is decided.
         """
-        if not isinstance(event, Event):
-            event = parse_event(event)
-        action, rule, guards, forbidden, traces = self._interpreter.run(event, trace)
-        at = event.get(("at",))
-        return Decision(event.id, action, rule, tuple(guards), forbidden, traces, at, self._writer)
+        compiled = self._compiled
+        if trace:  # (without compiling the fast path, which `aftersale eval` of one event never needs)
+            return compiled.decide_traced(event)
+        entry = compiled.entry
+        self.decide = entry  # later calls go straight to the generated code (one Python call less)
+        return entry(event, False)
 
     def __repr__(self) -> str:
         return f"<Policy {self.name!r}: {len(self.rules)} rules>"
@@ -80,10 +102,19 @@ def compile(text: str, format: str = "dsl", filename: str = "<string>") -> Polic
     return Policy(tree)
 
 
-def read_text(path: str | Path) -> str:
-    """A policy or event file's text; unreadable or non-UTF-8 files become diagnostics."""
+def read_text(path: str | Path, max_bytes: int | None = None) -> str:
+    """A policy or event file's text; unreadable, non-UTF-8 or (with `max_bytes`) too large files
+    become diagnostics."""
     p = Path(path)
     where = Span(str(path), 1, 1, 1, 1)
+    if max_bytes is not None:
+        try:
+            size = p.stat().st_size
+        except OSError:
+            size = 0  # reading says why
+        if size > max_bytes:  # refused before reading it (a policy can hold at most MAX_SOURCE_CHARS)
+            raise AftersaleError(Diagnostic("syntax-error", ERROR, f"the policy is larger than {MAX_SOURCE_CHARS:,}"
+                                            f" characters (the file has {size:,} bytes)", where))
     try:
         data = p.read_bytes()
     except IsADirectoryError:
@@ -103,7 +134,7 @@ def read_text(path: str | Path) -> str:
 
 def load(path: str | Path) -> Policy:
     """Load a policy file: `.policy` (DSL) or `.yaml`/`.yml`."""
-    return compile(read_text(path), format_for(path), str(path))
+    return compile(read_text(path, max_bytes=4 * MAX_SOURCE_CHARS), format_for(path), str(path))
 
 
 __all__ = ["Policy", "compile", "load", "lower", "format_for", "read_text", "Any"]

@@ -189,6 +189,10 @@ class Policy(Node):
         return next((r for r in self.rules if r.id == rule_id), None)
 
 
+#: Fields that hold a tuple of child nodes.
+_NODE_TUPLES = frozenset({"operands", "options", "args", "rules"})
+
+
 def walk(node: Node) -> Iterator[Node]:
     """Every node under `node`, depth first, `node` included (iterative: no recursion limit)."""
     stack = [node]
@@ -198,17 +202,34 @@ def walk(node: Node) -> Iterator[Node]:
         stack.extend(reversed(list(current.children())))
 
 
+def _shown(value: Any) -> str:
+    """A field value in a dump: types by name, service hours as written in the DSL."""
+    if isinstance(value, Type):
+        return str(value)
+    if hasattr(value, "to_dsl"):  # aftersale.hours.ServiceHours
+        return repr(value.to_dsl())
+    return repr(value)
+
+
 def dump(node: Node, indent: int = 0) -> str:
-    """An indented, span-free dump of a tree, for golden tests and debugging."""
+    """An indented, span-free dump of a tree, for golden tests and debugging.
+
+    >>> print(dump(Compare("<", Field(("request", "amount"), MONEY), Literal(Decimal("300"), MONEY, "¥300"))))
+    Compare(op='<')
+      Field(path=('request', 'amount'), type=money)
+      Literal(value=Decimal('300'), type=money)
+    """
     pad = "  " * indent
     parts = []
     for f in fields(node):
         if f.name in ("span", "id_span", "source", "spans") or not f.compare:
             continue
         value = getattr(node, f.name)
-        if isinstance(value, Node) or (isinstance(value, tuple) and value and isinstance(value[0], Node)):
+        # child nodes are dumped below, also where a tuple of them is empty (rules=(), operands=())
+        if isinstance(value, Node) or (isinstance(value, tuple) and all(isinstance(v, Node) for v in value)
+                                       and f.name in _NODE_TUPLES):
             continue
-        parts.append(f"{f.name}={value!r}")
+        parts.append(f"{f.name}={_shown(value)}")
     lines = [f"{pad}{type(node).__name__}({', '.join(parts)})"]
     lines.extend(dump(child, indent + 1) for child in node.children())
     return "\n".join(lines)

@@ -83,7 +83,7 @@ def highlight(source: Source, span: Span, width: int = 0, max_line: int = 100) -
 
     Long lines are cut to a window around the span, marked with `…`.
 
-    >>> src = Source("when amount < 30O\n")
+    >>> src = Source("when amount < 30O\\n")
     >>> print(highlight(src, src.span(14, 17)))
       1 | when amount < 30O
         |               ^^^

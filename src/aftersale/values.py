@@ -18,6 +18,8 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from zoneinfo import ZoneInfo
 
+from .limits import MAX_NUMBER_CHARS, MAX_YEAR, MIN_YEAR
+
 
 class Type(str, Enum):
     MONEY = "money"
@@ -59,12 +61,17 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 
 MONEY_RE = re.compile(r"^(?:¥\s*(?P<a>\d+(?:\.\d+)?)|(?P<b>\d+(?:\.\d+)?)\s*(?:CNY|元))$")
 DURATION_RE = re.compile(r"^(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?$")
-MAX_DIGITS = 30
+MAX_DIGITS = MAX_NUMBER_CHARS  # the older name
+
+
+def _too_long(what: str, text: str) -> ValueError:
+    return ValueError(f"{what} `{text[:20]}…` has more than {MAX_NUMBER_CHARS} characters "
+                      f"(a number has at most {MAX_NUMBER_CHARS})")
 
 
 def parse_decimal(text: str) -> Decimal:
-    if len(text) > MAX_DIGITS:
-        raise ValueError(f"number `{text[:20]}…` has more than {MAX_DIGITS} characters")
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _too_long("number", text)
     try:
         return Decimal(text)
     except InvalidOperation:
@@ -81,6 +88,8 @@ def parse_money(text: str) -> Decimal:
 
 def parse_duration(text: str) -> timedelta:
     """48h, 7d, 30m, 1d12h → timedelta."""
+    if len(text) > MAX_NUMBER_CHARS:  # before int(), which refuses 4,300 digits with a Python message
+        raise _too_long("duration", text)
     m = DURATION_RE.match(text)
     if not m or not text:
         raise ValueError(f"`{text}` is not a duration (write 48h, 7d or 30m)")
@@ -111,7 +120,14 @@ def parse_timestamp(text: str) -> datetime:
         raise ValueError(f"`{text}` is not an ISO 8601 timestamp") from None
     if value.tzinfo is None:
         raise ValueError(f"timestamp `{text}` has no UTC offset (write e.g. {text}+08:00)")
+    if not in_range(value):  # so that reading it in any time zone cannot overflow
+        raise ValueError(f"timestamp `{text}` is out of range (years {MIN_YEAR} to {MAX_YEAR})")
     return value
+
+
+def in_range(value: datetime) -> bool:
+    """Whether a timestamp is far enough from datetime's ends to be read in any time zone."""
+    return MIN_YEAR <= value.year <= MAX_YEAR
 
 
 def format_money(value: Decimal) -> str:

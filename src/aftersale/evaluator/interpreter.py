@@ -8,6 +8,7 @@ for any/all/count).
 from __future__ import annotations
 
 import operator
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from .. import rules as ir
 from ..events import Event
 from ..functions import FUNCTIONS, Context
 from ..hours import Calendar
-from ..values import BOOL, MISSING
+from ..values import BOOL, MISSING, in_range
 from .trace import RuleTrace, TraceNode
 
 COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -61,9 +62,10 @@ def value(e: ir.Expr, s: Scope):
         if a is MISSING or b is MISSING:
             return MISSING
         try:
-            return a + b if e.op == "+" else a - b
-        except TypeError:
+            out = a + b if e.op == "+" else a - b
+        except (TypeError, OverflowError):  # OverflowError: a timestamp past year 9999
             return MISSING
+        return MISSING if isinstance(out, datetime) and not in_range(out) else out
     if isinstance(e, ir.Call):
         args = [value(a, s) for a in e.args]
         if any(a is MISSING for a in args):
@@ -131,7 +133,17 @@ def _operands(e: ir.Expr) -> tuple[ir.Expr, ...]:
 
 
 def _fields_in(e: ir.Expr):
-    return [n for n in ir.walk(e) if isinstance(n, ir.Field)]
+    """The fields a leaf reads from its scope; a quantifier's condition reads items, not the event."""
+    out, stack = [], [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.Field):
+            out.append(node)
+        elif isinstance(node, ir.Quantifier):
+            stack.append(node.collection)
+        else:
+            stack.extend(reversed(list(node.children())))
+    return out
 
 
 def traced(e: ir.Expr, s: Scope) -> TraceNode:

@@ -58,6 +58,8 @@ class Phrasing:
     def phrases(self, e: ir.Expr, values: list, result: bool, missing: list[str]) -> tuple[str, str | None]:
         vals = [v for _, v in values]
         shown = [self.show(x, v) for x, v in values]
+        if not missing and any(v is MISSING for v in vals) and not isinstance(e, ir.Presence):
+            missing = ["a computed value"]  # e.g. a timestamp moved past year 9998 by `+`
         if missing and not isinstance(e, ir.Presence):
             what = ", ".join(missing)
             return f"{what} is missing", f"{what} present" + (f" and {self._need_text(e, shown)}" if self._need_text(e, shown) else "")

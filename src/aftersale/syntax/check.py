@@ -55,7 +55,7 @@ class Checker:
             elif isinstance(node, ir.Compare):
                 self.compare(node.op, node.left, [node.right], node)
             elif isinstance(node, ir.Between):
-                self.compare("<=", node.subject, [node.low, node.high], node)
+                self.compare("between", node.subject, [node.low, node.high], node)
             elif isinstance(node, ir.InList):
                 self.compare("==", node.subject, list(node.options), node)
             elif isinstance(node, ir.Call):
@@ -77,6 +77,10 @@ class Checker:
     def compare(self, op: str, subject: ir.Expr, others: list[ir.Expr], node: ir.Expr) -> None:
         st = static_type(subject)
         values = _enum_values(subject)
+        if op not in ("==", "!=") and st not in ORDERED and st is not ANY:
+            self.error("type-mismatch", f"`{op}` does not order {_a(st)}", node.span,
+                       help="use `==`, `!=` or `in` for enums, text and true/false")
+            return
         for other in others:
             ot = static_type(other)
             if isinstance(other, ir.Literal) and other.type is ENUM:
@@ -93,10 +97,6 @@ class Checker:
                            help=f"did you mean `{hint}`?" if hint else None)
                 continue
             if ANY in (st, ot) or st == ot or frozenset({st, ot}) in COMPATIBLE:
-                if op not in ("==", "!=") and st not in ORDERED and st is not ANY:
-                    self.error("type-mismatch", f"`{op}` does not order {_a(st)}", node.span,
-                               help="use `==`, `!=` or `in` for enums, text and true/false")
-                    return
                 continue
             self.error("type-mismatch", f"cannot compare {_a(st)} with {_a(ot)}", node.span,
                        help=f"`{subject_text(subject)}` is {_a(st)}; `{subject_text(other)}` is {_a(ot)}")

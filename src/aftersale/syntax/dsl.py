@@ -5,10 +5,11 @@ from pathlib import PurePath
 
 from .. import rules as ir
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
+from ..limits import MAX_SOURCE_CHARS
 from ..source import Source
 from .check import check_policy
 from .lower import Lowering
-from .parser import MAX_SOURCE_CHARS, parse
+from .parser import parse
 
 
 def compile_dsl(text: str, filename: str = "<string>") -> ir.Policy:
@@ -29,6 +30,11 @@ def lower_dsl(text: str, filename: str = "<string>") -> tuple[ir.Policy | None, 
     tree = parse(text, source)
     if isinstance(tree, Diagnostic):
         return None, [tree]
+    if not tree.children:  # nothing but blanks and comments (as the YAML front end, an error)
+        return None, [Diagnostic("syntax-error", ERROR, "the policy is empty", source.span(0, 0),
+                                 help='a policy has `policy "NAME"`, rules such as '
+                                      '`rule ID: escalate requests`, and `otherwise ACTION`',
+                                 source=source)]
     lowering = Lowering(source)
     policy = lowering.policy(tree, PurePath(filename).stem or "policy")
     return policy, lowering.diagnostics + check_policy(policy, source)

@@ -7,6 +7,7 @@ Every node gets its span here. Problems are collected as diagnostics.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from .. import rules as ir
 from ..diagnostics import Diagnostic, ERROR, did_you_mean
 from ..fields import FIELDS, ITEM_FIELDS, ITEM_ROOT, ROOTS
 from ..functions import FUNCTIONS, QUANTIFIERS
+from ..limits import MAX_ID_CHARS, MAX_NAME_CHARS, MAX_SENTENCE_CHARS, MAX_TITLE_CHARS
 from ..source import Source, Span
 from ..values import (BOOL, DATE, DURATION, ENUM, LIST, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, Type,
                       parse_decimal, parse_duration, parse_money, parse_time)
@@ -182,7 +184,10 @@ class Lowering:
             if kind == "time_of_day":
                 return ir.Literal(parse_time(text), TIME, text, span=span)
             if kind == "date":
-                return ir.Literal(date.fromisoformat(text), DATE, text, span=span)
+                try:
+                    return ir.Literal(date.fromisoformat(text), DATE, text, span=span)
+                except ValueError:
+                    raise ValueError(f"`{text}` is not a date (write YYYY-MM-DD)") from None
             if kind == "number":
                 return ir.Literal(parse_decimal(text), NUMBER, text, span=span)
             if kind == "string":
@@ -216,7 +221,10 @@ class Lowering:
             value = str(tok)
             vspan = self.span_of(tok, 0)
             if key == "policy_name":
-                header["name"] = json.loads(value)
+                header["name"] = self.text_value(value, vspan, "the policy name", MAX_NAME_CHARS)
+                if not header["name"]:
+                    self.error("syntax-error", "the policy name is empty", vspan,
+                               help='name the policy, e.g. `policy "Tea House after-sales"`')
             elif key == "platform":
                 header["platform"] = self.check_choice(value, PLATFORMS, "platform", vspan)
             elif key == "timezone":
@@ -237,18 +245,27 @@ class Lowering:
     def rule(self, st: Tree) -> ir.Rule | None:
         id_tok, title_tok, body = st.children
         rule_id = str(id_tok)
-        title = json.loads(str(title_tok)) if title_tok is not None else None
         span = self.span_of(st, 0)
         id_span = self.span_of(id_tok, 0)
+        title = (self.text_value(str(title_tok), self.span_of(title_tok, 0), "a rule title", MAX_TITLE_CHARS)
+                 if title_tok is not None else None) or None  # an empty title is no title (as fmt writes it)
+        if len(rule_id) > MAX_ID_CHARS:
+            self.error("syntax-error", f"rule id longer than {MAX_ID_CHARS} characters", id_span, rule=rule_id,
+                       help=f"a rule id has at most {MAX_ID_CHARS} characters")
         if isinstance(body, Token):  # a sentence
             from .sentences import lower_sentence
 
             text = str(body).rstrip()
+            if len(text) > MAX_SENTENCE_CHARS:
+                self.error("syntax-error", f"sentence longer than {MAX_SENTENCE_CHARS:,} characters",
+                           self.span_of(body, 0), rule=rule_id,
+                           help="split the rule, or write it as a block rule with `when` and `then`")
+                return None
             lowered = lower_sentence(self, text, body.start_pos, rule_id)
             if lowered is None:
                 return None
             action, forbids, when = lowered
-            return ir.Rule(rule_id, when, action, forbids, title, " ".join(text.split()),
+            return ir.Rule(rule_id, when, action, forbids, title, sentence_text(text),
                            span=span, id_span=id_span)
         condition, outcome = body.children
         when = self.expr(condition, 0)
@@ -263,6 +280,19 @@ class Lowering:
         return None, tuple(self.check_action(n, s) for n, s in names)
 
     # -- checks shared with the YAML front end ---------------------------------------
+    def text_value(self, quoted: str, span: Span, what: str, limit: int) -> str:
+        """The value of a quoted DSL string (name, title), checked against its length limit."""
+        try:
+            value = json.loads(quoted)
+        except ValueError:
+            self.error("syntax-error", f"{what} has an invalid escape", span,
+                       help="inside quotes write `\\\"` for a quote, `\\\\` for a backslash, `\\n` for a new line")
+            return quoted.strip('"')
+        if len(value) > limit:
+            self.error("syntax-error", f"{what} is longer than {limit} characters", span,
+                       help=f"{what} has at most {limit} characters")
+        return value
+
     def check_action(self, name: str, span: Span) -> str:
         if name not in ir.ACTIONS:
             hint = did_you_mean(name, ir.ACTIONS)
@@ -274,7 +304,7 @@ class Lowering:
         if value not in choices:
             hint = did_you_mean(value, choices)
             self.error("unknown-value", f"unknown {what} `{value}`", span,
-                       help=f"did you mean `{hint}`?" if hint else f"{what}s: " + ", ".join(choices))
+                       help=f"did you mean `{hint}`?" if hint else f"{what}: one of " + ", ".join(choices))
         return value
 
     def check_timezone(self, value: str, span: Span) -> str:
@@ -322,6 +352,37 @@ class Lowering:
                            rule=rule.id)
             else:
                 seen[rule.id] = rule
+
+
+def nesting_depth(expr: ir.Expr) -> int:
+    """Levels of operators in a condition (fields and literals are not levels), counted as the
+    parser's depth check counts them; iterative.
+
+    >>> nesting_depth(ir.Not(ir.And((ir.Field(("buyer", "risk_passed"), BOOL), ir.Literal(True, BOOL)))))
+    2
+    """
+    deepest, stack = 0, [(expr, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (ir.Field, ir.Literal)):
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        stack.extend((child, depth) for child in node.children())
+    return deepest
+
+
+_QUOTED_OR_SPACE = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|\s+')
+
+
+def sentence_text(text: str) -> str:
+    """A sentence as a rule keeps it: runs of whitespace made one space, except inside quotes
+    (a `where` expression's string must keep its value, or fmt would change the rule).
+
+    >>> sentence_text('escalate  requests\n where request.tracking.number == "a  b"  ')
+    'escalate requests where request.tracking.number == "a  b"'
+    """
+    return _QUOTED_OR_SPACE.sub(lambda m: m.group() if m.group().startswith('"') else " ", text).strip()
 
 
 def _type(expr: ir.Expr) -> Type:

@@ -1,6 +1,7 @@
 """The Lark parser, built once, and its errors turned into diagnostics."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -8,13 +9,12 @@ from lark import Lark, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..diagnostics import Diagnostic, ERROR, did_you_mean
+# The limits live in one place (aftersale/limits.py); these names are kept importable from here.
+from ..limits import MAX_NESTING, MAX_RULES, MAX_SOURCE_CHARS, MAX_STRING_CHARS, MAX_TERMS  # noqa: F401
 from ..source import Source
 
-#: Deeper nesting than this is refused before parsing (no recursion limits hit).
-MAX_NESTING = 64
-#: Source larger than this is refused.
-MAX_SOURCE_CHARS = 2_000_000
-
+#: Terminals that match the rest of a line: in the wrong place they stand for its first word.
+CATCH_ALL = ("SENTENCE", "HOURS_SPEC")
 KEYWORDS = ("policy", "platform", "timezone", "currency", "service", "holidays", "rule", "otherwise")
 
 #: How expected terminals are named in messages.
@@ -59,7 +59,7 @@ def syntax_diagnostic(exc: UnexpectedInput, source: Source, base: int = 0) -> Di
     pos = base + (exc.pos_in_stream or 0)
     help_ = None
     if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
-        pos = len(source.text) if base == 0 else pos
+        pos = len(source.text.rstrip()) if base == 0 else pos  # just after the last thing written
         message = "unexpected end of input"
         help_ = f"expected {_expected(exc.expected)}"
         end = pos
@@ -70,13 +70,22 @@ def syntax_diagnostic(exc: UnexpectedInput, source: Source, base: int = 0) -> Di
         message = f"unexpected `{tok}`"
         help_ = f"expected {_expected(exc.expected)}"
         word = str(tok)
+        if tok.type in CATCH_ALL and tok.type not in exc.expected:
+            # a sentence or hours terminal swallowed the rest of the line: show its first word only
+            word = word.split()[0]
+            end = pos + len(word)
+            message = f"unexpected `{word}`"
+            if word.startswith('"'):
+                end = pos + len(str(tok).rstrip())
+                message, help_ = "the string does not end on its line", 'close it with `"` before the line ends'
         if exc.expected & {"POLICY", "RULE", "TIMEZONE"}:
             hint = did_you_mean(word, KEYWORDS)
             message = f"unexpected `{word}` at the start of a statement"
             help_ = (f"did you mean `{hint}`?" if hint else
                      "a statement starts with one of: " + ", ".join(f"`{k}`" for k in KEYWORDS))
         elif "THEN" in exc.expected and len(exc.expected) > 1:
-            help_ = "a block rule reads `when CONDITION then ACTION`; " + help_
+            # (LALR's lookahead set here also holds `)`, `,` and `]`, which only confuse)
+            help_ = "a block rule reads `when CONDITION then ACTION`: expected `then`, or `and` / `or` and more condition"
     elif isinstance(exc, UnexpectedCharacters):
         ch = source.text[pos] if pos < len(source.text) else "?"
         message = f"unexpected character `{ch}`" if ch.isprintable() else f"unexpected character U+{ord(ch):04X}"
@@ -95,29 +104,113 @@ def syntax_diagnostic(exc: UnexpectedInput, source: Source, base: int = 0) -> Di
                       source=source)
 
 
-def nesting_problem(text: str, source: Source, base: int = 0) -> Diagnostic | None:
-    """Refuse over-deep parentheses or brackets up front, with the position of the first too deep."""
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch in "([":
+#: What the scan before parsing looks at. Strings and comments are matched first so that
+#: brackets and words inside them do not count; a string stops at the end of its line, as
+#: the grammar's STRING does.
+_SCAN = re.compile(r"""
+    (?P<string>"[^"\\\n]*(?:\\.[^"\\\n]*)*"?)
+  | (?P<comment>\#[^\n]*)
+  | (?P<open>[(\[])
+  | (?P<close>[)\]])
+  | (?<![\w.\-])(?:rule\s+(?P<rid>[A-Za-z0-9_][A-Za-z0-9_\-]*)|(?P<join>and|or|not)(?![\w\-]))
+  | (?P<op>[+\-,])
+""", re.VERBOSE)
+_TERMS = frozenset({"join", "op"})
+
+#: Parse-tree nodes that add a level of nesting to an expression (the grammar's operators).
+NESTING_NODES = frozenset({"or_test", "and_test", "negation", "compare", "between", "in_list", "not_in_list",
+                           "is_missing", "is_present", "arith", "call"})
+
+_SPLIT = "split the condition into several rules or simplify it"
+TERMS_HELP = (f"a rule's condition has at most {MAX_TERMS:,} terms: each `and`, `or`, `not`, `+`, `-` and `,` "
+              "adds one; split it into several rules")
+
+
+def _limit(message: str, source: Source, start: int, end: int, help_: str) -> Diagnostic:
+    return Diagnostic("syntax-error", ERROR, message, source.span(start, max(end, start + 1)), help=help_,
+                      source=source)
+
+
+def nesting_problem(text: str, source: Source, base: int = 0, start: str = "expr") -> Diagnostic | None:
+    """Refuse, before parsing, text over the limits one regex pass can see.
+
+    Parentheses and brackets nested deeper than MAX_NESTING, strings longer
+    than MAX_STRING_CHARS, more than MAX_RULES rules (start="start") and more
+    than MAX_TERMS terms in one rule or expression: the LALR parser never sees
+    them (a 20,000-term condition would cost it seconds). Terms are counted by
+    what joins or changes them: `and`, `or`, `not`, `+`, `-` and the commas
+    between list items and arguments (a dash in a sentence word or a date
+    counts too: the count is a bound, far above real rules). The scan may
+    over-count in odd text; it never under-counts.
+    """
+    depth, rules, terms = 0, 0, 1
+    rule_id: str | None = None
+    whole = start == "start"
+    for m in _SCAN.finditer(text):
+        kind = m.lastgroup
+        if kind in _TERMS:
+            terms += 1
+            if terms > MAX_TERMS:
+                what = f"rule `{rule_id}`" if rule_id else "the condition"
+                return _limit(f"{what} has more than {MAX_TERMS:,} terms", source, base + m.start(), base + m.end(),
+                              TERMS_HELP)
+        elif kind == "open":
             depth += 1
             if depth > MAX_NESTING:
-                return Diagnostic("syntax-error", ERROR,
-                                  f"expression nested deeper than {MAX_NESTING} levels",
-                                  source.span(base + i, base + i + 1),
-                                  help="split the condition into several rules or simplify it",
-                                  source=source)
-        elif ch in ")]":
+                return _limit(f"expression nested deeper than {MAX_NESTING} levels", source,
+                              base + m.start(), base + m.end(), _SPLIT)
+        elif kind == "close":
             depth = max(0, depth - 1)
+        elif kind == "string":
+            if m.end() - m.start() - 2 > MAX_STRING_CHARS:
+                return _limit(f"string longer than {MAX_STRING_CHARS:,} characters", source,
+                              base + m.start(), base + m.start() + 1,
+                              f"a quoted string has at most {MAX_STRING_CHARS:,} characters")
+        elif kind == "rid" and whole:
+            rules += 1
+            if rules > MAX_RULES:
+                return _limit(f"the policy has more than {MAX_RULES:,} rules", source,
+                              base + m.start(), base + m.end(),
+                              f"a policy has at most {MAX_RULES:,} rules; split it into several policies")
+            rule_id, terms, depth = m.group("rid"), 1, 0
+    return None
+
+
+def count_terms(text: str) -> int:
+    """The terms of an expression's text as the limit counts them (strings and comments aside).
+
+    >>> count_terms('a and (b or not c) and d - 1 in [2, 3] and e == "x and y"')
+    8
+    """
+    return 1 + sum(1 for m in _SCAN.finditer(text) if m.lastgroup in _TERMS)
+
+
+def depth_problem(tree: Tree, source: Source, base: int = 0) -> Diagnostic | None:
+    """Refuse an expression nested deeper than MAX_NESTING without parentheses (`not not ...`,
+    `a - b - c ...`), at its first too-deep node. Walked without recursion, so that lowering,
+    checking, evaluating and formatting (which recurse) never run out of stack."""
+    stack: list[tuple[Tree, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if node.data in NESTING_NODES:
+            depth += 1
+            if depth > MAX_NESTING:
+                start = base + (0 if node.meta.empty else node.meta.start_pos)
+                end = start  # underline the node's first word
+                while end < len(source.text) and not source.text[end].isspace() and source.text[end] not in "()":
+                    end += 1
+                return _limit(f"expression nested deeper than {MAX_NESTING} levels", source, start, end, _SPLIT)
+        stack.extend((c, depth) for c in reversed(node.children) if isinstance(c, Tree))
     return None
 
 
 def parse(text: str, source: Source, start: str = "start", base: int = 0) -> Tree | Diagnostic:
     """The parse tree of `text`, or the diagnostic for its first syntax error."""
-    problem = nesting_problem(text, source, base)
+    problem = nesting_problem(text, source, base, start)
     if problem:
         return problem
     try:
-        return parser().parse(text, start=start)
+        tree = parser().parse(text, start=start)
     except UnexpectedInput as exc:
         return syntax_diagnostic(exc, source, base)
+    return depth_problem(tree, source, base) or tree

@@ -190,8 +190,8 @@ def lower_sentence(lw, text: str, base: int, rule_id: str):
     if guard:
         if not verb.forbids:
             return fail("ambiguous-sentence", f"`never {verb.word}` forbids nothing", span(verb_tok.start, verb_tok.end),
-                        "guards say what must not happen: never auto-approve, never auto-refund, "
-                        "never express-refund, never auto-reject")
+                        "guards say what must not happen: "
+                        + ", ".join(f"{GUARD_WORD} {v.word}" for v in VERBS.values() if v.forbids))
         return None, verb.forbids, when
     action = verb.action
     if action is None:

@@ -7,6 +7,7 @@ with the same checks and the same expression grammar as the DSL.
 """
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 from typing import Any
 
@@ -14,26 +15,32 @@ import yaml
 
 from .. import rules as ir
 from ..diagnostics import AftersaleError, Diagnostic, ERROR, did_you_mean
+from ..limits import MAX_NESTING, MAX_RULES, MAX_SOURCE_CHARS, MAX_TERMS, MAX_YAML_DEPTH, MAX_YAML_VALUES
 from ..schema import validator
 from ..source import Source, Span
 from ..values import BOOL
 from .check import check_policy
-from .lower import Lowering
-from .parser import MAX_SOURCE_CHARS
+from .lower import Lowering, nesting_depth, sentence_text
+from .parser import TERMS_HELP, count_terms
 from .sentences import lower_sentence
 
-#: Values built from one YAML file at the most (caps alias expansion: billion laughs).
-MAX_NODES = 200_000
-MAX_DEPTH = 64
+#: The limits (aftersale/limits.py) under their older names here.
+MAX_NODES, MAX_DEPTH = MAX_YAML_VALUES, MAX_YAML_DEPTH
+#: The only tags a policy's YAML may carry (explicit `!!python/...` or `!custom` tags are refused).
+PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in
+                       ("str", "int", "float", "bool", "null", "seq", "map", "timestamp"))
 
 
 class _Built:
     """YAML nodes turned into data, with each container's and scalar's node by path."""
 
-    def __init__(self, source: Source):
+    def __init__(self, source: Source, limit: int = MAX_NODES):
         self.source = source
+        self.limit = limit
         self.nodes: dict[tuple, yaml.Node] = {}
+        self.keys: dict[tuple, yaml.Node] = {}  # mapping keys' nodes, by the path of their value
         self.count = 0
+        self.scalars: dict[int, Any] = {}  # by node id: an alias repeats a node, build its value once
 
     def span(self, path: tuple) -> Span:
         while path not in self.nodes and path:
@@ -45,12 +52,16 @@ class _Built:
 
     def data(self, node: yaml.Node, path: tuple, active: frozenset) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
-            raise _Refused("the YAML expands to more than 200,000 values (aliases?)", node)
+        if self.count > self.limit:
+            raise _Refused(f"the YAML expands to more than {self.limit:,} values (aliases?)", node)
         if len(path) > MAX_DEPTH:
             raise _Refused(f"the YAML is nested deeper than {MAX_DEPTH} levels", node)
         if id(node) in active:
             raise _Refused("the YAML refers to itself through an alias", node)
+        if node.tag not in PLAIN_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise _Refused(f"the YAML tag `{tag}` is not allowed: a policy holds only text, numbers,"
+                           " true/false, lists and mappings", node)
         self.nodes[path] = node
         inner = active | {id(node)}
         if isinstance(node, yaml.MappingNode):
@@ -61,11 +72,14 @@ class _Built:
                     raise _Refused("mapping keys must be text", key_node)
                 if key in out:
                     raise _Refused(f"key `{key}` is given twice", key_node)
+                self.keys[path + (key,)] = key_node
                 out[key] = self.data(value_node, path + (key,), inner)
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.data(v, path + (i,), inner) for i, v in enumerate(node.value)]
-        return _scalar(node)
+        if id(node) not in self.scalars:
+            self.scalars[id(node)] = _scalar(node)
+        return self.scalars[id(node)]
 
 
 class _Refused(Exception):
@@ -104,11 +118,123 @@ def _schema_message(err, data) -> str:
     if err.validator == "oneOf" and path and path[0] == "rules":
         rid = err.instance.get("id", "?") if isinstance(err.instance, dict) else "?"
         return f"rule `{rid}` needs either `sentence:` or both `when:` and `then:`"
+    if err.validator == "anyOf" and "when" in path:
+        return f"`{where}` should be an expression, or `all:`, `any:` or `not:` of expressions"
     if err.validator == "type":
         return f"`{where}` should be {err.validator_value}, not {type(err.instance).__name__}"
     if err.validator == "pattern":
         return f"`{where}` is `{err.instance}`: ids use letters, digits, `-` and `_`"
     return f"`{where}`: {err.message}"
+
+
+#: No YAML list in a policy may hold more items: the rules, or the terms of an `all:`/`any:`.
+MAX_ITEMS = max(MAX_RULES, MAX_TERMS)
+
+
+class _TooBig(Exception):
+    def __init__(self, message: str, mark, help_: str):
+        super().__init__(message)
+        self.message, self.mark, self.help = message, mark, help_
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, stopping as soon as a list is longer, or the file holds more nodes, than any
+    policy may: composing (pure Python) a 20,000-entry `any:` alone would take a second."""
+
+    def compose_node(self, parent, index):
+        self._nodes = getattr(self, "_nodes", 0) + 1
+        if self._nodes > MAX_NODES:
+            raise _TooBig(f"the YAML holds more than {MAX_NODES:,} values", self.peek_event().start_mark,
+                          "a policy is far smaller: split it into several")
+        if isinstance(parent, yaml.SequenceNode) and index >= MAX_ITEMS:
+            raise _TooBig(f"a YAML list has more than {MAX_ITEMS:,} items", self.peek_event().start_mark,
+                          f"a policy has at most {MAX_RULES:,} rules and a condition at most {MAX_TERMS:,} terms")
+        return super().compose_node(parent, index)
+
+
+def _over_limits(text: str) -> tuple[str, int, int, str] | None:
+    """(message, start, end, help) for YAML over a limit, found by libyaml's event stream (C, no
+    recursion, ~50 times faster than composing in Python), or None. Only a quick refusal: what
+    libyaml cannot read is left to the safe loader, which says why."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return None
+    nodes, open_ = 0, []  # open_: [is a list, children so far] of each open collection
+    try:
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.CollectionEndEvent):
+                open_.pop()
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            at = event.start_mark.index
+            nodes += 1
+            if nodes > MAX_NODES:
+                return (f"the YAML holds more than {MAX_NODES:,} values", at, at + 1,
+                        "a policy is far smaller: split it into several")
+            if open_:
+                open_[-1][1] += 1
+                if open_[-1][0] and open_[-1][1] > MAX_ITEMS:
+                    return (f"a YAML list has more than {MAX_ITEMS:,} items", at, at + 1,
+                            f"a policy has at most {MAX_RULES:,} rules and a condition at most {MAX_TERMS:,} terms")
+            if isinstance(event, yaml.ScalarEvent):
+                if len(event.value) > MAX_TERMS and count_terms(event.value) > MAX_TERMS:
+                    return f"a condition has more than {MAX_TERMS:,} terms", at, at + 1, TERMS_HELP
+            elif isinstance(event, yaml.CollectionStartEvent):
+                open_.append([isinstance(event, yaml.SequenceStartEvent), 0])
+                if len(open_) > MAX_DEPTH:
+                    return f"the YAML is nested deeper than {MAX_DEPTH} levels", at, at + 1, None
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+#: Flow brackets outside quoted scalars and comments, for the scan before composing.
+_FLOW = re.compile(r"""
+    (?:(?<=[\s\[{,:])|^)(?:'(?:[^']|'')*'|"(?:[^"\\]|\\.)*")   # a quoted scalar
+  | (?:(?<=\s)|^)\#[^\n]*                                     # a comment
+  | (?P<open>[\[{]) | (?P<close>[\]}])
+""", re.MULTILINE | re.VERBOSE)
+
+
+def _flow_too_deep_at(text: str) -> int | None:
+    """Where flow brackets (`[[[...`) first nest deeper than MAX_DEPTH, found before PyYAML composes
+    them (its composer recurses and slows down with depth), or None."""
+    depth = 0
+    for m in _FLOW.finditer(text):
+        if m.lastgroup == "open":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return m.start()
+        elif m.lastgroup == "close":
+            depth = max(0, depth - 1)
+    return None
+
+
+def _too_deep_at(text: str) -> int:
+    """Where YAML nesting first goes deeper than MAX_DEPTH (PyYAML's event stream needs no recursion)."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.index
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return 0
+
+
+def _schema_span(err, built: _Built) -> Span:
+    """Where a schema error points: the offending key itself for an unknown key."""
+    path = tuple(err.absolute_path)
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        key = built.keys.get(path + (extra[0],)) if extra else None
+        if key is not None:
+            return built.source.span(key.start_mark.index, key.end_mark.index)
+    return built.span(path)
 
 
 def lower_yaml(text: str, filename: str = "<string>") -> tuple[ir.Policy | None, list[Diagnostic]]:
@@ -121,8 +247,16 @@ def lower_yaml(text: str, filename: str = "<string>") -> tuple[ir.Policy | None,
 
     if len(text) > MAX_SOURCE_CHARS:
         return fail(f"the policy is larger than {MAX_SOURCE_CHARS:,} characters")
+    deep = _flow_too_deep_at(text)
+    if deep is not None:
+        return fail(f"the YAML is nested deeper than {MAX_DEPTH} levels", deep, deep + 1)
+    over = _over_limits(text)
+    if over is not None:
+        return fail(*over)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
+    except _TooBig as exc:
+        return fail(exc.message, exc.mark.index, exc.mark.index + 1, exc.help)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         offset = mark.index if mark else 0
@@ -130,7 +264,8 @@ def lower_yaml(text: str, filename: str = "<string>") -> tuple[ir.Policy | None,
     except yaml.YAMLError as exc:
         return fail(f"invalid YAML: {exc}")
     except RecursionError:
-        return fail(f"the YAML is nested deeper than {MAX_DEPTH} levels")
+        offset = _too_deep_at(text)
+        return fail(f"the YAML is nested deeper than {MAX_DEPTH} levels", offset, offset + 1)
     if node is None:
         return fail("the policy is empty", help_="a YAML policy has `name:`, `rules:` and `otherwise:`")
     built = _Built(source)
@@ -141,7 +276,11 @@ def lower_yaml(text: str, filename: str = "<string>") -> tuple[ir.Policy | None,
     if not isinstance(data, dict):
         return fail("a YAML policy is a mapping with `name:`, `rules:` and `otherwise:`",
                     node.start_mark.index, node.end_mark.index)
-    problems = [Diagnostic("syntax-error", ERROR, _schema_message(e, data), built.span(tuple(e.absolute_path)),
+    if isinstance(data.get("rules"), list) and len(data["rules"]) > MAX_RULES:
+        extra = built.nodes[("rules", MAX_RULES)]
+        return fail(f"the policy has more than {MAX_RULES:,} rules", extra.start_mark.index, extra.end_mark.index,
+                    f"a policy has at most {MAX_RULES:,} rules; split it into several policies")
+    problems = [Diagnostic("syntax-error", ERROR, _schema_message(e, data), _schema_span(e, built),
                            source=source) for e in validator("policy").iter_errors(data)]
     if problems:
         return None, problems
@@ -156,10 +295,32 @@ class _YamlLowering(Lowering):
     def at(self, *path) -> Span:
         return self.built.span(tuple(path))
 
-    def text_base(self, *path) -> int:
-        """Offset of a scalar's text in the file (past its opening quote)."""
+    def scalar_text(self, *path) -> tuple[str, int]:
+        """(text, offset in the file) of a string scalar, so that positions point into the YAML file.
+
+        Multi-line, block (`|`, `>`) and quoted scalars differ from their value only in
+        whitespace (which the grammar and sentences ignore), so the text as it stands in
+        the file is parsed. A double-quoted scalar with escapes is the exception: its
+        value is parsed, placed just past the opening quote.
+        """
         node = self.built.nodes[tuple(path)]
-        return node.start_mark.index + (1 if getattr(node, "style", None) in ("'", '"') else 0)
+        value = node.value
+        text = self.source.text
+        start, end = node.start_mark.index, node.end_mark.index
+        style = getattr(node, "style", None)
+        if style in ("|", ">"):
+            start = text.find("\n", start, end) + 1 or end  # past the header line (`|-`, `>2 # note`)
+        elif style in ("'", '"'):
+            start, end = start + 1, end - 1
+        raw = text[start:end].rstrip()
+        while raw[:1].isspace():
+            raw, start = raw[1:], start + 1
+        # ASCII whitespace only: PyYAML also folds U+0085 and U+2028, so text holding them is not the same
+        same = _words(raw.replace("''", "'")) == _words(value)
+        quoted_lines = any("\n" in m for m in re.findall(r'"[^"]*"', raw))
+        if same and not quoted_lines and not (style == '"' and "\\" in raw):
+            return raw, start
+        return value, node.start_mark.index + (1 if style in ("'", '"') else 0)
 
     def policy(self, data: dict, default_name: str):
         header: dict = {"name": data.get("name", default_name)}
@@ -187,16 +348,30 @@ class _YamlLowering(Lowering):
     def rule(self, entry: dict, i: int) -> ir.Rule | None:
         rule_id = entry["id"]
         span, id_span = self.at("rules", i), self.at("rules", i, "id")
-        title = entry.get("title")
+        title = entry.get("title") or None  # an empty title is no title (as fmt writes it)
         if "sentence" in entry:
             text = entry["sentence"]
-            lowered = lower_sentence(self, text, self.text_base("rules", i, "sentence"), rule_id)
+            if "#" in text:  # the DSL could not say it: there `#` starts a comment
+                self.error("syntax-error", "a sentence cannot hold `#`", self.at("rules", i, "sentence"),
+                           help="write the rule with `when:` and `then:` instead", rule=rule_id)
+                return None
+            lowered = lower_sentence(self, *self.scalar_text("rules", i, "sentence"), rule_id)
             if lowered is None:
                 return None
             action, forbids, when = lowered
-            return ir.Rule(rule_id, when, action, forbids, title, " ".join(text.split()),
+            return ir.Rule(rule_id, when, action, forbids, title, sentence_text(text),
                            span=span, id_span=id_span)
+        terms = _terms(entry["when"])
+        if terms > MAX_TERMS:
+            self.error("syntax-error", f"rule `{rule_id}` has more than {MAX_TERMS:,} terms",
+                       self.at("rules", i, "when"), rule=rule_id, help=TERMS_HELP)
+            return None
         when = self.condition(entry["when"], ("rules", i, "when"))
+        if when is not None and nesting_depth(when) > MAX_NESTING:  # `not:`/`all:`/`any:` and expressions
+            self.error("syntax-error", f"expression nested deeper than {MAX_NESTING} levels",
+                       self.at("rules", i, "when"), rule=rule_id,
+                       help="split the condition into several rules or simplify it")
+            return None
         then = entry["then"]
         if isinstance(then, dict):
             forbids = tuple(self.check_action(a, self.at("rules", i, "then", "forbid", j))
@@ -213,7 +388,7 @@ class _YamlLowering(Lowering):
         if isinstance(value, bool):
             return ir.Literal(value, BOOL, "true" if value else "false", span=span)
         if isinstance(value, str):
-            return self.expression_text(value, self.text_base(*path))
+            return self.expression_text(*self.scalar_text(*path))
         key, inner = next(iter(value.items()))
         if key == "not":
             operand = self.condition(inner, path + ("not",))
@@ -221,7 +396,53 @@ class _YamlLowering(Lowering):
         parts = [self.condition(v, path + (key, j)) for j, v in enumerate(inner)]
         if any(p is None for p in parts):
             return None
+        # `all: [x]` is x and `all: []` is true, as the DSL can only say them (so fmt round-trips)
+        if len(parts) == 1:
+            return parts[0]
+        if not parts:
+            return ir.Literal(key == "all", BOOL, "true" if key == "all" else "false", span=span)
         return (ir.And if key == "all" else ir.Or)(tuple(parts), span=span)
+
+
+def _words(text: str) -> list[str]:
+    return re.split(r"[ \t\r\n]+", text.strip(" \t\r\n"))
+
+
+def _terms(condition) -> int:
+    """Terms joined by and/or in a YAML condition: its strings' terms, added up (iteratively)."""
+    total, stack = 0, [condition]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            total += count_terms(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        else:
+            total += 1
+    return total
+
+
+def check_yaml(text: str, max_values: int = MAX_NODES) -> tuple[str, int] | None:
+    """(message, offset) when YAML text other than a policy (a test file) breaks the limits every YAML
+    read must keep, or None: flow nesting deeper than MAX_YAML_DEPTH, more than `max_values` values
+    once aliases are expanded (billion laughs), aliases to themselves, tags other than plain data.
+    What the safe loader itself refuses is left to the caller's loader to report."""
+    deep = _flow_too_deep_at(text)
+    if deep is not None:
+        return f"the YAML is nested deeper than {MAX_DEPTH} levels", deep
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if node is None:
+        return None
+    try:
+        _Built(Source(text), max_values).data(node, (), frozenset())
+    except _Refused as exc:
+        return str(exc), exc.node.start_mark.index
+    return None
 
 
 def compile_yaml(text: str, filename: str = "<string>") -> ir.Policy:

@@ -1,0 +1,409 @@
+"""The exact analysis of one policy, shared by the semantic and domain checks.
+
+Each rule's condition becomes a union of boxes (`boxes.py`). Whether a box
+holds any event is decided by set algebra when its terms are independent, by
+the exact deciders of `exact.py` for the usual shared-field shapes, and by z3
+(`smt.py`) for the rest, with results cached.
+
+A *region* is a union of boxes minus some rules (`start` minus each union in
+`avoid`): "the events rule B matches that no earlier rule matches" is the
+region (B, earlier rules). `find` searches a region depth first for a
+realisable piece: it returns a witness box (the example request is built in
+it), or None after exhausting the search, which proves the region empty. The
+evaluator's order is followed throughout: deciding rules in file order, guards
+forbidding actions, `otherwise` for the rest. Every claim of "no event" is a
+proof over every schema-valid event (the solver runs in its
+over-approximating proof mode); every claim of "some event" is shown by an
+example that the evaluator checks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import z3
+
+from .. import rules as ir
+from . import exact
+from .boxes import Box, TooComplex, disjoint, dnf, restrict, subtract
+from .smt import Encoder
+from .terms import Term, Terms, Unsupported
+from .valuesets import MISSING_LABEL, Finite, Numbers
+from .world import World, optional
+
+#: Representative items at most (2**4): with more item conditions in one query, "no event" is not claimed.
+MAX_SLOTS = 16
+#: Pieces one search may visit before it answers "unknown" (and no finding is claimed).
+MAX_STEPS = 20_000
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN = _Unknown()
+
+
+@dataclass
+class Region:
+    """The events in `start` (a union of boxes) that are in none of the unions in `avoid`."""
+
+    start: list
+    avoid: list = field(default_factory=list)
+
+
+@dataclass
+class RuleFacts:
+    rule: ir.Rule
+    index: int
+    boxes: list | None = None           # None: too complex or not modelled
+    satisfiable: bool | None = None     # None: unknown
+    earlier: list = field(default_factory=list)   # earlier deciding rules that may overlap it
+    reach: Region | None = None         # events this rule decides (None: not modelled)
+    shadowed_by: list = field(default_factory=list)
+    shadow_proved: bool = False
+    conflicts: list = field(default_factory=list)  # (earlier rule id, witness box)
+    allowed: Region | None = None       # reach minus events where a guard forbids the action
+    forbidden_by: list = field(default_factory=list)
+    always_forbidden: bool = False
+
+
+class Analysis:
+    def __init__(self, tree: ir.Policy):
+        self.tree = tree
+        self.world = World.of(tree)
+        self.terms = Terms(self.world)
+        self._real: dict = {}
+        self._comps: dict = {}
+        self._encoders: dict[int, Encoder] = {}
+        self.facts: dict[str, RuleFacts] = {}
+        self.deciding: list[RuleFacts] = []
+        self.z3_calls = 0
+        for i, rule in enumerate(tree.rules):
+            rf = RuleFacts(rule, i)
+            try:
+                rf.boxes = dnf(rule.when, self.terms)
+            except (TooComplex, Unsupported, RecursionError):
+                rf.boxes = None
+            self.facts.setdefault(rule.id, rf)
+        self._ran = False
+
+    # -- the solver ----------------------------------------------------------------
+    def encoder(self, slots: int) -> Encoder:
+        enc = self._encoders.get(slots)
+        if enc is None:
+            enc = self._encoders[slots] = Encoder(self.world, "proof", slots)
+        return enc
+
+    def slots_for(self, exprs) -> tuple[int, bool]:
+        """(representative items, whether that many cover every case) for conditions."""
+        conds = set()
+        for e in exprs:
+            for n in ir.walk(e):
+                if isinstance(n, ir.Quantifier):
+                    conds.add(n.condition if n.condition is not None else ir.TRUE)
+        if not conds:
+            return 1, True
+        need = 2 ** len(conds)
+        return min(need, MAX_SLOTS), need <= MAX_SLOTS
+
+    def solve(self, make, exprs) -> str:
+        """'sat', 'unsat' or 'unknown' for the formula `make(encoder)`."""
+        slots, exact = self.slots_for(exprs)
+        try:
+            enc = self.encoder(slots)
+            self.z3_calls += 1
+            result = enc.check(make(enc))
+        except (Unsupported, z3.Z3Exception, RecursionError):
+            return "unknown"
+        if result == "unsat" and not exact:
+            return "unknown"
+        return result
+
+    # -- boxes ---------------------------------------------------------------------
+    def realizable(self, box: Box) -> bool:
+        """Whether some event lies in the box (True also when it cannot be decided)."""
+        for comp in _components(box, self._comps):
+            if len(comp) == 1 and comp[0].free:
+                continue  # a free term takes any value of its (non-empty) set
+            key = tuple(sorted((t.id, box[t].key()) for t in comp))
+            hit = self._real.get(key)
+            if hit is None:
+                hit = self._real[key] = self._decide(comp, box)
+            if not hit:
+                return False
+        return True
+
+    def _decide(self, comp: list[Term], box: Box) -> bool:
+        found = exact.items(comp, box, self.terms)
+        if found is None:
+            found = exact.timestamps(comp, box, lambda f: optional(tuple(f.split("."))),
+                                     lambda group: self._calendar_ok(group, box))
+        if found is None:
+            sub = {t: box[t] for t in comp}
+            found = self.solve(lambda enc: enc.box(sub), [t.expr for t in comp]) != "unsat"
+        return found
+
+    def _calendar_ok(self, group: list[Term], box: Box) -> bool:
+        """Whether one present timestamp can meet every calendar view's set at once."""
+        if len(group) == 1:
+            return True
+        sub = {}
+        for t in group:
+            s = box[t]
+            if isinstance(s, Finite):
+                s = s - Finite.of(s.labels, {MISSING_LABEL})
+            elif isinstance(s, Numbers):
+                s = s - Numbers.only_missing(s.integral)
+            sub[t] = s
+        key = ("calendar",) + tuple(sorted((t.id, sub[t].key()) for t in group))
+        hit = self._real.get(key)
+        if hit is None:
+            hit = self._real[key] = self.solve(lambda enc: enc.box(sub), [t.expr for t in group]) != "unsat"
+        return hit
+
+    def real(self, pieces: list[Box]) -> list[Box]:
+        return [p for p in pieces if self.realizable(p)]
+
+    def boxes_of(self, cond: ir.Expr) -> list[Box] | None:
+        try:
+            return dnf(cond, self.terms)
+        except (TooComplex, Unsupported, RecursionError):
+            return None
+
+    # -- regions ---------------------------------------------------------------------
+    def find(self, region: Region, budget: int = MAX_STEPS):
+        """A realisable box inside the region, None if there is none (proved), or UNKNOWN."""
+        avoid = region.avoid
+        steps = 0
+        for start in region.start:
+            stack = [(start, 0)]
+            while stack:
+                piece, level = stack.pop()
+                if not self.realizable(piece):
+                    continue
+                while level < len(avoid) and all(disjoint(piece, a) for a in avoid[level]):
+                    level += 1
+                if level == len(avoid):
+                    return piece
+                children = [piece]
+                for a in avoid[level]:
+                    nxt = []
+                    for c in children:
+                        nxt.extend(subtract(c, a))
+                    children = nxt
+                    steps += len(children) + 1
+                    if not children:
+                        break
+                if steps > budget:
+                    return UNKNOWN
+                stack.extend((c, level + 1) for c in reversed(children))
+        return None
+
+    def within(self, region: Region | None, cond: ir.Expr) -> Region | None:
+        """The part of the region where `cond` holds (None when `cond` is not modelled)."""
+        boxes = self.boxes_of(cond)
+        if region is None or boxes is None:
+            return None
+        try:
+            return Region(restrict(region.start, boxes), region.avoid)
+        except TooComplex:
+            return None
+
+    def outside(self, region: Region | None, cond: ir.Expr) -> Region | None:
+        """The part of the region where `cond` does not hold."""
+        boxes = self.boxes_of(cond)
+        if region is None or boxes is None:
+            return None
+        return Region(region.start, region.avoid + [boxes])
+
+    # -- the reach pass --------------------------------------------------------------
+    def run(self) -> None:
+        if self._ran:
+            return
+        self._ran = True
+        for rf in self.facts.values():
+            if rf.boxes is not None:
+                rf.satisfiable = any(self.realizable(b) for b in rf.boxes)
+            else:
+                res = self.solve(lambda enc, r=rf.rule: enc.cond(r.when), [rf.rule.when])
+                rf.satisfiable = None if res == "unknown" else res == "sat"
+        deciding = [self.facts[r.id] for r in self.tree.deciding_rules if self.facts[r.id].rule is r]
+        guards = [self.facts[r.id] for r in self.tree.guards if self.facts[r.id].rule is r]
+        self.deciding = deciding
+        index = Prefilter(deciding) if all(rf.boxes is not None for rf in deciding) else None
+        for i, b in enumerate(deciding):
+            if b.satisfiable is False:
+                continue
+            if index is None:
+                self._reach_by_solver(b, deciding[:i])
+                continue
+            b.earlier = [deciding[j] for j in index.earlier(i) if deciding[j].satisfiable is not False]
+            self._reach(b)
+            if not b.shadow_proved:
+                self._forbid(b, [g for g in guards if b.rule.action in g.rule.forbids])
+
+    def _reach(self, b: RuleFacts) -> None:
+        earlier = b.earlier
+        b.reach = Region(b.boxes, [a.boxes for a in earlier])
+        found = self.find(b.reach)
+        if found is None:
+            b.shadow_proved = True
+            b.shadowed_by = self._overlapping(b.boxes, earlier)
+            return
+        # The first earlier rule with another action that decides some of b's requests (a
+        # conflict), and the other earlier rules with other actions that overlap b at all.
+        for k, a in enumerate(earlier):
+            if a.rule.action == b.rule.action:
+                continue
+            try:
+                start = restrict(b.boxes, a.boxes)
+            except TooComplex:
+                continue
+            if b.conflicts:
+                if any(self.realizable(p) for p in start):
+                    b.conflicts.append((a.rule.id, None))
+                continue
+            w = self.find(Region(start, [x.boxes for x in earlier[:k]]))
+            if w:
+                b.conflicts.append((a.rule.id, w))
+
+    def _overlapping(self, boxes: list, rules: list[RuleFacts]) -> list[str]:
+        out = []
+        for a in rules:
+            try:
+                if self.find(Region(restrict(boxes, a.boxes))) is not None:
+                    out.append(a.rule.id)
+            except TooComplex:
+                out.append(a.rule.id)
+        return out
+
+    def _reach_by_solver(self, b: RuleFacts, earlier: list[RuleFacts]) -> None:
+        """Shadowing only, on whole formulas (no regions, so no conflicts or domain checks)."""
+        conds = [a.rule.when for a in earlier if a.satisfiable is not False]
+        if not conds:
+            return
+        res = self.solve(lambda enc: z3.And(enc.cond(b.rule.when), z3.Not(z3.Or([enc.cond(c) for c in conds]))),
+                         [b.rule.when] + conds)
+        if res == "unsat":
+            b.shadow_proved = True
+            b.shadowed_by = [a.rule.id for a in earlier if a.satisfiable is not False and self.solve(
+                lambda enc, a=a: z3.And(enc.cond(b.rule.when), enc.cond(a.rule.when)),
+                [b.rule.when, a.rule.when]) == "sat"]
+
+    def _forbid(self, b: RuleFacts, guards: list[RuleFacts]) -> None:
+        if any(g.boxes is None for g in guards):
+            return
+        guards = [g for g in guards if g.satisfiable is not False]
+        b.allowed = Region(b.reach.start, b.reach.avoid + [g.boxes for g in guards])
+        if not guards:
+            return
+        try:
+            b.forbidden_by = [g.rule.id for g in guards
+                              if self.find(Region(restrict(b.reach.start, g.boxes), b.reach.avoid))]
+        except TooComplex:
+            return
+        if b.forbidden_by and self.find(b.allowed) is None:
+            b.always_forbidden = True
+
+    # -- regions for the domain checks -------------------------------------------------
+    def decided_with_action(self, rule_id: str) -> Region | None:
+        """The events the rule decides with its own action (not forbidden by a guard)."""
+        self.run()
+        rf = self.facts[rule_id]
+        if rf.shadow_proved:
+            return None
+        return rf.allowed if rf.allowed is not None else rf.reach
+
+    def fallthrough(self) -> Region | None:
+        """The events no deciding rule matches (decided by `otherwise`)."""
+        self.run()
+        if any(rf.boxes is None for rf in self.deciding):
+            return None
+        return Region([{}], [rf.boxes for rf in self.deciding if rf.satisfiable is not False])
+
+
+class Prefilter:
+    """Which earlier rules may overlap a rule, from the union of each rule's sets per term.
+
+    Two rules whose sets for some term do not meet share no event. Finite terms
+    are indexed as bit sets of rules per value, so the survivors of a rule are
+    found with a few big-integer operations; numeric terms are compared after.
+    """
+
+    def __init__(self, rules: list[RuleFacts]):
+        self.sigs: list[dict] = []
+        self.constrained: dict = {}   # term -> bit set of rules constraining it
+        self.allows: dict = {}        # (term, label index) -> bit set of rules allowing it
+        for i, rf in enumerate(rules):
+            sig: dict = {}
+            if rf.boxes:
+                common = set(rf.boxes[0]).intersection(*rf.boxes[1:])
+                for t in common:
+                    u = rf.boxes[0][t]
+                    for b in rf.boxes[1:]:
+                        u = u | b[t]
+                    sig[t] = u
+            self.sigs.append(sig)
+            for t, u in sig.items():
+                if isinstance(u, Finite):
+                    self.constrained[t] = self.constrained.get(t, 0) | (1 << i)
+                    for k in range(len(u.labels)):
+                        if u.mask >> k & 1:
+                            self.allows[(t, k)] = self.allows.get((t, k), 0) | (1 << i)
+
+    def earlier(self, i: int) -> list[int]:
+        bits = (1 << i) - 1
+        numeric = []
+        for t, u in self.sigs[i].items():
+            if isinstance(u, Finite):
+                ok = ~self.constrained.get(t, 0)
+                for k in range(len(u.labels)):
+                    if u.mask >> k & 1:
+                        ok |= self.allows.get((t, k), 0)
+                bits &= ok
+            else:
+                numeric.append((t, u))
+        out = []
+        j = 0
+        while bits:
+            if bits & 1:
+                sig = self.sigs[j]
+                if all(sig.get(t) is None or not (sig[t] & u).is_empty() for t, u in numeric):
+                    out.append(j)
+            bits >>= 1
+            j += 1
+        return out
+
+
+def _components(box: Box, cache: dict) -> list[list[Term]]:
+    """The box's terms grouped by the fields they share (cached by the set of terms)."""
+    ids = frozenset(box)
+    hit = cache.get(ids)
+    if hit is not None:
+        return hit
+    parent: dict = {}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for t in box:
+        vs = list(t.vars) or [("term", t.id)]
+        for v in vs:
+            parent.setdefault(v, v)
+        root = find(vs[0])
+        for v in vs[1:]:
+            parent[find(v)] = root
+    groups: dict = {}
+    for t in box:
+        vs = list(t.vars) or [("term", t.id)]
+        groups.setdefault(find(vs[0]), []).append(t)
+    out = list(groups.values())
+    cache[ids] = out
+    return out

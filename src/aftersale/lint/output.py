@@ -1,0 +1,151 @@
+"""The four output formats, all from the same diagnostics: text, json, sarif, github.
+
+- text: the finding, the source line with the span underlined, help, the example
+  request in short, and the finding's documentation page;
+- json: an array of the contract's finding objects;
+- sarif: SARIF 2.1.0, one run, one reporting descriptor per finding name;
+- github: workflow commands (`::error file=...::message`) that annotate a pull request.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..diagnostics import DOCS_URL, ERROR, INFO, WARNING, Diagnostic
+from .registry import TABLE
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_LEVELS = {ERROR: "error", WARNING: "warning", INFO: "note"}
+GITHUB_LEVELS = {ERROR: "error", WARNING: "warning", INFO: "notice"}
+
+
+def summary(findings: list[Diagnostic], files: int, hidden: int = 0) -> str:
+    counts = {s: sum(1 for d in findings if d.severity == s) for s in (ERROR, WARNING, INFO)}
+    if not findings and not hidden:
+        return f"aftersale lint: {files} file{'s' if files != 1 else ''} checked, no findings"
+    parts = [f"{n} {s}{'s' if n != 1 and s != INFO else ''}" for s, n in counts.items() if n]
+    text = f"aftersale lint: {', '.join(parts) or 'nothing shown'} in {files} file{'s' if files != 1 else ''}"
+    if hidden:
+        text += f"; {hidden} more not shown (max-findings)"
+    return text
+
+
+def text(findings: list[Diagnostic], files: int, hidden: int = 0, color: bool = False) -> str:
+    blocks = []
+    for d in findings:
+        block = d.render() + f"\n  = docs: {DOCS_URL.format(name=d.name)}"
+        if color:
+            import click
+
+            head, _, rest = block.partition("\n")
+            style = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}.get(d.severity, "white")
+            block = click.style(head, fg=style, bold=True) + ("\n" + rest if rest else "")
+        blocks.append(block)
+    blocks.append(summary(findings, files, hidden))
+    return "\n\n".join(blocks)
+
+
+def to_json(findings: list[Diagnostic]) -> str:
+    return json.dumps([d.to_json() for d in findings], ensure_ascii=False, indent=2)
+
+
+def _relative(path: str) -> str:
+    """The path as the workflow sees it: relative to the working folder where it can be."""
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            return p.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return p.as_posix()
+    return p.as_posix()
+
+
+def _uri(path: str) -> str:
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            p = p.relative_to(Path.cwd())
+        except ValueError:
+            return p.as_uri()
+    return p.as_posix()
+
+
+def sarif(findings: list[Diagnostic]) -> dict:
+    from .. import __version__
+
+    rules = [{
+        "id": c.name,
+        "name": "".join(w.title() for w in c.name.split("-")),
+        "shortDescription": {"text": c.summary},
+        "helpUri": c.docs,
+        "defaultConfiguration": {"level": SARIF_LEVELS[c.severity]},
+        "properties": {"family": c.family},
+    } for c in TABLE]
+    index = {c.name: i for i, c in enumerate(TABLE)}
+    results = []
+    for d in findings:
+        result: dict = {
+            "ruleId": d.name,
+            "level": SARIF_LEVELS.get(d.severity, "warning"),
+            "message": {"text": d.message + (f" ({d.help})" if d.help else "")},
+        }
+        if d.name in index:
+            result["ruleIndex"] = index[d.name]
+        location: dict = {"physicalLocation": {"artifactLocation": {"uri": _uri(d.span.file)}}}
+        if d.span.line > 0:
+            region = {"startLine": d.span.line, "startColumn": max(1, d.span.column)}
+            if d.span.end_line >= d.span.line:
+                region["endLine"] = d.span.end_line
+                if d.span.end_column > 0 and (d.span.end_line > d.span.line or d.span.end_column > d.span.column):
+                    region["endColumn"] = d.span.end_column
+            location["physicalLocation"]["region"] = region
+        result["locations"] = [location]
+        props: dict = {}
+        if d.rule is not None:
+            props["rule"] = d.rule
+        if d.related:
+            props["related"] = list(d.related)
+        if d.example is not None:
+            props["example"] = d.example
+        if props:
+            result["properties"] = props
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "aftersale",
+                "version": __version__,
+                "informationUri": "https://aftersale.dev/lint/",
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+
+
+def _escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(s: str) -> str:
+    return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(findings: list[Diagnostic]) -> str:
+    lines = []
+    for d in findings:
+        props = [f"file={_escape_property(_relative(d.span.file))}"]
+        if d.span.line > 0:
+            props += [f"line={d.span.line}", f"col={max(1, d.span.column)}"]
+            if d.span.end_line >= d.span.line:
+                props += [f"endLine={d.span.end_line}", f"endColumn={max(1, d.span.end_column)}"]
+        props.append(f"title={_escape_property('aftersale ' + d.name)}")
+        body = d.message + (f"\n{d.help}" if d.help else "") + f"\n{DOCS_URL.format(name=d.name)}"
+        lines.append(f"::{GITHUB_LEVELS.get(d.severity, 'warning')} {','.join(props)}::{_escape_data(body)}")
+    return "\n".join(lines)
+
+
+__all__ = ["text", "to_json", "sarif", "github", "summary"]

@@ -1,0 +1,207 @@
+"""Lint files and folders: read, lower, run the checks, filter, sort, cap, print.
+
+Folders are searched for `*.policy`, `*.yaml` and `*.yml`; policy test files
+(`*.tests.yaml`), `events/` folders and hidden folders are not policies and are
+skipped. Findings are collected for every file, silenced by comments and
+settings, sorted by position and capped; examples are built for the findings
+that are kept (all errors and warnings, and the info findings that are shown).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..diagnostics import AftersaleError, Diagnostic, ERROR, INFO, WARNING, sort_key
+from ..policy import format_for, lower, read_text
+from ..source import Source, Span
+from . import config as settings
+from .context import Context, Finding
+from .registry import tree_checks
+from .suppress import ignored
+
+SUFFIXES = (".policy", ".yaml", ".yml")
+SKIPPED_DIRS = ("events",)
+
+
+def is_policy_file(path: Path) -> bool:
+    name = path.name.lower()
+    return name.endswith(SUFFIXES) and not name.endswith((".tests.yaml", ".tests.yml"))
+
+
+def discover(paths: list[str]) -> list[Path]:
+    """The policy files named or found under the folders named, in a stable order."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            raise AftersaleError(Diagnostic("io-error", ERROR, f"`{raw}` does not exist", Span(raw, 0, 0, 0, 0)))
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and is_policy_file(f) and not any(
+                part.startswith(".") or part in SKIPPED_DIRS for part in f.relative_to(p).parts[:-1]))
+            if not found:
+                raise AftersaleError(Diagnostic("io-error", ERROR,
+                                                f"no policy files (*.policy, *.yaml, *.yml) under `{raw}`",
+                                                Span(raw, 0, 0, 0, 0)))
+            out.extend(found)
+        elif is_policy_file(p) or not p.name.lower().endswith((".tests.yaml", ".tests.yml")):
+            out.append(p)
+    seen, unique = set(), []
+    for f in out:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+@dataclass
+class Result:
+    shown: list[Diagnostic] = field(default_factory=list)
+    hidden: int = 0
+    files: int = 0
+    errors: int = 0
+    warnings: int = 0
+    internal: list[str] = field(default_factory=list)
+
+
+def findings_for(text: str, fmt: str, filename: str, cfg: settings.Config, internal: list[str] | None = None
+                 ) -> list[Finding]:
+    """Every finding of one policy text, silenced and with the configured severities (examples not built)."""
+    tree, diags = lower(text, fmt, filename)
+    found = [Finding(d) for d in diags]
+    if tree is not None and not any(d.severity == ERROR for d in diags):
+        if not tree.rules and not tree.spans:
+            src = tree.source or Source(text, filename)
+            found.append(Finding(Diagnostic("syntax-error", ERROR, "the policy is empty", src.span(0, 0),
+                                            help="a policy has a header and rules, e.g. "
+                                                 "`rule small: auto-refund refunds up to ¥30`", source=src)))
+        else:
+            ctx = Context(tree, tree.source, filename)
+            for check in tree_checks(cfg.enabled()):
+                try:
+                    found.extend(check.run(ctx))
+                except RecursionError:
+                    continue
+                except Exception as exc:  # noqa: BLE001 - a bug in one check must not hide the others
+                    if internal is not None:
+                        internal.append(f"{filename}: check `{check.name}` failed: {type(exc).__name__}: {exc}")
+    return _filter(found, text, cfg)
+
+
+def _filter(found: list[Finding], text: str, cfg: settings.Config) -> list[Finding]:
+    silenced = ignored(text)
+    out = []
+    for f in found:
+        level = cfg.level(f.name)
+        if level is None or f.name in silenced.get(f.span.line, ()):
+            continue
+        if level != f.diagnostic.severity:
+            f = Finding(replace(f.diagnostic, severity=level), f.example, f.example_fields)
+        out.append(f)
+    return out
+
+
+def _file_findings(path: Path, cfg: settings.Config, internal: list[str]) -> list[Finding]:
+    try:
+        text = read_text(path)
+    except AftersaleError as err:
+        if any(d.name == "io-error" for d in err.diagnostics):
+            raise
+        return _filter([Finding(d) for d in err.diagnostics], "", cfg)
+    return findings_for(text, format_for(path), str(path), cfg, internal)
+
+
+def run(paths: list[str], *, config: settings.Config | None = None, max_findings: int | None = None) -> Result:
+    files = discover([str(p) for p in paths])
+    result = Result()
+    first = config or settings.find(Path(paths[0]) if paths else Path.cwd())
+    cap = first.max_findings if max_findings is None else max_findings
+    pending: list[Finding] = []
+    for f in files:
+        cfg = config or settings.find(f)
+        if cfg.excludes(f):
+            continue
+        result.files += 1
+        pending.extend(_file_findings(f, cfg, result.internal))
+    pending.sort(key=lambda f: sort_key(f.diagnostic))
+    kept: list[Finding | Diagnostic] = []
+    for f in pending:  # errors and warnings decide the exit code: build their examples now
+        if f.diagnostic.severity == INFO:
+            kept.append(f)
+            continue
+        d = f.materialize()
+        if d is not None:
+            kept.append(d)
+    for item in kept:
+        d = item if isinstance(item, Diagnostic) else None
+        if d is None:
+            if cap and len(result.shown) >= cap:
+                result.hidden += 1
+                continue
+            d = item.materialize()
+            if d is None:
+                continue
+        if d.severity == ERROR:
+            result.errors += 1
+        elif d.severity == WARNING:
+            result.warnings += 1
+        if cap and len(result.shown) >= cap:
+            result.hidden += 1
+        else:
+            result.shown.append(d)
+    return result
+
+
+def lint_paths(paths: list[str], *, config: dict | None = None, max_findings: int | None = None
+               ) -> list[Diagnostic]:
+    """The findings for policy files and folders, as `aftersale lint` prints them.
+
+    `config` is a lint table like `[tool.aftersale.lint]` (default: found next to the files).
+    """
+    cfg = settings.parse(config, "<config>", None) if config is not None else None
+    return run(paths, config=cfg, max_findings=max_findings).shown
+
+
+def lint_text(text: str, format: str = "dsl", filename: str = "<string>", *, config: dict | None = None
+              ) -> list[Diagnostic]:
+    """Every finding of one policy text, sorted, with examples (no cap)."""
+    cfg = settings.parse(config, "<config>", None) if config is not None else settings.Config()
+    internal: list[str] = []
+    found = findings_for(text, format, filename, cfg, internal)
+    if internal:
+        raise RuntimeError("; ".join(internal))
+    out = [d for d in (f.materialize() for f in sorted(found, key=lambda f: sort_key(f.diagnostic)))
+           if d is not None]
+    return out
+
+
+def cli_main(paths: list[str], fmt: str, strict: bool) -> int:
+    """`aftersale lint`: print the findings; 1 on errors (and warnings with --strict), else 0."""
+    import click
+
+    from . import output
+
+    result = run(paths)
+    if fmt == "json":
+        click.echo(output.to_json(result.shown))
+    elif fmt == "sarif":
+        import json
+
+        click.echo(json.dumps(output.sarif(result.shown), ensure_ascii=False, indent=2))
+    elif fmt == "github":
+        text = output.github(result.shown)
+        if text:
+            click.echo(text)
+        click.echo(output.summary(result.shown, result.files, result.hidden), err=True)
+    else:
+        from ..cli import _color_wanted
+
+        click.echo(output.text(result.shown, result.files, result.hidden, color=_color_wanted(None)))
+    for problem in result.internal:
+        click.echo(f"aftersale lint: internal error (please report it): {problem}", err=True)
+    if result.errors or (strict and result.warnings):
+        return 1
+    return 2 if result.internal else 0
+
+
+__all__ = ["lint_paths", "lint_text", "cli_main", "run", "discover"]

@@ -1,0 +1,212 @@
+"""The semantic family: `unsatisfiable-rule`, `shadowed-rule`, `redundant-condition`, `conflicting-rules`.
+
+All four are exact (see `analysis.py`): "no request can ..." is proved for every
+schema-valid request, and every overlap comes with an example request that the
+evaluator decides as the finding says.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from .. import rules as ir
+from .analysis import RuleFacts
+from .analysis import Region
+from .boxes import TooComplex
+from .context import Context, Finding, fields_of
+from .terms import Unsupported
+
+
+def _and(names: list[str]) -> str:
+    quoted = [f"`{n}`" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _checked(ctx: Context):
+    """Rules the semantic checks look at (not those judged by `missing-service-hours`)."""
+    for rule in ctx.tree.rules:
+        if rule.id not in ctx.without_hours and ctx.analysis.facts.get(rule.id) is not None \
+                and ctx.analysis.facts[rule.id].rule is rule:
+            yield rule, ctx.analysis.facts[rule.id]
+
+
+# -- unsatisfiable-rule -------------------------------------------------------------
+
+def unsatisfiable_rules(ctx: Context) -> Iterator[Finding]:
+    for rule, rf in _checked(ctx):
+        if rf.satisfiable is not False:
+            continue
+        parts = list(rule.when.operands) if isinstance(rule.when, ir.And) and rule.when.operands else [rule.when]
+        core = _core(ctx, parts)
+        kind = "guard" if rule.is_guard else "rule"
+        if core is None or not core:
+            message = f"{kind} `{rule.id}` can never match: no request satisfies its condition"
+        elif len(core) == 1:
+            message = f"{kind} `{rule.id}` can never match: `{ctx.text(parts[core[0]])}` never holds"
+        else:
+            message = (f"{kind} `{rule.id}` can never match: " + _and([ctx.text(parts[i]) for i in core])
+                       + " cannot all hold at once")
+        help_ = "the solver proved that no request, of any kind, satisfies these conditions; fix or remove one"
+        if any(isinstance(n, ir.Call) and n.function == "is_holiday" for n in ir.walk(rule.when)) \
+                and ctx.tree.holidays is None:
+            help_ = "the policy has no holiday calendar, so no day is a holiday: add `holidays cn`"
+        yield ctx.finding("unsatisfiable-rule", message, ctx.rule_span(rule), rule=rule.id, help=help_)
+
+
+def _core(ctx: Context, parts: list[ir.Expr]) -> list[int] | None:
+    an = ctx.analysis
+    slots, _ = an.slots_for(parts)
+    try:
+        enc = an.encoder(slots)
+        return enc.unsat_core([enc.cond(p) for p in parts])
+    except Exception:  # noqa: BLE001 - a core is only for the message
+        return None
+
+
+# -- shadowed-rule ----------------------------------------------------------------------
+
+def shadowed_rules(ctx: Context) -> Iterator[Finding]:
+    for rule, rf in _checked(ctx):
+        if rule.is_guard or rf.satisfiable is not True:
+            continue
+        if rf.shadow_proved and rf.shadowed_by:
+            yield _shadowed(ctx, rule, rf)
+        elif rf.always_forbidden:
+            yield _forbidden(ctx, rule, rf)
+
+
+def _shadowed(ctx: Context, rule: ir.Rule, rf: RuleFacts) -> Finding:
+    by = rf.shadowed_by
+    if len(by) == 1:
+        message = (f"rule `{rule.id}` can never decide: `{by[0]}` (line {ctx.line_of(by[0])}) comes first "
+                   "and matches every request this rule matches")
+        help_ = f"move `{rule.id}` above `{by[0]}`, narrow `{by[0]}`, or remove `{rule.id}`"
+    else:
+        message = (f"rule `{rule.id}` can never decide: the earlier rules {_and(by)} together match every "
+                   "request this rule matches")
+        help_ = f"move `{rule.id}` above them, narrow them, or remove `{rule.id}`"
+    boxes = ctx.analysis.real(rf.boxes) if rf.boxes is not None else []
+    box = boxes[0] if boxes else None
+
+    def example():
+        return ctx.builder.build(box, lambda d, e: d.rule in by and ctx.matches(rule, e),
+                                 extra=None if box is not None else (lambda enc: enc.cond(rule.when)),
+                                 exprs=[rule.when])
+
+    return ctx.finding("shadowed-rule", message, ctx.rule_span(rule), rule=rule.id, help=help_, related=tuple(by),
+                       example=example, fields=fields_of(boxes[:1]) or ("request.kind",))
+
+
+def _forbidden(ctx: Context, rule: ir.Rule, rf: RuleFacts) -> Finding:
+    guards = rf.forbidden_by
+    which = f"guard `{guards[0]}`" if len(guards) == 1 else f"guards {_and(guards)}"
+    message = (f"rule `{rule.id}` can never `{rule.action}`: {which} forbid{'s' if len(guards) == 1 else ''} it "
+               "for every request that reaches this rule, so it always ends in manual review")
+    box = ctx.analysis.find(rf.reach)
+
+    def example():
+        return ctx.builder.build(box, lambda d, e: d.rule == rule.id and d.action == "manual_review"
+                                 and any(g in d.guards for g in guards))
+
+    return ctx.finding("shadowed-rule", message, ctx.rule_span(rule), rule=rule.id,
+                       help="narrow the guard, or give the rule an action the guard allows", related=tuple(guards),
+                       example=example if box else None, fields=fields_of([box] if box else []))
+
+
+# -- conflicting-rules ----------------------------------------------------------------
+
+def conflicting_rules(ctx: Context) -> Iterator[Finding]:
+    """One finding per rule: the first earlier rule with another action that decides some of its
+    requests, with an example; other earlier rules with other actions that overlap it are named."""
+    for rule, rf in _checked(ctx):
+        if rule.is_guard or rf.satisfiable is not True or rf.shadow_proved or not rf.conflicts:
+            continue
+        first, box = rf.conflicts[0]
+        a = ctx.tree.rule(first)
+        others = [other for other, _ in rf.conflicts[1:]]
+        message = (f"rule `{rule.id}` (`{rule.action}`) overlaps the earlier rule `{a.id}` (`{a.action}`, "
+                   f"line {ctx.line_of(a.id)}): where both match, `{a.id}` decides")
+        if others:
+            shown = _and(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+            message += f"; it also overlaps {shown}"
+        yield ctx.finding(
+            "conflicting-rules", message, ctx.rule_span(rule), rule=rule.id, related=(a.id, *others),
+            help=f"if `{rule.id}` should win for such requests, move it above `{a.id}`",
+            example=_conflict_example(ctx, a, rule, box), fields=fields_of([box]))
+
+
+def _conflict_example(ctx: Context, a: ir.Rule, b: ir.Rule, box):
+    return lambda: ctx.builder.build(box, lambda d, e: d.rule == a.id and ctx.matches(b, e))
+
+
+# -- redundant-condition ----------------------------------------------------------------
+
+#: Rules with more condition nodes than this are checked on their top-level `and`/`or` only.
+MAX_NODES = 120
+
+
+def redundant_conditions(ctx: Context) -> Iterator[Finding]:
+    for rule, rf in _checked(ctx):
+        if rf.satisfiable is not True or rf.boxes is None:
+            continue
+        yield from _redundant(ctx, rule)
+
+
+def _operands(when: ir.Expr) -> list[tuple[ir.Expr, ir.Expr]]:
+    """(parent, operand) for every operand of an `and`/`or`: outer ones first, then the last in the source
+    first, so the largest redundant part is reported, and of two equal parts the later one."""
+    out = []
+    stack = [(when, 0)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if isinstance(node, (ir.And, ir.Or)) and len(node.operands) > 1:
+            out.extend((depth, node, op) for op in node.operands)
+        if count < MAX_NODES or depth == 0:
+            stack.extend((child, depth + 1) for child in node.children())
+    out.sort(key=lambda dpo: (dpo[0], -dpo[2].span.start, -dpo[2].span.end))
+    return [(p, o) for _, p, o in out]
+
+
+def _replace(expr: ir.Expr, target: ir.Expr, new: ir.Expr) -> ir.Expr:
+    if expr is target:
+        return new
+    if isinstance(expr, (ir.And, ir.Or)):
+        ops = tuple(_replace(x, target, new) for x in expr.operands)
+        if any(a is not b for a, b in zip(ops, expr.operands)):
+            return type(expr)(ops, span=expr.span)
+        return expr
+    if isinstance(expr, ir.Not):
+        inner = _replace(expr.operand, target, new)
+        return expr if inner is expr.operand else ir.Not(inner, span=expr.span)
+    return expr
+
+
+def _redundant(ctx: Context, rule: ir.Rule) -> Iterator[Finding]:
+    an = ctx.analysis
+    working = rule.when
+    current = an.boxes_of(working)
+    if current is None:
+        return
+    for parent, operand in _operands(rule.when):
+        neutral = ir.And(()) if isinstance(parent, ir.And) else ir.Or(())
+        candidate = _replace(working, operand, neutral)
+        if candidate is working:
+            continue
+        boxes = an.boxes_of(candidate)
+        if boxes is None:
+            continue
+        try:
+            same = an.find(Region(boxes, [current])) is None and an.find(Region(current, [boxes])) is None
+        except (TooComplex, Unsupported):
+            continue
+        if not same:
+            continue
+        working, current = candidate, boxes
+        text = ctx.text(operand)
+        if isinstance(parent, ir.And):
+            message = f"`{text}` is redundant: the rest of rule `{rule.id}` already implies it"
+        else:
+            message = f"`{text}` adds nothing: the other alternatives of this `or` already cover it"
+        yield ctx.finding("redundant-condition", message, operand.span, rule=rule.id,
+                          help=f"remove it; rule `{rule.id}` matches exactly the same requests without it")

@@ -1,0 +1,467 @@
+"""The rule tree in z3: for what set algebra cannot decide alone.
+
+Every value is a pair (value, present). Money is an integer number of fen,
+timestamps and durations whole seconds, dates whole days, enum values their
+index; a comparison holds only when both sides are present, exactly as the
+evaluator decides. Local time, weekday and service hours are computed from a
+timestamp plus the zone's UTC offset with integer division.
+
+Two modes:
+
+- **proof**: for showing that no event exists. What cannot be written exactly
+  is over-approximated (any of the offsets the zone ever used; holidays and
+  make-up days as unknown functions of the day, with the facts that hold for
+  every calendar), so "unsat" is a proof about every possible event.
+- **example**: for building a concrete event. Timestamps stay in a window of
+  years where the zone's offsets and the holiday calendar are written exactly,
+  so the model is an event the evaluator will decide as the solver says (the
+  linter still checks it with the evaluator).
+
+Items (`any`/`all`/`count` over `order.items`) are modelled by K representative
+items, each standing for a number of equal items: with m different item
+conditions, 2**m representatives cover every case.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import z3
+
+from .. import rules as ir
+from ..fields import FIELDS, ITEM_FIELDS
+from ..values import BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, WEEKDAYS
+from .terms import Term, Unsupported
+from .valuesets import MISSING_LABEL, Finite, Numbers, Texts, ValueSet
+from .world import DAY, EXAMPLE_YEARS, MONEY_LIMIT, TS_MAX, TS_MIN, World, calendar_days, day_number, \
+    field_values, max_length, number_bounds, optional, seconds_of, zone_offsets, zone_pieces
+
+MAX_ITEMS = 1000  # the event schema's maxItems
+#: Milliseconds one solver call may take; past it the answer is "unknown" and no finding is claimed.
+TIMEOUT_MS = 4000
+
+
+class V:
+    """An encoded value: z3 expression, presence, and its kind ("fen", "num", "sec", "ts", "tod",
+    "day", "enum", "bool", "str", "lit")."""
+
+    __slots__ = ("val", "present", "kind", "info")
+
+    def __init__(self, val, present, kind: str, info=None):
+        self.val, self.present, self.kind, self.info = val, present, kind, info
+
+
+def _q(x) -> z3.ArithRef:
+    """An exact rational constant."""
+    from fractions import Fraction
+
+    f = Fraction(x)
+    return z3.IntVal(f.numerator) if f.denominator == 1 else z3.RealVal(f"{f.numerator}/{f.denominator}")
+
+
+class Encoder:
+    def __init__(self, world: World, mode: str = "proof", slots: int = 1, years=EXAMPLE_YEARS):
+        self.world, self.mode, self.slots, self.years = world, mode, slots, years
+        self.fields: dict = {}
+        self.facts: list = []
+        self._pending = 0
+        self._cache: dict = {}
+        self._clock: dict = {}
+        self.hol = z3.Function("holiday", z3.IntSort(), z3.BoolSort())
+        self.mk = z3.Function("makeup", z3.IntSort(), z3.BoolSort())
+        self.items_present = self._present_var(("order", "items"))
+        self.mult = [z3.Int(f"items.{k}.count") for k in range(slots)]
+        for m in self.mult:
+            self.facts.append(m >= 0)
+        self.facts.append(z3.Sum(self.mult) <= MAX_ITEMS if slots else z3.BoolVal(True))
+        self.inexact = False  # set when something is over-approximated even in example mode
+        self.solver = z3.Solver()
+        self.solver.set("timeout", TIMEOUT_MS)
+
+    # -- fields ----------------------------------------------------------------
+    def _present_var(self, path: tuple) -> z3.BoolRef:
+        return z3.Bool("has:" + ".".join(map(str, path))) if optional(path) else z3.BoolVal(True)
+
+    def field(self, path: tuple, slot: int | None = None) -> V:
+        if path[0] == "item":
+            if slot is None:
+                raise Unsupported("an item field outside a quantifier")
+            info = ITEM_FIELDS.get(".".join(path[1:]))
+            name = ("items", slot) + path[1:]
+        else:
+            info = FIELDS.get(".".join(path))
+            name = path
+        key = name
+        if key in self.fields:
+            return self.fields[key]
+        if info is None:
+            raise Unsupported("an unknown field")
+        label = ".".join(map(str, name))
+        present = z3.Bool("has:" + label) if optional(path) else z3.BoolVal(True)
+        t = info.type
+        if t is MONEY:
+            val = z3.Int(label)
+            self.facts += [val >= -MONEY_LIMIT, val <= MONEY_LIMIT]
+            v = V(val, present, "fen")
+        elif t is NUMBER:
+            lo, hi, whole = number_bounds(path)
+            val = z3.Int(label) if whole else z3.Real(label)
+            if lo is not None:
+                self.facts.append(val >= _q(Decimal(str(lo))))
+            if hi is not None:
+                self.facts.append(val <= _q(Decimal(str(hi))))
+            v = V(val, present, "num")
+        elif t is TIMESTAMP:
+            val = z3.Int(label)
+            self.facts += [val >= TS_MIN, val <= TS_MAX]
+            v = V(val, present, "ts")
+        elif t is ENUM:
+            val = z3.Int(label)
+            values = field_values(path)
+            self.facts += [val >= 0, val < len(values)]
+            v = V(val, present, "enum", values)
+        elif t is BOOL:
+            v = V(z3.Bool(label), present, "bool")
+        elif t is TEXT:
+            val = z3.String(label)
+            n = max_length(path)
+            if n is not None:
+                self.facts.append(z3.Length(val) <= n)
+            v = V(val, present, "str")
+        else:
+            raise Unsupported(f"fields of type {t}")
+        self.fields[key] = v
+        return v
+
+    # -- the clock ---------------------------------------------------------------
+    def clock(self, ts: V):
+        """(day number, seconds of the day, weekday 0=Monday) of a timestamp in the policy's zone."""
+        k = ts.val.sexpr()
+        if k in self._clock:
+            return self._clock[k]
+        fixed = self.world.fixed_offset
+        if self.mode == "example":
+            lo = int(datetime(self.years[0], 1, 1, tzinfo=timezone.utc).timestamp())
+            hi = int(datetime(self.years[1], 12, 31, tzinfo=timezone.utc).timestamp())
+            self.facts.append(z3.Implies(ts.present, z3.And(ts.val >= lo, ts.val <= hi)))
+            pieces = zone_pieces(self.world.zone, self.years)
+            off = z3.IntVal(pieces[-1][1])
+            for start, o in reversed(pieces[:-1]):
+                nxt = pieces[pieces.index((start, o)) + 1][0]
+                off = z3.If(ts.val < nxt, z3.IntVal(o), off)
+        elif fixed is not None:
+            off = z3.IntVal(fixed)
+        else:
+            off = z3.FreshInt("offset")
+            self.facts.append(z3.Or([off == o for o in zone_offsets(self.world.zone)]))
+        local = ts.val + off
+        day = local / DAY
+        tod = local % DAY
+        wd = (day + 3) % 7  # 1970-01-01 was a Thursday
+        if self.world.calendar is None:
+            hol, mk = z3.BoolVal(False), z3.BoolVal(False)
+        else:
+            hol, mk = self.hol(day), self.mk(day)
+            if self.mode == "example":
+                hdays, mdays = calendar_days(self.world.calendar, self.years)
+                self.facts.append(hol == _member(day, hdays))
+                self.facts.append(mk == _member(day, mdays))
+            else:  # true of every calendar: make-up days are weekend days, and not holidays
+                self.facts.append(z3.Implies(mk, wd >= 5))
+                self.facts.append(z3.Not(z3.And(hol, mk)))
+        out = (day, tod, wd, hol, mk)
+        self._clock[k] = out
+        return out
+
+    def open_at(self, ts: V) -> z3.BoolRef:
+        hours = self.world.hours
+        if hours is None:
+            return z3.BoolVal(False)
+        day, tod, wd, hol, mk = self.clock(ts)
+
+        def inside(ranges):
+            return z3.Or([z3.And(tod >= a, tod < b) for a, b in ranges]) if ranges else z3.BoolVal(False)
+
+        by_day = z3.Or([z3.And(wd == d, inside(h)) for d, h in enumerate(hours) if h]) \
+            if any(hours) else z3.BoolVal(False)
+        return z3.And(z3.Not(hol), z3.If(mk, inside(self.world.weekday_hours), by_day))
+
+    # -- values ------------------------------------------------------------------
+    def value(self, e: ir.Expr, slot: int | None = None) -> V:
+        key = (e, slot)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._value(e, slot)
+            self._cache[key] = hit
+        return hit
+
+    def _value(self, e: ir.Expr, slot) -> V:
+        T = z3.BoolVal(True)
+        if isinstance(e, ir.Field):
+            return self.field(e.path, slot)
+        if isinstance(e, ir.Literal):
+            v = e.value
+            if e.type is BOOL:
+                return V(z3.BoolVal(bool(v)), T, "bool")
+            if e.type is MONEY:
+                return V(_q(v) * 100, T, "fen")
+            if e.type is NUMBER:
+                return V(_q(v), T, "num")
+            if e.type is DURATION:
+                return V(_q(v.days * DAY + v.seconds), T, "sec")
+            if e.type is TIME:
+                return V(z3.IntVal(seconds_of(v)), T, "tod")
+            if e.type is DATE:
+                return V(z3.IntVal(day_number(v)), T, "day")
+            if e.type is TEXT:
+                return V(z3.StringVal(v), T, "str")
+            if e.type is ENUM:
+                return V(None, T, "lit", v)
+            raise Unsupported("a literal of unknown type")
+        if isinstance(e, ir.Arith):
+            a, b = self.value(e.left, slot), self.value(e.right, slot)
+            present = z3.And(a.present, b.present)
+            kinds = (a.kind, b.kind)
+            sign = 1 if e.op == "+" else -1
+            if kinds == ("ts", "ts") and e.op == "-":
+                return V(a.val - b.val, present, "sec")
+            if kinds in (("ts", "sec"),) or (kinds == ("sec", "ts") and e.op == "+"):
+                return V(a.val + sign * b.val if a.kind == "ts" else b.val + a.val, present, "ts")
+            if kinds in (("fen", "fen"), ("num", "num"), ("sec", "sec")):
+                return V(a.val + sign * b.val, present, a.kind)
+            if kinds == ("fen", "num"):
+                return V(a.val + sign * b.val * 100, present, "fen")
+            if kinds == ("num", "fen"):
+                return V(a.val * 100 + sign * b.val, present, "fen")
+            raise Unsupported("arithmetic on these types")
+        if isinstance(e, ir.Call):
+            return self._call(e, slot)
+        if isinstance(e, ir.Quantifier) and e.kind == "count":
+            if slot is not None:
+                raise Unsupported("a quantifier inside a quantifier")
+            terms = []
+            for k in range(self.slots):
+                c = z3.BoolVal(True) if e.condition is None else self.cond(e.condition, k)
+                terms.append(z3.If(c, self.mult[k], 0))
+            return V(z3.Sum(terms) if terms else z3.IntVal(0), self.items_present, "num")
+        return V(self.cond(e, slot), T, "bool")
+
+    def _call(self, e: ir.Call, slot) -> V:
+        args = [self.value(a, slot) for a in e.args]
+        present = z3.And([a.present for a in args]) if args else z3.BoolVal(True)
+        fn = e.function
+        if fn == "age":
+            at = self.field(("at",))
+            return V(at.val - args[0].val, present, "sec")
+        if fn in ("in_service_hours", "outside_service_hours"):
+            o = self.open_at(args[0])
+            return V(o if fn == "in_service_hours" else z3.Not(o), present, "bool")
+        if fn in ("is_weekend", "is_holiday", "weekday", "local_time", "local_date"):
+            day, tod, wd, hol, _mk = self.clock(args[0])
+            return {"is_weekend": lambda: V(wd >= 5, present, "bool"),
+                    "is_holiday": lambda: V(hol, present, "bool"),
+                    "weekday": lambda: V(wd, present, "enum", WEEKDAYS),
+                    "local_time": lambda: V(tod, present, "tod"),
+                    "local_date": lambda: V(day, present, "day")}[fn]()
+        strs = [self._as_string(a) for a in args]
+        if fn == "contains":
+            return V(z3.Contains(strs[0], strs[1]), present, "bool")
+        if fn == "starts_with":
+            return V(z3.PrefixOf(strs[1], strs[0]), present, "bool")
+        if fn == "ends_with":
+            return V(z3.SuffixOf(strs[1], strs[0]), present, "bool")
+        if fn == "length":
+            return V(z3.Length(strs[0]), present, "num")
+        if fn == "lower":
+            low = z3.FreshConst(z3.StringSort(), "lower")
+            self.facts.append(z3.Length(low) == z3.Length(strs[0]))
+            self.inexact = True
+            return V(low, present, "str")
+        raise Unsupported(f"function {fn}")
+
+    def _as_string(self, v: V):
+        if v.kind == "str":
+            return v.val
+        if v.kind == "lit":
+            return z3.StringVal(v.info)
+        if v.kind == "enum":
+            out = z3.StringVal(v.info[-1])
+            for i, name in reversed(list(enumerate(v.info[:-1]))):
+                out = z3.If(v.val == i, z3.StringVal(name), out)
+            return out
+        raise Unsupported("text expected")
+
+    # -- conditions ----------------------------------------------------------------
+    def cond(self, e: ir.Expr, slot: int | None = None) -> z3.BoolRef:
+        key = ("c", e, slot)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cond(e, slot)
+            self._cache[key] = hit
+        return hit
+
+    def _cond(self, e: ir.Expr, slot) -> z3.BoolRef:
+        if isinstance(e, ir.And):
+            return z3.And([self.cond(x, slot) for x in e.operands]) if e.operands else z3.BoolVal(True)
+        if isinstance(e, ir.Or):
+            return z3.Or([self.cond(x, slot) for x in e.operands]) if e.operands else z3.BoolVal(False)
+        if isinstance(e, ir.Not):
+            return z3.Not(self.cond(e.operand, slot))
+        if isinstance(e, ir.Compare):
+            a, b = self.value(e.left, slot), self.value(e.right, slot)
+            return z3.And(a.present, b.present, self.compare(e.op, a, b))
+        if isinstance(e, ir.Between):
+            s, lo, hi = (self.value(x, slot) for x in (e.subject, e.low, e.high))
+            return z3.And(s.present, lo.present, hi.present, self.compare("<=", lo, s), self.compare("<=", s, hi))
+        if isinstance(e, ir.InList):
+            s = self.value(e.subject, slot)
+            found = z3.Or([z3.And(o.present, self.compare("==", s, o))
+                           for o in (self.value(x, slot) for x in e.options)]) if e.options else z3.BoolVal(False)
+            return z3.And(s.present, z3.Not(found) if e.negated else found)
+        if isinstance(e, ir.Presence):
+            s = self.value(e.subject, slot)
+            return s.present if e.present else z3.Not(s.present)
+        if isinstance(e, ir.Quantifier) and e.kind in ("any", "all"):
+            if slot is not None or e.condition is None:
+                raise Unsupported("a nested quantifier")
+            if e.kind == "any":
+                body = z3.Or([z3.And(self.mult[k] >= 1, self.cond(e.condition, k)) for k in range(self.slots)])
+            else:
+                body = z3.And([z3.Implies(self.mult[k] >= 1, self.cond(e.condition, k))
+                               for k in range(self.slots)])
+            return z3.And(self.items_present, body)
+        v = self.value(e, slot)
+        if v.kind == "bool":
+            return z3.And(v.present, v.val)
+        return z3.BoolVal(False)
+
+    def compare(self, op: str, a: V, b: V) -> z3.BoolRef:
+        if a.kind == "lit" and b.kind != "lit":
+            a, b, op = b, a, {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+        ops = {"==": lambda x, y: x == y, "!=": lambda x, y: x != y, "<": lambda x, y: x < y,
+               "<=": lambda x, y: x <= y, ">": lambda x, y: x > y, ">=": lambda x, y: x >= y}
+        f = ops[op]
+        if a.kind == "lit" and b.kind == "lit":
+            return z3.BoolVal(f(a.info, b.info))
+        if a.kind == "enum":
+            if op not in ("==", "!="):
+                raise Unsupported("ordering enum values")
+            if b.kind == "lit":
+                eq = a.val == a.info.index(b.info) if b.info in a.info else z3.BoolVal(False)
+            elif b.kind == "enum":
+                pairs = [(i, j) for i, x in enumerate(a.info) for j, y in enumerate(b.info) if x == y]
+                eq = z3.Or([z3.And(a.val == i, b.val == j) for i, j in pairs]) if pairs else z3.BoolVal(False)
+            elif b.kind == "str":
+                eq = self._as_string(a) == b.val
+            else:
+                raise Unsupported("comparing an enum with something else")
+            return eq if op == "==" else z3.Not(eq)
+        if b.kind == "enum":
+            return self.compare({"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op), b, a)
+        if a.kind == "str" or b.kind == "str":
+            if op not in ("==", "!="):
+                raise Unsupported("ordering text")
+            return f(self._as_string(a), self._as_string(b))
+        if a.kind == "bool" or b.kind == "bool":
+            if a.kind != b.kind or op not in ("==", "!="):
+                raise Unsupported("comparing true/false with something else")
+            return f(a.val, b.val)
+        x, y = a.val, b.val
+        if {a.kind, b.kind} == {"fen", "num"}:
+            x, y = (x, y * 100) if a.kind == "fen" else (x * 100, y)
+        elif a.kind != b.kind:
+            raise Unsupported(f"comparing {a.kind} with {b.kind}")
+        return f(x, y)
+
+    # -- terms and sets ------------------------------------------------------------
+    def member(self, term: Term, values: ValueSet) -> z3.BoolRef:
+        """The condition `term takes a value in values`."""
+        if term.kind == "atom":
+            c = self.cond(term.expr)
+            m = values.members()
+            if len(m) == 2:
+                return z3.BoolVal(True)
+            if not m:
+                return z3.BoolVal(False)
+            return c if m[0] is True else z3.Not(c)
+        v = self.value(term.expr)
+        parts = []
+        if isinstance(values, Finite):
+            for label in values.members():
+                if label == MISSING_LABEL:
+                    parts.append(z3.Not(v.present))
+                elif v.kind == "bool":
+                    parts.append(z3.And(v.present, v.val if label else z3.Not(v.val)))
+                elif v.kind == "enum":
+                    parts.append(z3.And(v.present, v.val == v.info.index(label)))
+                else:
+                    raise Unsupported("a finite set on a non-finite value")
+            return z3.Or(parts) if parts else z3.BoolVal(False)
+        if isinstance(values, Numbers):
+            if values.missing:
+                parts.append(z3.Not(v.present))
+            for lo, lc, hi, hc in values.ivs:
+                c = []
+                if lo is not None:
+                    c.append(v.val >= _q(lo) if lc else v.val > _q(lo))
+                if hi is not None:
+                    c.append(v.val <= _q(hi) if hc else v.val < _q(hi))
+                parts.append(z3.And([v.present] + c))
+            return z3.Or(parts) if parts else z3.BoolVal(False)
+        if isinstance(values, Texts):
+            s = self._as_string(v)
+            if values.missing:
+                parts.append(z3.Not(v.present))
+            hit = z3.Or([s == z3.StringVal(x) for x in sorted(values.strings)]) if values.strings \
+                else z3.BoolVal(False)
+            parts.append(z3.And(v.present, z3.Not(hit) if values.cofinite else hit))
+            return z3.Or(parts)
+        raise Unsupported("a set of unknown kind")
+
+    def box(self, box: dict) -> z3.BoolRef:
+        return z3.And([self.member(t, s) for t, s in box.items()]) if box else z3.BoolVal(True)
+
+    # -- solving -------------------------------------------------------------------
+    def flush(self, solver: z3.Solver | None = None) -> None:
+        solver = solver or self.solver
+        if solver is self.solver:
+            new = self.facts[self._pending:]
+            self._pending = len(self.facts)
+        else:
+            new = self.facts
+        if new:
+            solver.add(*new)
+
+    def check(self, formula: z3.BoolRef) -> str:
+        """'sat', 'unsat' or 'unknown' for the formula together with the domain facts."""
+        self.flush()
+        self.solver.push()
+        try:
+            self.solver.add(formula)
+            self.flush()  # facts created while encoding
+            return str(self.solver.check())
+        finally:
+            self.solver.pop()
+
+    def unsat_core(self, parts: list[z3.BoolRef]) -> list[int] | None:
+        """Indexes of parts that together have no model, or None if they have one (or unknown)."""
+        self.flush()
+        s = z3.Solver()
+        s.set("timeout", TIMEOUT_MS)
+        s.add(*self.facts)
+        marks = [z3.Bool(f"part{i}") for i in range(len(parts))]
+        for m, p in zip(marks, parts):
+            s.add(z3.Implies(m, p))
+        s.set("core.minimize", True)
+        if s.check(*marks) != z3.unsat:
+            return None
+        core = {str(c) for c in s.unsat_core()}
+        return [i for i, m in enumerate(marks) if str(m) in core]
+
+
+def _member(x, values) -> z3.BoolRef:
+    values = sorted(values)
+    return z3.Or([x == v for v in values]) if values else z3.BoolVal(False)
+
+
+__all__ = ["Encoder", "V", "Unsupported"]

@@ -1,0 +1,339 @@
+"""Terms and atoms: the rule tree's conditions as "this term takes a value in this set".
+
+A *term* is a value the conditions talk about: a field (`request.amount`), the
+age of a timestamp, the difference of two timestamps, the local time or weekday
+of a timestamp, whether a timestamp is inside service hours, or any other
+expression. Conditions that are not about one term's value (`any(...)`,
+`contains(...)`, a field compared with another field) become *atom* terms
+whose values are True and False.
+
+Each term knows its domain (the values it can take, "missing" included when it
+can be missing) and the event fields it depends on. A term is *free* when any
+value of its domain can be realised by setting fields no other term reads: for
+a condition over free terms only, emptiness is decided exactly by set algebra;
+the rest goes to the SMT solver (`smt.py`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from .. import rules as ir
+from ..values import BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, WEEKDAYS, Type
+from .valuesets import MISSING_LABEL, Finite, Numbers, Texts, ValueSet
+from .world import DAY, MONEY_LIMIT, SPAN_MAX, TS_MAX, TS_MIN, World, day_number, field_values, \
+    number_bounds, optional, seconds_of
+
+CALENDAR_FUNCTIONS = ("in_service_hours", "outside_service_hours", "is_weekend", "is_holiday", "weekday",
+                      "local_time", "local_date")
+
+
+class Unsupported(Exception):
+    """A construct the exact checks do not model; the checks then claim nothing about it."""
+
+
+@dataclass(frozen=True, eq=False)
+class Term:
+    key: tuple               # canonical and hashable (IR nodes compare without spans)
+    kind: str                # "finite", "num", "text" or "atom"
+    expr: ir.Expr            # the value expression (for atoms: the condition)
+    vars: frozenset          # event fields (and "order.items") it reads
+    domain: ValueSet
+    free: bool
+    unit: str = ""           # numbers: "fen", "num", "sec", "ts", "tod", "day"
+    integral: bool = False
+    labels: tuple = ()       # finite terms
+    id: int = -1             # small, per policy: for cheap cache keys
+
+    def __hash__(self) -> int:
+        return self.id if self.id >= 0 else hash(self.key)
+
+    def __eq__(self, other) -> bool:
+        # Terms are interned (one object per key), so identity is equality once they have an id.
+        if self is other:
+            return True
+        if not isinstance(other, Term):
+            return False
+        return (self.id < 0 or other.id < 0) and self.key == other.key
+
+    def __repr__(self) -> str:
+        return f"Term({self.key!r})"
+
+
+def _fields_in(expr: ir.Expr) -> frozenset:
+    out = set()
+    for node in ir.walk(expr):
+        if isinstance(node, ir.Field) and node.path[0] != "item":
+            out.add(node.dotted)
+        if isinstance(node, ir.Call) and node.function == "age":
+            out.add("at")
+    return frozenset(out)
+
+
+def _plain_ts(expr: ir.Expr) -> ir.Field | None:
+    return expr if isinstance(expr, ir.Field) and expr.type is TIMESTAMP and expr.path[0] != "item" else None
+
+
+def _labels(values: tuple, missing: bool) -> tuple:
+    return tuple(values) + ((MISSING_LABEL,) if missing else ())
+
+
+def _unit_of(t: Type) -> str:
+    return {MONEY: "fen", NUMBER: "num", DURATION: "sec", TIMESTAMP: "ts", TIME: "tod", DATE: "day"}.get(t, "")
+
+
+class Terms:
+    """Builds and interns the terms of one policy."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self._cache: dict = {}
+        self._item_scope = False
+
+    def _intern(self, term: Term) -> Term:
+        hit = self._cache.get(term.key)
+        if hit is None:
+            object.__setattr__(term, "id", len(self._cache))
+            hit = self._cache[term.key] = term
+        return hit
+
+    def item_leaf(self, cond: ir.Expr):
+        """A condition on one item (inside any/all) as (item term, set), or None."""
+        self._item_scope = True
+        try:
+            leaf = self._leaf(cond)
+        except (Unsupported, TypeError, ValueError, KeyError, AttributeError, IndexError):
+            return None
+        finally:
+            self._item_scope = False
+        if isinstance(leaf, bool) or leaf[0].kind == "atom" or not leaf[0].key[0] == "item":
+            return None
+        return leaf
+
+    # -- value expressions -------------------------------------------------------
+    def term(self, expr: ir.Expr) -> Term:
+        """The term of a value expression (raises Unsupported for what is not modelled)."""
+        from ..syntax.lower import static_type
+
+        if isinstance(expr, ir.Field):
+            if expr.path[0] == "item" and not self._item_scope:
+                raise Unsupported("item fields outside any/all/count")
+            return self._field(expr)
+        if isinstance(expr, ir.Call):
+            ts = _plain_ts(expr.args[0]) if len(expr.args) == 1 else None
+            if expr.function == "age" and ts is not None:
+                miss = optional(ts.path)
+                return self._intern(Term(("age", ts.path), "num", expr, frozenset({"at", ts.dotted}),
+                                         Numbers.domain(True, -SPAN_MAX, SPAN_MAX, miss), True, "sec", True))
+            if expr.function in CALENDAR_FUNCTIONS and ts is not None:
+                return self._calendar(expr.function, ts, expr)
+        if isinstance(expr, ir.Arith) and expr.op == "-":
+            a, b = _plain_ts(expr.left), _plain_ts(expr.right)
+            if a is not None and b is not None and a.path != b.path:
+                miss = optional(a.path) or optional(b.path)
+                return self._intern(Term(("diff", a.path, b.path), "num", expr, frozenset({a.dotted, b.dotted}),
+                                         Numbers.domain(True, -SPAN_MAX, SPAN_MAX, miss), True, "sec", True))
+        t = static_type(expr)
+        key = ("expr", expr)
+        variables = _fields_in(expr)
+        if isinstance(expr, ir.Quantifier):
+            variables = variables | {"order.items"}
+        miss = True
+        if t in (MONEY, NUMBER, DURATION, TIMESTAMP, TIME, DATE):
+            unit = _unit_of(t)
+            integral = unit != "num"
+            return self._intern(Term(key, "num", expr, variables, Numbers.domain(integral, missing=miss), False,
+                                     unit, integral))
+        if t is TEXT:
+            return self._intern(Term(key, "text", expr, variables, Texts.domain(miss), False))
+        if t is BOOL:
+            labels = _labels((True, False), miss)
+            return self._intern(Term(key, "finite", expr, variables, Finite.full(labels), False, labels=labels))
+        raise Unsupported(f"values of type {t}")
+
+    def _field(self, f: ir.Field) -> Term:
+        miss = optional(f.path)
+        key = ("item" if f.path[0] == "item" else "field", f.path)
+        if key in self._cache:
+            return self._cache[key]
+        v = frozenset({f.dotted})
+        if f.type is MONEY:
+            return self._intern(Term(key, "num", f, v, Numbers.domain(True, -MONEY_LIMIT, MONEY_LIMIT, miss), True,
+                                     "fen", True))
+        if f.type is NUMBER:
+            lo, hi, whole = number_bounds(f.path)
+            return self._intern(Term(key, "num", f, v, Numbers.domain(whole, lo, hi, miss), True, "num", whole))
+        if f.type is TIMESTAMP:
+            return self._intern(Term(key, "num", f, v, Numbers.domain(True, TS_MIN, TS_MAX, miss), True, "ts", True))
+        if f.type is ENUM:
+            labels = _labels(field_values(f.path), miss)
+            return self._intern(Term(key, "finite", f, v, Finite.full(labels), True, labels=labels))
+        if f.type is BOOL:
+            labels = _labels((True, False), miss)
+            return self._intern(Term(key, "finite", f, v, Finite.full(labels), True, labels=labels))
+        if f.type is TEXT:
+            return self._intern(Term(key, "text", f, v, Texts.domain(miss), True))
+        raise Unsupported(f"fields of type {f.type}")
+
+    def _calendar(self, fn: str, ts: ir.Field, expr: ir.Expr) -> Term:
+        miss = optional(ts.path)
+        v = frozenset({ts.dotted})
+        if fn in ("in_service_hours", "outside_service_hours"):
+            # `during off-hours` is the term "open" being False, so it and `during
+            # service hours` meet on one term; `outside_service_hours(x) == true`
+            # keeps a term of its own (the solver relates the two).
+            inside = fn == "in_service_hours"
+            values = self.world.open_values() if inside else {not b for b in self.world.open_values()}
+            labels = _labels((True, False), miss)
+            dom = Finite.of(labels, values | ({MISSING_LABEL} if miss else set()))
+            return self._intern(Term(("open" if inside else "outside", ts.path), "finite", expr, v, dom, True,
+                                     labels=labels))
+        if fn in ("is_weekend", "is_holiday"):
+            labels = _labels((True, False), miss)
+            vals = {True, False} if fn == "is_weekend" or self.world.calendar else {False}
+            dom = Finite.of(labels, vals | ({MISSING_LABEL} if miss else set()))
+            return self._intern(Term((fn, ts.path), "finite", expr, v, dom, True, labels=labels))
+        if fn == "weekday":
+            labels = _labels(WEEKDAYS, miss)
+            return self._intern(Term((fn, ts.path), "finite", expr, v, Finite.full(labels), True, labels=labels))
+        if fn == "local_time":
+            return self._intern(Term((fn, ts.path), "num", expr, v, Numbers.domain(True, 0, DAY - 1, miss), True,
+                                     "tod", True))
+        lo, hi = day_number(date(1, 1, 2)), day_number(date(9999, 12, 30))
+        return self._intern(Term((fn, ts.path), "num", expr, v, Numbers.domain(True, lo, hi, miss), True,
+                                 "day", True))
+
+    def atom(self, cond: ir.Expr) -> Term:
+        variables = _fields_in(cond)
+        if any(isinstance(n, ir.Quantifier) for n in ir.walk(cond)):
+            variables = variables | {"order.items"}
+        labels = (True, False)
+        return self._intern(Term(("atom", cond), "atom", cond, variables, Finite.full(labels), False,
+                                 labels=labels))
+
+    # -- conditions ----------------------------------------------------------------
+    def leaf(self, cond: ir.Expr):
+        """A leaf condition as (term, set of values where it holds), or a constant bool."""
+        try:
+            return self._leaf(cond)
+        except Unsupported:
+            raise
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+            return self.atom(cond), Finite.of((True, False), {True})
+
+    def _leaf(self, cond: ir.Expr):
+        if isinstance(cond, ir.Literal):
+            if cond.type is BOOL:
+                return bool(cond.value)
+            raise Unsupported("a literal used as a condition")
+        if isinstance(cond, ir.Compare):
+            left, right, op = cond.left, cond.right, cond.op
+            if isinstance(left, ir.Literal) and not isinstance(right, ir.Literal):
+                left, right, op = right, left, {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+            if isinstance(left, ir.Literal) and isinstance(right, ir.Literal):
+                from ..evaluator.interpreter import compare
+
+                return compare(op, left.value, right.value)
+            if isinstance(right, ir.Literal):
+                term = self.term(left)
+                return term, term.domain & self.compare_set(term, op, right)
+            return self.atom(cond), Finite.of((True, False), {True})
+        if isinstance(cond, ir.Between):
+            if isinstance(cond.low, ir.Literal) and isinstance(cond.high, ir.Literal) \
+                    and not isinstance(cond.subject, ir.Literal):
+                term = self.term(cond.subject)
+                if term.kind != "num":
+                    raise Unsupported("between on a value without order")
+                lo, hi = self.number(term, cond.low), self.number(term, cond.high)
+                return term, term.domain & Numbers.between(lo, hi, term.integral)
+            return self.atom(cond), Finite.of((True, False), {True})
+        if isinstance(cond, ir.InList):
+            if all(isinstance(o, ir.Literal) for o in cond.options) and not isinstance(cond.subject, ir.Literal):
+                term = self.term(cond.subject)
+                found = None
+                for o in cond.options:
+                    s = self.compare_set(term, "==", o)
+                    found = s if found is None else found | s
+                if found is None:
+                    found = self._empty(term)
+                present = self._present(term)
+                return term, (present - found) if cond.negated else (term.domain & found)
+            return self.atom(cond), Finite.of((True, False), {True})
+        if isinstance(cond, ir.Presence):
+            if isinstance(cond.subject, ir.Literal):
+                return cond.present
+            term = self.term(cond.subject)
+            present = self._present(term)
+            return term, present if cond.present else term.domain - present
+        if isinstance(cond, ir.Quantifier):
+            return self.atom(cond), Finite.of((True, False), {True})
+        if isinstance(cond, (ir.Field, ir.Call)):
+            if isinstance(cond, ir.Call) and cond.function == "outside_service_hours":
+                term = self.term(ir.Call("in_service_hours", cond.args))
+                return term, term.domain & Finite.of(term.labels, {False})
+            if isinstance(cond, ir.Call) and cond.function in ("contains", "starts_with", "ends_with"):
+                return self.atom(cond), Finite.of((True, False), {True})
+            term = self.term(cond)
+            if term.kind != "finite" or True not in term.labels:
+                raise Unsupported("a value that is not true/false used as a condition")
+            return term, term.domain & Finite.of(term.labels, {True})
+        if isinstance(cond, ir.Arith):
+            raise Unsupported("arithmetic used as a condition")
+        raise Unsupported(type(cond).__name__)
+
+    def _present(self, term: Term) -> ValueSet:
+        if term.kind in ("finite", "atom"):
+            return term.domain - Finite.of(term.labels, {MISSING_LABEL})
+        if term.kind == "num":
+            return term.domain - Numbers.only_missing(term.integral)
+        return term.domain - Texts(True, frozenset(), False)
+
+    def _empty(self, term: Term) -> ValueSet:
+        return term.domain - term.domain
+
+    def number(self, term: Term, lit: ir.Literal) -> Fraction:
+        """A literal in the term's unit (money in fen, durations and times in seconds, dates in days)."""
+        v = lit.value
+        if isinstance(v, bool) or v is None:
+            raise Unsupported("a number was expected")
+        if isinstance(v, Decimal):
+            f = Fraction(v)
+            return f * 100 if term.unit == "fen" else f
+        if isinstance(v, timedelta):
+            if term.unit != "sec":
+                raise Unsupported("duration compared with a non-duration")
+            return Fraction(v.days * DAY + v.seconds) + Fraction(v.microseconds, 10**6)
+        if isinstance(v, time):
+            if term.unit != "tod":
+                raise Unsupported("time of day compared with something else")
+            return Fraction(seconds_of(v))
+        if isinstance(v, date) and not isinstance(v, datetime):
+            if term.unit != "day":
+                raise Unsupported("date compared with something else")
+            return Fraction(day_number(v))
+        if isinstance(v, int):
+            return Fraction(v) * (100 if term.unit == "fen" else 1)
+        raise Unsupported(f"literal {v!r}")
+
+    def compare_set(self, term: Term, op: str, lit: ir.Literal) -> ValueSet:
+        """The values of `term` for which `term op literal` holds (missing excluded)."""
+        if term.kind == "num":
+            return Numbers.compare(op, self.number(term, lit), term.integral)
+        value = lit.value
+        if term.kind == "finite":
+            if op not in ("==", "!="):
+                raise Unsupported("ordering true/false or enum values")
+            labels = term.labels
+            if (labels[0] is True) != isinstance(value, bool):
+                raise Unsupported("comparing values of different types")
+            hit = Finite.of(labels, {value} if value in labels else set())
+            present = Finite.of(labels, [x for x in labels if x != MISSING_LABEL])
+            return hit if op == "==" else present - hit
+        if term.kind == "text":
+            if not isinstance(value, str) or op not in ("==", "!="):
+                raise Unsupported("ordering text")
+            hit = Texts(False, frozenset({value}), False)
+            return hit if op == "==" else Texts(False, frozenset({value}), True)
+        raise Unsupported("comparing a condition")

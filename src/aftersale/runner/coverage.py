@@ -1,0 +1,124 @@
+"""Rule coverage: which rules the cases reach, and for the others, why not.
+
+A rule is *covered* when it decides a passing case (a guard: when it matches
+one). Otherwise it is, in this order:
+
+- `failing-only`: it decides (matches) only cases that fail;
+- `shadowed`: its condition holds on some case, but an earlier rule decides
+  every such case first;
+- `never-matched`: no case satisfies its condition (the report names the
+  case that came closest, the condition that failed there and what would
+  have passed).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .run import FAIL, PASS, CaseResult
+
+COVERED, FAILING_ONLY, SHADOWED, NEVER = "covered", "failing-only", "shadowed", "never-matched"
+
+
+@dataclass
+class RuleCoverage:
+    rule: str
+    kind: str                 # rule or guard
+    status: str
+    why: str = ""             # for the rules not covered
+    cases: list[str] = field(default_factory=list)   # names of the cases that show it
+
+
+@dataclass
+class PolicyCoverage:
+    path: Path
+    name: str
+    rules: list[RuleCoverage]
+    otherwise_cases: int = 0
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for r in self.rules if r.status == COVERED)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 if not self.rules else 100.0 * self.covered / len(self.rules)
+
+    def to_json(self) -> dict:
+        return {
+            "policy": str(self.path), "name": self.name, "rules": len(self.rules), "covered": self.covered,
+            "percent": round(self.percent, 1), "otherwise_cases": self.otherwise_cases,
+            "missed": [{"rule": r.rule, "kind": r.kind, "status": r.status, "why": r.why}
+                       for r in self.rules if r.status != COVERED],
+        }
+
+
+def _quote(names: list[str], limit: int = 2) -> str:
+    shown = ", ".join(f"`{n}`" for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _decides(rule, r: CaseResult) -> bool:
+    rec = r.record
+    if rule.is_guard:
+        return rule.id in rec["guards"]
+    return rec["rule"] == rule.id
+
+
+def _held_leaves(node: dict) -> int:
+    kids = node.get("children") or []
+    if not kids:
+        return 1 if node.get("result") is True else 0
+    return sum(_held_leaves(k) for k in kids)
+
+
+def _closest(policy, rule, results: list[CaseResult]) -> str:
+    """Why no case matched: the case whose condition got furthest, and what failed there."""
+    from ..evaluator.interpreter import Scope, traced
+    from ..evaluator.trace import RuleTrace
+    from ..explain.phrases import failing, need
+
+    interp = policy._interpreter
+    best = None
+    for r in results:
+        node = traced(rule.when, Scope(r.event, interp.context(r.event)))
+        cond = policy._writer.rule(RuleTrace(rule, node))["condition"]
+        fails = failing(cond)
+        if fails and (best is None or _held_leaves(cond) > best[0]):
+            best = (_held_leaves(cond), r.case.name, fails[0])
+    if best is None:
+        return "no case satisfies its condition"
+    _, name, node = best
+    text = " ".join((node.get("text") or "").split())
+    return f"no case satisfies its condition; closest is case `{name}`, where `{text}` failed (would pass: {need(node)})"
+
+
+def policy_coverage(policy, path: Path, results: list[CaseResult]) -> PolicyCoverage:
+    """Coverage of one policy by the decided cases that ran on it (from every test file)."""
+    decided = [r for r in results if r.record is not None]
+    rules: list[RuleCoverage] = []
+    for rule in policy.tree.rules:
+        kind = "guard" if rule.is_guard else "rule"
+        passing = [r.case.name for r in decided if r.status == PASS and _decides(rule, r)]
+        if passing:
+            rules.append(RuleCoverage(rule.id, kind, COVERED, cases=passing))
+            continue
+        failing_cases = [r.case.name for r in decided if r.status == FAIL and _decides(rule, r)]
+        if failing_cases:
+            why = f"reached only by failing cases: {_quote(failing_cases)}"
+            rules.append(RuleCoverage(rule.id, kind, FAILING_ONLY, why, failing_cases))
+            continue
+        held = [r for r in decided if rule.id in r.held]
+        if held and not rule.is_guard:
+            by = Counter(r.record["rule"] or "(otherwise)" for r in held)
+            firsts = ", ".join(f"`{k}`" for k, _ in by.most_common())
+            names = [r.case.name for r in held]
+            why = (f"shadowed: its condition holds on {_quote(names)}, but rule {firsts} "
+                   f"{'decides' if len(by) == 1 else 'decide'} first")
+            rules.append(RuleCoverage(rule.id, kind, SHADOWED, why, names))
+            continue
+        why = "never matched: " + _closest(policy, rule, decided) if decided else "never matched: no case ran"
+        rules.append(RuleCoverage(rule.id, kind, NEVER, why))
+    otherwise = sum(1 for r in decided if r.record["decided_by"] == "otherwise")
+    return PolicyCoverage(path, policy.name, rules, otherwise)

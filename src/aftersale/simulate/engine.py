@@ -1,0 +1,342 @@
+"""Replaying history: read JSONL in chunks, decide every line, add it up.
+
+The file is read in blocks of whole lines (plain or gzip), so memory stays
+flat whatever its size. A small file is decided in this process; a larger
+one is split across worker processes, a bounded number of chunks in flight,
+and their tallies, records and rejected lines come back in file order.
+
+Every non-blank line is either decided or counted as bad with its line
+number and reason: `lines == decided + bad + blank` always holds.
+"""
+from __future__ import annotations
+
+import gc
+import gzip
+import io
+import json
+import os
+import re
+import sys
+from collections import deque
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+from ..diagnostics import AftersaleError, Diagnostic, ERROR
+from ..events import MAX_EVENT_BYTES
+from ..source import Span
+from .tally import Bad, Tally
+
+#: Bytes per chunk of history: a few thousand events.
+CHUNK_BYTES = 1 << 21
+#: A line longer than this is not read whole: it is reported bad and skipped.
+MAX_LINE = max(MAX_EVENT_BYTES, 1) * 4
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """A policy as text, so worker processes compile exactly what this one loaded."""
+
+    text: str
+    format: str
+    name: str
+
+    @classmethod
+    def load(cls, path: str) -> "PolicySpec":
+        from ..policy import format_for, load, read_text
+
+        load(path)  # report a bad policy here, once, before any worker starts
+        return cls(read_text(path), format_for(path), str(path))
+
+    def compile(self):
+        from ..policy import compile
+
+        return compile(self.text, self.format, self.name)
+
+
+@dataclass
+class ChunkResult:
+    tally: Tally
+    records: str | None = None           # JSON lines, one decision record per decided event
+    rejects: str | None = None           # JSON lines, one per bad line
+
+
+#: Raw bytes that may hold a value parse_event refuses but the schema allows (see events._shape_problem).
+_SUSPECT = re.compile(rb"\\u[dD][89a-fA-F]|[0-9]{31}|[0-9.][eE]").search
+
+
+def _no_constant(name: str):
+    raise ValueError(f"`{name}` is not valid JSON")
+
+
+class Decider:
+    """What one process needs to decide chunks: the policies, the fast event reader, the record writer."""
+
+    def __init__(self, policy: PolicySpec, baseline: PolicySpec | None, source: str,
+                 records: bool = False, trace: bool = False, rejects: bool = False):
+        from .fastparse import FastEvents
+        from .records import RecordLines
+
+        self.policy = policy.compile()
+        self.baseline = baseline.compile() if baseline is not None else None
+        self.source = source
+        self.fast = FastEvents()
+        self.decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant)
+        self.records = RecordLines(self.policy, trace) if records else None
+        self.trace = trace
+        self.want_rejects = rejects
+        # the guard a forbidden action is charged to: the first matching guard that forbids it
+        self.forbids = {g.id: set(g.forbids) for g in self.policy.tree.guards}
+
+    def bad(self, tally: Tally, rejects: list | None, line: int, name: str, message: str, column: int,
+            text: str | bytes) -> None:
+        tally.add_bad(Bad(line, name, message, column))
+        if rejects is not None:
+            if isinstance(text, bytes):
+                text = text.decode("utf-8", "replace")
+            rejects.append(json.dumps({"line": line, "column": column, "name": name, "message": message,
+                                       "text": text}, ensure_ascii=False))
+
+    def chunk(self, first_line: int, data: bytes) -> ChunkResult:
+        from ..events import parse_event
+
+        tally = Tally()
+        records: list[str] | None = [] if self.records is not None else None
+        rejects: list[str] | None = [] if self.want_rejects else None
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        decode, fast, decide = self.decoder.decode, self.fast.parse, self.policy.decide
+        base = self.baseline.decide if self.baseline is not None else None
+        tally.lines = len(lines)
+        add = tally.add
+        max_bytes = MAX_EVENT_BYTES
+        for n, raw in enumerate(lines, start=first_line):
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+            if not raw or raw.isspace():
+                tally.blank += 1
+                continue
+            if len(raw) > max_bytes:
+                self.bad(tally, rejects, n, "too-large",
+                         f"the line is {len(raw):,} bytes, more than an event may be ({max_bytes:,})", 1,
+                         raw[:200])
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                self.bad(tally, rejects, n, "invalid-utf8", "the line is not valid UTF-8", exc.start + 1, raw)
+                continue
+            if n == 1 and text.startswith("\ufeff"):
+                text = text[1:]
+            try:
+                obj = decode(text)
+            except json.JSONDecodeError as exc:
+                self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc.msg}", exc.colno, text)
+                continue
+            except ValueError as exc:            # NaN, Infinity
+                self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc}", 1, text)
+                continue
+            except RecursionError:
+                self.bad(tally, rejects, n, "invalid-json", "the JSON is nested too deeply", 1, text)
+                continue
+            # a line that may hold what only parse_event refuses (an unpaired surrogate, a number
+            # too long or written with an exponent) takes the exact path
+            event = fast(obj) if not _SUSPECT(raw) else None
+            if event is None:
+                try:
+                    event = parse_event(obj, source=self.source, line=n, text=text)
+                except AftersaleError as err:
+                    d = err.diagnostics
+                    more = f" (and {len(d) - 1} more problem{'s' if len(d) > 2 else ''})" if len(d) > 1 else ""
+                    self.bad(tally, rejects, n, d[0].name, d[0].message + more, d[0].span.column, text)
+                    continue
+            decision = decide(event, trace=self.trace)
+            forbade = None
+            if decision.forbidden_action is not None:
+                forbade = next((g for g in decision.guards if decision.forbidden_action in self.forbids.get(g, ())),
+                               None)
+            old = None
+            if base is not None:
+                b = base(event, trace=False)
+                old = (b.action, b.rule, b.decided_by)
+            add(event.data["request"]["amount"], decision.action, decision.rule, decision.decided_by,
+                      decision.guards, forbade, old, event.id, n)
+            if records is not None:
+                records.append(self.records.line(decision))
+        return ChunkResult(tally, "".join(r + "\n" for r in records) if records else None,
+                           "".join(r + "\n" for r in rejects) if rejects else None)
+
+
+# -- reading ------------------------------------------------------------------------
+
+class Input:
+    """History as binary blocks of whole lines, from a file (plain or gzip, told by its magic) or stdin."""
+
+    def __init__(self, path: str):
+        self.name = "<stdin>" if path == "-" else path
+        self.total: int | None = None
+        if path == "-":
+            self.raw: BinaryIO = io.BufferedReader(sys.stdin.buffer.raw) if hasattr(sys.stdin.buffer, "raw") \
+                else sys.stdin.buffer
+        else:
+            where = Span(path, 1, 1, 1, 1)
+            try:
+                if Path(path).is_dir():
+                    raise AftersaleError(Diagnostic("io-error", ERROR, f"`{path}` is a folder, not a file", where))
+                self.raw = open(path, "rb")  # noqa: SIM115 - closed by close()
+                self.total = os.fstat(self.raw.fileno()).st_size
+            except OSError as exc:
+                raise AftersaleError(Diagnostic("io-error", ERROR, f"cannot read `{path}`: {exc.strerror}",
+                                                where)) from None
+        magic = self.raw.peek(2)[:2] if hasattr(self.raw, "peek") else b""
+        self.gzip = magic == b"\x1f\x8b"
+        self.stream: BinaryIO = gzip.GzipFile(fileobj=self.raw, mode="rb") if self.gzip else self.raw
+
+    def position(self) -> int:
+        try:
+            return self.raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def close(self) -> None:
+        if self.raw is not sys.stdin.buffer and self.name != "<stdin>":
+            self.raw.close()
+
+    def chunks(self, size: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes]]:
+        """(number of the first line, whole lines) blocks; an overlong line is cut to its first bytes."""
+        carry = b""
+        line = 1
+        while True:
+            try:
+                block = self.stream.read(size)
+            except (OSError, EOFError) as exc:
+                raise AftersaleError(Diagnostic(
+                    "io-error", ERROR, f"cannot read `{self.name}` after line {line - 1}: {exc}",
+                    Span(self.name, line, 1, line, 1))) from None
+            if not block:
+                if carry:
+                    yield line, carry
+                return
+            block = carry + block
+            cut = block.rfind(b"\n")
+            if cut == -1:
+                if len(block) > MAX_LINE:   # keep the head (to report it), drop the rest of the line
+                    carry = block[:MAX_EVENT_BYTES + 1]
+                    self._skip_rest()
+                    yield line, carry + b"\n"
+                    line += 1
+                    carry = b""
+                    continue
+                carry = block
+                continue
+            data, carry = block[:cut + 1], block[cut + 1:]
+            yield line, data
+            line += data.count(b"\n")
+
+    def _skip_rest(self) -> None:
+        """Read on to the end of an overlong line."""
+        while True:
+            block = self.stream.read(CHUNK_BYTES)
+            if not block:
+                return
+            cut = block.find(b"\n")
+            if cut != -1:
+                rest = block[cut + 1:]
+                self.stream = _Prepend(rest, self.stream)
+                return
+
+
+class _Prepend(io.RawIOBase):
+    """A stream with some bytes put back in front of it."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self.head, self.rest = head, rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            out, self.head = self.head, b""
+            return out
+        return self.rest.read(size)
+
+
+# -- running ------------------------------------------------------------------------
+
+_DECIDER: Decider | None = None
+
+
+def _init_worker(args) -> None:
+    global _DECIDER
+    _DECIDER = Decider(*args)
+    # Deciding allocates many short-lived containers and makes no cycles: collect less often,
+    # and never walk the compiled policies again.
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
+
+
+def _work(task: tuple[int, bytes]) -> ChunkResult:
+    assert _DECIDER is not None
+    return _DECIDER.chunk(*task)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def replay(policy: PolicySpec, baseline: PolicySpec | None, source: Input, *,
+           on_records: Callable[[str], None] | None = None, on_rejects: Callable[[str], None] | None = None,
+           trace: bool = False, jobs: int | None = None,
+           on_progress: Callable[[int, int], None] | None = None) -> Tally:
+    """Decide every line of `source`; records and rejected lines go to the callbacks in file order."""
+    args = (policy, baseline, source.name, on_records is not None, trace, on_rejects is not None)
+    jobs = jobs or default_jobs()
+    total = Tally()
+
+    def take(result: ChunkResult, position: int) -> None:
+        total.merge(result.tally)
+        if result.records and on_records is not None:
+            on_records(result.records)
+        if result.rejects and on_rejects is not None:
+            on_rejects(result.rejects)
+        if on_progress is not None:
+            on_progress(total.lines, position)
+
+    # each chunk carries the input's position after it, so progress counts decided bytes, not read ones
+    chunks = ((line, data, source.position()) for line, data in source.chunks())
+    first = next(chunks, None)
+    second = next(chunks, None) if first is not None else None
+    if second is None or jobs <= 1:
+        decider = Decider(*args)
+        for line, data, position in _chain(first, second, chunks):
+            take(decider.chunk(line, data), position)
+        return total
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    pool = multiprocessing.get_context(method).Pool(jobs, _init_worker, (args,))
+    try:
+        pending: deque = deque()
+        for line, data, position in _chain(first, second, chunks):
+            pending.append((pool.apply_async(_work, ((line, data),)), position))
+            while len(pending) > 2 * jobs:
+                result, at = pending.popleft()
+                take(result.get(), at)
+        while pending:
+            result, at = pending.popleft()
+            take(result.get(), at)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+    return total
+
+
+def _chain(first, second, rest):
+    for task in (first, second):
+        if task is not None:
+            yield task
+    yield from rest

@@ -1,0 +1,137 @@
+"""Counting decisions: per action, per rule, per guard, and old → new against a baseline.
+
+A `Tally` is what one chunk of history adds up to; chunks decided in other
+processes come back as tallies and are merged in file order, so the result
+(examples included) does not depend on how the work was split.
+
+>>> t = Tally(); t.lines = t.blank = 1; t.check(); t.decided
+0
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+#: Example event ids kept per transition.
+EXAMPLES = 5
+#: Bad lines kept with their message (all are counted; --rejects writes them all).
+BAD_KEPT = 1000
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class Bad:
+    line: int
+    name: str          # invalid-json, invalid-event, invalid-utf8, too-large
+    message: str
+    column: int = 1
+
+    def to_json(self) -> dict:
+        return {"line": self.line, "column": self.column, "name": self.name, "message": self.message}
+
+
+@dataclass
+class Tally:
+    lines: int = 0
+    blank: int = 0
+    bad: int = 0
+    decided: int = 0
+    money: Decimal = ZERO
+    # key -> [count, money]
+    actions: dict = field(default_factory=dict)            # action
+    rules: dict = field(default_factory=dict)              # (rule id or None, decided_by)
+    guards: dict = field(default_factory=dict)             # guard id -> [matched, forbade]
+    base_actions: dict = field(default_factory=dict)
+    base_rules: dict = field(default_factory=dict)
+    transitions: dict = field(default_factory=dict)        # (old action, new action) -> [count, money, examples]
+    rule_changes: dict = field(default_factory=dict)       # (old rule, new rule) with a changed action or rule -> same
+    bad_lines: list[Bad] = field(default_factory=list)
+
+    # -- adding -----------------------------------------------------------------
+
+    def add(self, amount: Decimal, action: str, rule, decided_by: str, guards, forbade: str | None,
+            base=None, event_id=None, line: int = 0) -> None:
+        """One decided event; `base` is the baseline's (action, rule, decided_by) or None."""
+        self.decided += 1
+        self.money += amount
+        _bump(self.actions, action, amount)
+        _bump(self.rules, (rule, decided_by), amount)
+        for g in guards:
+            entry = self.guards.get(g)
+            if entry is None:
+                entry = self.guards[g] = [0, 0]
+            entry[0] += 1
+        if forbade is not None:
+            self.guards.setdefault(forbade, [0, 0])[1] += 1
+        if base is not None:
+            old_action, old_rule, old_by = base
+            _bump(self.base_actions, old_action, amount)
+            _bump(self.base_rules, (old_rule, old_by), amount)
+            key = (old_action, action)
+            entry = self.transitions.get(key)
+            if entry is None:
+                entry = self.transitions[key] = [0, ZERO, []]
+            entry[0] += 1
+            entry[1] += amount
+            if old_action != action and len(entry[2]) < EXAMPLES:
+                entry[2].append((event_id, line))
+            if old_action != action or old_rule != rule:
+                key = (old_rule, rule)
+                entry = self.rule_changes.get(key)
+                if entry is None:
+                    entry = self.rule_changes[key] = [0, ZERO, [], old_action, action]
+                entry[0] += 1
+                entry[1] += amount
+                if len(entry[2]) < EXAMPLES:
+                    entry[2].append((event_id, line))
+
+    def add_bad(self, bad: Bad) -> None:
+        self.bad += 1
+        if len(self.bad_lines) < BAD_KEPT:
+            self.bad_lines.append(bad)
+
+    # -- merging ----------------------------------------------------------------
+
+    def merge(self, other: Tally) -> None:
+        """Add a later chunk's tally to this one (examples and bad lines keep file order)."""
+        self.lines += other.lines
+        self.blank += other.blank
+        self.bad += other.bad
+        self.decided += other.decided
+        self.money += other.money
+        for mine, theirs in ((self.actions, other.actions), (self.rules, other.rules),
+                             (self.base_actions, other.base_actions), (self.base_rules, other.base_rules)):
+            for k, (n, m) in theirs.items():
+                entry = mine.setdefault(k, [0, ZERO])
+                entry[0] += n
+                entry[1] += m
+        for k, (matched, forbade) in other.guards.items():
+            entry = self.guards.setdefault(k, [0, 0])
+            entry[0] += matched
+            entry[1] += forbade
+        for mine, theirs in ((self.transitions, other.transitions), (self.rule_changes, other.rule_changes)):
+            for k, e in theirs.items():
+                entry = mine.get(k)
+                if entry is None:
+                    mine[k] = [e[0], e[1], list(e[2]), *e[3:]]
+                    continue
+                entry[0] += e[0]
+                entry[1] += e[1]
+                entry[2].extend(e[2][:EXAMPLES - len(entry[2])])
+        self.bad_lines.extend(other.bad_lines[:BAD_KEPT - len(self.bad_lines)])
+
+    def check(self) -> None:
+        """Every line read is decided, bad or blank: nothing is dropped."""
+        if self.decided + self.bad + self.blank != self.lines:  # pragma: no cover - a bug, never user error
+            raise AssertionError(f"{self.lines} lines read but {self.decided} decided, {self.bad} bad, "
+                                 f"{self.blank} blank")
+
+
+def _bump(table: dict, key, amount: Decimal) -> None:
+    entry = table.get(key)
+    if entry is None:
+        table[key] = [1, amount]
+    else:
+        entry[0] += 1
+        entry[1] += amount

@@ -1,0 +1,149 @@
+"""The fast event reader agrees with parse_event: whatever it accepts, jsonschema accepts, typed the same."""
+from __future__ import annotations
+
+import copy
+import json
+import random
+from decimal import Decimal
+
+import pytest
+
+from aftersale.diagnostics import AftersaleError
+from aftersale.events import parse_event
+from aftersale.simulate.fastparse import FastEvents
+from aftersale.simulate.generate import events
+
+DECODE = json.JSONDecoder(parse_float=Decimal).decode
+FAST = FastEvents()
+
+ODD = [None, True, False, 0, 1, -1, Decimal("1.0"), Decimal("0.001"), Decimal("1e13"), 1.5, "", "x", "1.234",
+       "129.00", "-5", "2026-11-21T22:14:00+08:00", "2026-11-21T22:14:00", "2026-13-01T00:00:00+08:00",
+       "2026-11-21T22:14Z", "2026-11-21 22:14:00.123+08:00", "2026-02-30T10:00:00+08:00", "low", "none",
+       "return_refund", [], [{}], [{"sku": "A"}], {}, {"status": "none"}, "a" * 201,
+       "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00", "2026-11-21T22:14:00+08:00\n"]
+
+
+def slow(obj):
+    try:
+        return parse_event(obj)
+    except AftersaleError:
+        return None
+
+
+def leaves(obj, path=()):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield path + (k,)
+            yield from leaves(v, path + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield path + (i,)
+            yield from leaves(v, path + (i,))
+
+
+def replaced(obj, path, value):
+    out = copy.deepcopy(obj)
+    target = out
+    for key in path[:-1]:
+        target = target[key]
+    if value is KeyError:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return out
+
+
+def check(obj):
+    fast, ref = FAST.parse(obj), slow(obj)
+    if fast is not None:
+        assert ref is not None, f"fast path accepted an invalid event: {obj}"
+        assert fast.data == ref.data
+        assert fast.id == ref.id
+
+
+def test_the_fast_path_is_compiled_for_the_shipped_schema():
+    assert FAST.enabled
+    assert "def check(x):" in FAST.source
+
+
+def test_generated_history_is_accepted_and_typed_as_parse_event_types_it():
+    for line in events(300, seed=11):
+        obj = DECODE(line)
+        fast = FAST.parse(obj)
+        assert fast is not None, line
+        assert fast.data == parse_event(obj).data
+
+
+def test_every_shipped_event_agrees():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "policies" / "events"
+    for path in folder.glob("*.json"):
+        obj = DECODE(path.read_text(encoding="utf-8"))
+        assert FAST.parse(obj) is not None
+        check(obj)
+
+
+def test_odd_values_anywhere_never_slip_through():
+    rng = random.Random(5)
+    base = [DECODE(line) for line in events(12, seed=2)]
+    tried = 0
+    for obj in base:
+        paths = list(leaves(obj))
+        for path in paths:
+            for value in rng.sample(ODD, 8) + [KeyError]:
+                check(replaced(obj, path, value))
+                tried += 1
+        for where in [(), ("request",), ("order",), ("buyer",), ("store",), ("order", "items", 0)]:
+            try:
+                extended = replaced(obj, where + ("surprise",), 1) if where else dict(obj, surprise=1)
+            except (KeyError, IndexError):
+                continue
+            check(extended)
+            assert FAST.parse(extended) is None
+    assert tried > 1000
+
+
+@pytest.mark.parametrize("value, accepted", [
+    ("129.00", True), (129, True), (Decimal("129.5"), True), (Decimal("129.555"), False), ("129.555", False),
+    (True, False), ("¥129", False), (Decimal("1e13"), False), ("1.", False), (".5", False), ("-0.00", True),
+    ("+1.00", False), (" 1.00", False), ("1e2", False), ("١٢٣.٤٥", False), (Decimal("1.230"), False),
+    (Decimal("1E+2"), True), (0, True),
+])
+def test_money_like_parse_event(value, accepted):
+    obj = DECODE(next(events(1, seed=1)))
+    obj["request"]["amount"] = value
+    assert (FAST.parse(obj) is not None) == accepted
+    check(obj)
+
+
+def test_the_money_converter_matches_events_convert():
+    from aftersale.events import _convert
+    from aftersale.simulate.fastparse import FAIL, _converter
+    from aftersale.values import MONEY
+
+    money = _converter(MONEY)
+    for text in ["1", "1.", ".5", "1.23", "1.230", "-0.00", "--1", "+1.00", " 1.00", "1e2", "1E-3", "١٢٣.٤٥",
+                 "12.3.4", "-", "", 5, Decimal("0.001"), Decimal("1E+3")]:
+        try:
+            want = _convert(text, MONEY, "x")
+        except (ValueError, ArithmeticError):
+            want = FAIL
+        try:
+            got = money(text)
+        except ArithmeticError:
+            got = FAIL
+        assert got == want if want is not FAIL else got is FAIL, text
+
+
+def test_an_unsupported_schema_turns_the_fast_path_off():
+    fast = FastEvents({"type": "object", "oneOf": [{"required": ["a"]}]})
+    assert not fast.enabled
+    assert fast.parse({"a": 1}) is None
+
+
+def test_every_odd_value_at_every_place_of_one_event():
+    obj = DECODE(next(events(1, seed=8)))
+    for path in list(leaves(obj)):
+        for value in ODD + [KeyError]:
+            check(replaced(obj, path, value))
