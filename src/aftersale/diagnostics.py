@@ -14,7 +14,7 @@ from .source import Source, Span, highlight
 ERROR, WARNING, INFO = "error", "warning", "info"
 
 #: Where the documentation of each finding lives, by name.
-DOCS_URL = "https://aftersale.dev/lint/{name}"
+DOCS_URL = "docs/lint/{name}.md"  # in this repository
 
 
 @dataclass(frozen=True)

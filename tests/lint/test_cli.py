@@ -78,7 +78,7 @@ def test_text_format_underlines_and_links(tmp_path):
     assert "  6 | rule lost: auto-refund lost refunds under ¥100\n    |      ^^^^" in out
     assert "= help: move `lost` above `small`" in out
     assert "= example: " in out and "request.reason=\"lost\"" in out
-    assert "= docs: https://aftersale.dev/lint/shadowed-rule" in out
+    assert "= docs: docs/lint/shadowed-rule.md" in out
     assert out.rstrip().endswith("aftersale lint: 1 warning in 1 file")
 
 
@@ -132,7 +132,7 @@ def test_github_format_annotates(tmp_path):
     warnings = [line for line in out if line.startswith("::warning ")]
     assert len(errors) == 1 and len(warnings) == 1
     assert ",line=7,col=14,endLine=7,endColumn=27,title=aftersale unknown-field::unknown field `request.amout`" \
-           "%0Adid you mean `request.amount`?%0Ahttps://aftersale.dev/lint/unknown-field" in errors[0]
+           "%0Adid you mean `request.amount`?%0Adocs/lint/unknown-field.md" in errors[0]
     assert f"file={tmp_path.as_posix()}/w.policy,line=6," in warnings[0] and "%0A" in warnings[0]
     notice = run(write(tmp_path, "i.policy", CONFLICT), "--format", "github").output
     assert notice.startswith("::notice ")

@@ -11,6 +11,7 @@ from aftersale.lint import lint_text
 from aftersale.lint.registry import CHECKS
 
 DOCS = Path(__file__).parent.parent.parent / "docs" / "lint"
+ROOT = DOCS.parent.parent
 BLOCK = re.compile(r"^## (Bad|Good) \((DSL|YAML)\)\n.*?```(?:text|yaml)\n(.*?)```", re.S | re.M)
 
 
@@ -28,7 +29,7 @@ def test_each_finding_has_a_page_whose_examples_lint_as_it_says(name):
             assert name in names, (fmt, [(d.name, d.message) for d in found])
         else:
             assert not [d for d in found if d.severity != "info" or d.name == name], (fmt, found)
-    assert DOCS_URL.format(name=name).endswith(f"/lint/{name}")
+    assert DOCS_URL.format(name=name) == f"docs/lint/{name}.md" and (ROOT / DOCS_URL.format(name=name)).is_file()
 
 
 def test_index_lists_every_finding():

@@ -7,9 +7,10 @@ through generated code points at the rule. The source depends only on the
 rule tree (no ids, no set order, no clock), so the same policy always gives
 the same code (`CompiledPolicy.source`).
 
-Each policy gets two functions, compiled on first use: `decide(e)`, the fast
-path, and `decide_traced(e)`, which also appends one entry per evaluated
-condition to a log that `replay.Replay` turns into a trace when it is read.
+Each policy gets two functions, compiled on first use: `decide(event,
+trace=True)`, the fast path (the traced one a call away), and
+`decide_traced(e)`, which also appends one entry per evaluated condition to a
+log that `replay.Replay` turns into a trace when it is read.
 Both take the raw event dict and read a field only when a condition needs
 it, once per decision, checked and typed by `readers` (a locally bound
 variable per field; a read that may or may not have happened on the way is
@@ -57,6 +58,8 @@ SAFE_ARITH = {("+", "decimal", "decimal"), ("-", "decimal", "decimal"), ("+", "d
 COMPACT_RULES = 64
 #: A rule's conditions nest as `if`s up to this many (Python allows 100 indentation levels).
 MAX_NESTED = 32
+#: Indentation the generated code may reach (Python's tokenizer stops at 100).
+MAX_DEPTH = 90
 #: `a op b` is `b FLIP[op] a`.
 FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 #: Functions that never give MISSING for present arguments (time functions may: see runtime).
@@ -288,7 +291,7 @@ class FunctionWriter:
         if isinstance(e, ir.Call):
             return self.call(e.function, [self.value(a, scope) for a in e.args])
         if isinstance(e, ir.Quantifier) and e.kind == "count":
-            items, im = self.value(e.collection, scope)
+            items, _ = self.value(e.collection, scope)
             items = self.atom(items)
             if e.condition is None:
                 return f"(MISSING if {items} is MISSING else DEC(len({items})))", True
@@ -313,7 +316,7 @@ class FunctionWriter:
             args = [(self.atom(c), m) for c, m in args]
         codes = [c for c, _ in args]
         if function == "age" and len(codes) == 1:
-            code = f"(f_at - {codes[0]})"  # the event's `at`, read before any rule
+            code = f"(f_at - {codes[0]})"  # the event's `at`, read with the condition's fields
         elif function in ("in_service_hours", "outside_service_hours") and len(codes) == 1:
             code = f"{'OPEN' if function == 'in_service_hours' else 'OUTSIDE'}({codes[0]})"
         else:
@@ -471,6 +474,8 @@ class FunctionWriter:
         condition directly; anything else is computed into `t` first.
         """
         parts = plan.children if plan.kind == "and" and 0 < len(plan.children) <= MAX_NESTED else [plan]
+        if len(parts) > 1 and self.w.depth + len(parts) + max(_depth(p) for p in parts) > MAX_DEPTH:
+            parts = [plan]  # deep conditions: keep within Python's 100 indentation levels
         after = None
         opened = 0
         for part in parts:
@@ -549,6 +554,19 @@ class FunctionWriter:
         if self.guarded:
             w.lines.insert(init_at, "        " + " = ".join(sorted(self.guarded)) + " = UNSET")
             w.spans.insert(init_at, policy.span)
+
+
+def _depth(plan: PlanNode) -> int:
+    """How deep the code for a condition may indent (generously: each level of and/or, each loop)."""
+    stack, deepest = [(plan, 1)], 1
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        extra = 3 if node.kind == "quant" else 1
+        stack.extend((child, depth + extra) for child in node.children)
+        if node.kind == "leaf" and any(isinstance(n, ir.Quantifier) for n in walk(node.expr)):
+            deepest = max(deepest, depth + 3)  # count's loop
+    return deepest
 
 
 def _absent_sites(policy: ir.Policy) -> dict[tuple, int]:
@@ -710,6 +728,7 @@ class CompiledPolicy:
         self.replay = Replay(self.plan)
         self.decisions = decision_classes(self.writer, self.replay)
         self.strict = strict
+        self.compile_error: Exception | None = None
         self._generated: dict[bool, Generated] = {}
 
     @cached_property
@@ -767,8 +786,28 @@ class CompiledPolicy:
         return ModuleWriter(self.policy, self.plan).render(trace)[0]
 
     def generated(self, trace: bool) -> Generated:
-        """The generated function (compiled on first use), with its source and line map."""
+        """The generated function (compiled on first use), with its source and line map.
+
+        Should a policy ever give code Python cannot compile (the limits in
+        aftersale/limits.py are meant to rule that out), its decisions come
+        from the interpreter instead, and `compile_error` says why.
+        """
         if trace not in self._generated:
+            try:
+                self._generated[trace] = self._generate(trace)
+            except (SyntaxError, RecursionError, MemoryError, ValueError) as exc:
+                self.compile_error = exc
+                self._generated[trace] = Generated("", [], "<interpreter>", self._interpreted_entry(trace), {})
+        return self._generated[trace]
+
+    def _interpreted_entry(self, trace: bool) -> Callable:
+        def entry(event, trace_: bool = True):
+            parsed = event if isinstance(event, Event) else parse_event(event)
+            return self._interpret(parsed, trace_ if not trace else True)
+        return entry
+
+    def _generate(self, trace: bool) -> Generated:
+        if True:
             module = ModuleWriter(self.policy, self.plan)
             source, spans = module.render(trace)
             digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
@@ -783,8 +822,7 @@ class CompiledPolicy:
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
             exec(code, namespace)  # noqa: S102 - our own generated code
             name = "decide_traced" if trace else "decide"
-            self._generated[trace] = Generated(source, spans, filename, namespace[name], namespace)
-        return self._generated[trace]
+            return Generated(source, spans, filename, namespace[name], namespace)
 
     def run(self, event: Event, trace: bool):
         """(action, rule id, guard ids, forbidden action or None, traces or None), as Interpreter.run."""

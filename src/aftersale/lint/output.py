@@ -117,7 +117,7 @@ def sarif(findings: list[Diagnostic]) -> dict:
             "tool": {"driver": {
                 "name": "aftersale",
                 "version": __version__,
-                "informationUri": "https://aftersale.dev/lint/",
+                "informationUri": "https://pypi.org/project/aftersale/",
                 "rules": rules,
             }},
             "columnKind": "unicodeCodePoints",
