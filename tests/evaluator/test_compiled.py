@@ -365,3 +365,24 @@ def test_doctests(name):
     module = importlib.import_module(f"aftersale.evaluator.{name}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+
+
+def test_code_python_cannot_compile_falls_back_to_the_interpreter(monkeypatch):
+    backend = CompiledPolicy(BENCH.tree)
+    monkeypatch.setattr(backend, "_generate", lambda trace: compile("(" * 300, "x", "exec"))
+    e = workload.generate(1)[0]
+    want = aftersale.compile(workload.POLICY).decide(e, False)
+    for trace in (False, True):
+        d = backend.decide(e, trace)
+        assert (d.action, d.rule) == (want.action, want.rule)
+    assert isinstance(backend.compile_error, SyntaxError)
+
+
+def test_deeply_nested_conditions_stay_within_pythons_indentation_limit():
+    deep = "(" * 60 + "request.amount > ¥1" + ")" * 60
+    chain = " and ".join(f"request.amount > ¥{i}" for i in range(30))
+    policy = aftersale.compile(f'policy "p"\nrule d:\n  when {chain} and {deep}\n  then reject\n')
+    backend = CompiledPolicy(policy.tree, strict=True)
+    assert backend.decide(event(request__amount="100.00"), False).rule == "d"
+    assert backend.decide(event(request__amount="100.00"), True).rule == "d"
+    assert backend.compile_error is None

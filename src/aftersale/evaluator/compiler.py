@@ -800,29 +800,28 @@ class CompiledPolicy:
                 self._generated[trace] = Generated("", [], "<interpreter>", self._interpreted_entry(trace), {})
         return self._generated[trace]
 
-    def _interpreted_entry(self, trace: bool) -> Callable:
-        def entry(event, trace_: bool = True):
+    def _interpreted_entry(self, traced_only: bool) -> Callable:
+        def entry(event, trace: bool = True):
             parsed = event if isinstance(event, Event) else parse_event(event)
-            return self._interpret(parsed, trace_ if not trace else True)
+            return self._interpret(parsed, True if traced_only else trace)
         return entry
 
     def _generate(self, trace: bool) -> Generated:
-        if True:
-            module = ModuleWriter(self.policy, self.plan)
-            source, spans = module.render(trace)
-            digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
-            filename = f"<aftersale policy {self.policy.name!r} {'traced' if trace else 'fast'} {digest}>"
-            namespace = {**readers.namespace(), **runtime.namespace(), **module.injected,
-                         "SPEC": event_spec, "timedelta": timedelta, "time": time, "date": date,
-                         "CTX": Context(self.tz, self.policy.service_hours, self.calendar, None),
-                         "OPEN": self.clock.open, "OUTSIDE": self.clock.outside,
-                         "OTHER": self.decide_other, "RECOVER": self.recover, "TRACED": self._traced_first,
-                         "OUTCOME": self.decisions[1] if trace else self.decisions[0]}
-            code = compile(source, filename, "exec")
-            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-            exec(code, namespace)  # noqa: S102 - our own generated code
-            name = "decide_traced" if trace else "decide"
-            return Generated(source, spans, filename, namespace[name], namespace)
+        module = ModuleWriter(self.policy, self.plan)
+        source, spans = module.render(trace)
+        digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+        filename = f"<aftersale policy {self.policy.name!r} {'traced' if trace else 'fast'} {digest}>"
+        namespace = {**readers.namespace(), **runtime.namespace(), **module.injected,
+                     "SPEC": event_spec, "timedelta": timedelta, "time": time, "date": date,
+                     "CTX": Context(self.tz, self.policy.service_hours, self.calendar, None),
+                     "OPEN": self.clock.open, "OUTSIDE": self.clock.outside,
+                     "OTHER": self.decide_other, "RECOVER": self.recover, "TRACED": self._traced_first,
+                     "OUTCOME": self.decisions[1] if trace else self.decisions[0]}
+        code = compile(source, filename, "exec")
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(code, namespace)  # noqa: S102 - our own generated code
+        name = "decide_traced" if trace else "decide"
+        return Generated(source, spans, filename, namespace[name], namespace)
 
     def run(self, event: Event, trace: bool):
         """(action, rule id, guard ids, forbidden action or None, traces or None), as Interpreter.run."""
