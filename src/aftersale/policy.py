@@ -7,7 +7,7 @@ from typing import Any
 
 from . import rules as ir
 from .diagnostics import AftersaleError, Diagnostic, ERROR
-from .events import Event, parse_event
+from .events import Event
 from .evaluator.decision import Decision
 from .evaluator.interpreter import Interpreter
 from .limits import MAX_SOURCE_CHARS

@@ -9,7 +9,6 @@ AftersaleError, and it builds traces and reads `id` and `at` only when asked.
 from __future__ import annotations
 
 import copy
-import hashlib
 import inspect
 import subprocess
 import sys
@@ -26,7 +25,6 @@ from aftersale.diagnostics import AftersaleError
 from aftersale.evaluator import readers
 from aftersale.evaluator.compiler import CompiledPolicy
 from aftersale.events import parse_event
-from aftersale.values import MISSING
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -296,7 +294,6 @@ def test_a_trace_is_built_only_when_read():
     backend = CompiledPolicy(BENCH.tree, strict=True)
     calls = []
     replay = backend.replay
-    backend.replay.__class__.__call__  # noqa: B018 - exists
 
     class Spy:
         def __call__(self, log):
@@ -345,7 +342,6 @@ def test_a_500_rule_policy_compiles_to_code_that_decides():
     assert source == CompiledPolicy(policy.tree).source(False)
     for e in workload.generate(20, seed=2):
         assert backend.decide(e, False).rule == backend.decide(e, True).rule
-    assert hashlib.sha256(source.encode()).hexdigest()  # noqa: S324 - just present
 
 
 def test_overflowing_time_arithmetic_is_missing_not_a_crash():
@@ -353,7 +349,6 @@ def test_overflowing_time_arithmetic_is_missing_not_a_crash():
     e = event(request__created_at="9998-12-31T00:00:00+08:00")
     assert backend.decide(e, False).rule is None
     assert backend.decide(event(), False).rule == "far"
-    assert MISSING is not None
 
 
 @pytest.mark.parametrize("name", ["compiler", "readers", "replay", "runtime", "decision"])

@@ -43,7 +43,6 @@ from ..source import Span
 from ..values import ANY, BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, Type
 from . import readers, runtime
 from .decision import Decision, decision_classes
-from .interpreter import _operands
 from .readers import FieldSpec, event_spec, float_compare
 from .replay import PlanNode, Replay, build_plan, children, field_presence, walk
 
@@ -818,7 +817,7 @@ class CompiledPolicy:
                      "OTHER": self.decide_other, "RECOVER": self.recover, "TRACED": self._traced_first,
                      "OUTCOME": self.decisions[1] if trace else self.decisions[0]}
         code = compile(source, filename, "exec")
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        _show_in_tracebacks(filename, source)
         exec(code, namespace)  # noqa: S102 - our own generated code
         name = "decide_traced" if trace else "decide"
         return Generated(source, spans, filename, namespace[name], namespace)
@@ -828,6 +827,19 @@ class CompiledPolicy:
         decision = self.decide(event, trace)
         return (decision.action, decision.rule, list(decision.guards), decision.forbidden_action,
                 decision.trace)
+
+
+#: Generated sources tracebacks can show (linecache keeps what it is given: keep the last few).
+_SHOWN: list[str] = []
+SHOWN_SOURCES = 32
+
+
+def _show_in_tracebacks(filename: str, source: str) -> None:
+    if filename not in linecache.cache:
+        _SHOWN.append(filename)
+        while len(_SHOWN) > SHOWN_SOURCES:
+            linecache.cache.pop(_SHOWN.pop(0), None)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
 
 
 def _interpreter(policy: ir.Policy):

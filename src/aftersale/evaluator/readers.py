@@ -3,13 +3,19 @@
 The compiled backend reads fields straight from the dict a caller passes to
 `Policy.decide`, instead of validating the whole event against the JSON Schema
 first. Each read checks the value against that field's part of the schema and
-types it exactly as `events.parse_event` does. A read is a cheap inline check
-for the common shape (a `str` matching the money pattern, a `bool`, an enum
-value...) and, for anything else, an exact slow path (`slow`, `container`,
-`read_items`) that asks the schema itself. Only a value the schema rejects
-raises `Invalid`; the backend then calls `parse_event`, which reports every
-problem of the event with the usual messages, so errors read the same on
-every path.
+types it exactly as `events.parse_event` does: a read accepts a value if and
+only if `parse_event` would (tests/evaluator/test_compiled.py holds the two
+side by side). A read is a cheap inline check for the usual shape (a `str`
+matching the money pattern, a `bool`, an enum value...) and, for anything
+else, an exact slow path (`slow`, `container`, `NUMBER_read`, `ITEMS_read`)
+that asks the schema itself. Where a field is absent, its object is checked
+for keys the schema does not know, so that a misspelt `risk_levle` is
+reported instead of read as a missing `risk_level`.
+
+A value the schema rejects raises `Invalid` (and an odd one may raise
+something else on the way, e.g. an unhashable enum value); the backend then
+calls `parse_event`, which reports every problem of the event with the usual
+messages, so errors read the same on every path.
 
 `FieldSpec.load_lines` writes the inline check for the code generator; the
 helpers here are the slow paths the generated code calls.

@@ -30,7 +30,7 @@ Box = dict  # Term -> ValueSet
 
 #: Boxes one condition may expand to before the checks fall back to the solver.
 MAX_BOXES = 64
-#: Pieces a subtraction may produce before the checks fall back to the solver.
+#: Pieces a restriction may produce before the checks fall back to the solver.
 MAX_PIECES = 256
 
 
@@ -52,15 +52,7 @@ def _dnf(e: ir.Expr, positive: bool, terms: Terms, limit: int) -> list[Box]:
         if conj:
             out: list[Box] = [{}]
             for p in sorted(parts, key=len):
-                nxt = []
-                for a in out:
-                    for b in p:
-                        c = intersect(a, b)
-                        if c is not None:
-                            nxt.append(c)
-                if len(nxt) > limit:
-                    raise TooComplex()
-                out = nxt
+                out = _meet(out, p, limit)
                 if not out:
                     return []
             return out
@@ -156,35 +148,18 @@ def subtract(piece: Box, a: Box) -> list[Box]:
     return out
 
 
-def subtract_all(pieces: list[Box], boxes: list[Box], limit: int = MAX_PIECES) -> list[Box]:
-    for a in boxes:
-        nxt = []
-        for p in pieces:
-            nxt.extend(subtract(p, a))
-        if len(nxt) > limit:
-            raise TooComplex()
-        pieces = nxt
-        if not pieces:
-            break
-    return pieces
-
-
-def restrict(pieces: list[Box], boxes: list[Box]) -> list[Box]:
-    """Pieces intersected with a union of boxes."""
-    out = []
-    for p in pieces:
-        for b in boxes:
-            c = intersect(p, b)
-            if c is not None:
-                out.append(c)
-    if len(out) > MAX_PIECES:
+def _meet(xs: list[Box], ys: list[Box], limit: int) -> list[Box]:
+    """The non-empty intersections of a box of `xs` with a box of `ys` (raises TooComplex past `limit`)."""
+    out = [c for a in xs for b in ys if (c := intersect(a, b)) is not None]
+    if len(out) > limit:
         raise TooComplex()
     return out
 
 
-def box_key(box: Box) -> tuple:
-    return tuple(sorted(((repr(t.key), s.key()) for t, s in box.items()), key=repr))
+def restrict(pieces: list[Box], boxes: list[Box]) -> list[Box]:
+    """Pieces intersected with a union of boxes."""
+    return _meet(pieces, boxes, MAX_PIECES)
 
 
-__all__ = ["Box", "dnf", "intersect", "disjoint", "subtract", "subtract_all", "restrict", "TooComplex",
-           "Unsupported", "Term", "ValueSet"]
+__all__ = ["Box", "dnf", "intersect", "disjoint", "subtract", "restrict", "TooComplex", "Unsupported", "Term",
+           "ValueSet"]

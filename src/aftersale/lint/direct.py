@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from .. import rules as ir
 from ..hours import Calendar, is_open
 from ..values import WEEKDAYS, parse_timestamp
+from .event_paths import delete_path, get_path, set_path
 from .exact import CALENDAR_KEYS
 from .terms import Term, Terms
 from .valuesets import MISSING_LABEL, Finite, Numbers, Texts
@@ -29,32 +30,6 @@ _TIMES = [time(h, m) for h, m in ((10, 0), (22, 0), (9, 0), (18, 0), (8, 59), (0
 
 class _Fail(Exception):
     pass
-
-
-def _get(event, path):
-    node = event
-    for k in path:
-        if not isinstance(node, dict) or k not in node:
-            return None
-        node = node[k]
-    return node
-
-
-def _set(event, path, value):
-    node = event
-    for k in path[:-1]:
-        node = node.setdefault(k, {})
-    node[path[-1]] = value
-
-
-def _delete(event, path):
-    node = event
-    for k in path[:-1]:
-        if not isinstance(node, dict) or k not in node:
-            return
-        node = node[k]
-    if isinstance(node, dict):
-        node.pop(path[-1], None)
 
 
 def _pick_number(s: Numbers, near, integral: bool):
@@ -103,11 +78,11 @@ class Direct:
 
     # -- timestamps as seconds ---------------------------------------------------------------
     def _ts(self, event, dotted) -> int | None:
-        raw = _get(event, tuple(dotted.split(".")))
+        raw = get_path(event, tuple(dotted.split(".")))
         return None if raw is None else int(parse_timestamp(raw).timestamp())
 
     def _put_ts(self, event, dotted, secs: int):
-        _set(event, tuple(dotted.split(".")), datetime.fromtimestamp(secs, self.tz).isoformat())
+        set_path(event, tuple(dotted.split(".")), datetime.fromtimestamp(secs, self.tz).isoformat())
 
     def _calendar_value(self, key: str, secs: int):
         local = datetime.fromtimestamp(secs, self.tz)
@@ -185,7 +160,7 @@ class Direct:
             members = [box[t] for t in group]
             wants_missing = all(self._only_missing(s) for s in members)
             if wants_missing:
-                _delete(event, tuple(dotted.split(".")))
+                delete_path(event, tuple(dotted.split(".")))
                 fixed.add(dotted)
                 continue
             start = self._ts(event, dotted) or self._ts(event, "request.created_at")
@@ -208,7 +183,7 @@ class Direct:
 
     def _plain(self, event, t: Term, s) -> None:
         path = t.key[1]
-        raw = _get(event, path)
+        raw = get_path(event, path)
         if isinstance(s, Finite):
             members = s.members()
             if raw is not None and raw in members:
@@ -217,9 +192,9 @@ class Direct:
             if raw is None and MISSING_LABEL in members:
                 return
             if not present:
-                _delete(event, path)
+                delete_path(event, path)
                 return
-            _set(event, path, present[0])
+            set_path(event, path, present[0])
             return
         if isinstance(s, Texts):
             if raw is None and s.missing:
@@ -233,16 +208,16 @@ class Direct:
             elif s.strings:
                 value = sorted(s.strings)[0]
             else:
-                _delete(event, path)
+                delete_path(event, path)
                 return
-            _set(event, path, value)
+            set_path(event, path, value)
             return
         if not s.ivs:
-            _delete(event, path)
+            delete_path(event, path)
             return
         if t.unit == "fen":
             near = None if raw is None else Fraction(Decimal(str(raw)) * 100)
-            _set(event, path, _money(_pick_number(s, near, True)))
+            set_path(event, path, _money(_pick_number(s, near, True)))
         elif t.unit == "ts":
             near = None if raw is None else self._ts(event, ".".join(path))
             secs = _pick_number(s, near, True)
@@ -250,7 +225,7 @@ class Direct:
         elif t.unit == "num":
             near = None if raw is None else Fraction(Decimal(str(raw)))
             v = _pick_number(s, near, t.integral)
-            _set(event, path, int(v) if t.integral or v == int(v) else float(Decimal(v.numerator) / v.denominator))
+            set_path(event, path, int(v) if t.integral or v == int(v) else float(Decimal(v.numerator) / v.denominator))
         else:
             raise _Fail()
 
@@ -266,7 +241,7 @@ class Direct:
                 else:
                     a, b = ".".join(t.key[1]), ".".join(t.key[2])
                 if isinstance(s, Numbers) and not s.ivs:  # only missing: drop one end that may be missing
-                    _delete(event, tuple(b.split(".")))
+                    delete_path(event, tuple(b.split(".")))
                     continue
                 if a not in known and b not in known:
                     rest.append((t, s))
@@ -314,9 +289,9 @@ class Direct:
         name = item_term.key[1][1]
         if not needs:
             if all(not want for _, _, want in parsed):
-                _delete(event, ("order", "items"))
+                delete_path(event, ("order", "items"))
             else:
-                _set(event, ("order", "items"), [])
+                set_path(event, ("order", "items"), [])
             return
         out = []
         for n, need in enumerate(needs, start=1):
@@ -342,17 +317,17 @@ class Direct:
             else:
                 raise _Fail()
             out.append(item)
-        _set(event, ("order", "items"), out)
+        set_path(event, ("order", "items"), out)
 
     def _realism(self, event, box) -> None:
         """Unconstrained fields follow the constrained ones: paid at least the refund, timestamps in order."""
         touched = {".".join(map(str, t.key[1])) for t in box if t.key[0] == "field"}
         for t in box:
             touched |= set(t.vars)
-        amount, paid = _get(event, ("request", "amount")), _get(event, ("order", "paid_amount"))
+        amount, paid = get_path(event, ("request", "amount")), get_path(event, ("order", "paid_amount"))
         if amount is not None and paid is not None and Decimal(str(amount)) > Decimal(str(paid)) \
                 and "order.paid_amount" not in touched:
-            _set(event, ("order", "paid_amount"), amount)
+            set_path(event, ("order", "paid_amount"), amount)
         created = self._ts(event, "request.created_at")
         chain = ["order.delivered_at", "order.shipped_at", "order.paid_at"]
         limit = created

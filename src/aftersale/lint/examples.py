@@ -23,6 +23,7 @@ from .. import rules as ir
 from ..fields import FIELDS, ITEM_FIELDS
 from ..values import BOOL, ENUM, MONEY, NUMBER, TEXT, TIMESTAMP
 from .boxes import Box
+from .event_paths import delete_path, get_path, set_path
 from .smt import Encoder
 from .terms import Unsupported
 from .world import World, field_values, optional
@@ -67,32 +68,6 @@ def base_event(platform: str | None) -> dict:
     if platform in ("douyin", "kuaishou", "other"):
         event["platform"] = platform
     return event
-
-
-def _get(event: dict, path: tuple):
-    node = event
-    for k in path:
-        if not isinstance(node, dict) or k not in node:
-            return None
-        node = node[k]
-    return node
-
-
-def _set(event: dict, path: tuple, value) -> None:
-    node = event
-    for k in path[:-1]:
-        node = node.setdefault(k, {})
-    node[path[-1]] = value
-
-
-def _delete(event: dict, path: tuple) -> None:
-    node = event
-    for k in path[:-1]:
-        if not isinstance(node, dict) or k not in node:
-            return
-        node = node[k]
-    if isinstance(node, dict):
-        node.pop(path[-1], None)
 
 
 def _money_text(fen: int):
@@ -155,7 +130,7 @@ class Builder:
         base = base_event(self.tree.platform)
         if prefer:
             for k, v in prefer.items():
-                _set(base, tuple(k.split(".")), v)
+                set_path(base, tuple(k.split(".")), v)
         if self.direct is not None and box is not None and extra is None:
             event = self.direct.build(box, base, self.tree.service_hours)
             if event is not None and self._check(event, expect):
@@ -192,7 +167,7 @@ class Builder:
         for dotted in LEAVES:
             path = tuple(dotted.split("."))
             v = enc.field(path)
-            raw = _get(base, path)
+            raw = get_path(base, path)
             if raw is None:
                 if optional(path):
                     soft.append((z3.Not(v.present), 1))
@@ -241,22 +216,22 @@ class Builder:
             path = key
             present = z3.is_true(model.eval(v.present, model_completion=True))
             if not present:
-                _delete(event, path)
+                delete_path(event, path)
                 continue
-            _set(event, path, self._json_value(v, model, path))
+            set_path(event, path, self._json_value(v, model, path))
         for parent in (("request", "tracking"), ("request", "warehouse")):
-            if _get(event, parent) == {}:
-                _delete(event, parent)
+            if get_path(event, parent) == {}:
+                delete_path(event, parent)
         if slots:
             if not z3.is_true(model.eval(enc.items_present, model_completion=True)):
-                _delete(event, ("order", "items"))
+                delete_path(event, ("order", "items"))
             else:
                 items = []
                 for k in range(slots):
                     n = model.eval(enc.mult[k], model_completion=True).as_long()
                     for j in range(min(n, 1000 - len(items))):
                         items.append(self._item(enc, model, k, len(items) + 1))
-                _set(event, ("order", "items"), items)
+                set_path(event, ("order", "items"), items)
         return event
 
     def _item(self, enc: Encoder, model, k: int, n: int) -> dict:

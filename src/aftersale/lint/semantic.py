@@ -31,7 +31,7 @@ def _checked(ctx: Context):
 
 # -- unsatisfiable-rule -------------------------------------------------------------
 
-def unsatisfiable_rules(ctx: Context) -> Iterator[Finding]:
+def unsatisfiable_rule(ctx: Context) -> Iterator[Finding]:
     for rule, rf in _checked(ctx):
         if rf.satisfiable is not False:
             continue
@@ -64,7 +64,7 @@ def _core(ctx: Context, parts: list[ir.Expr]) -> list[int] | None:
 
 # -- shadowed-rule ----------------------------------------------------------------------
 
-def shadowed_rules(ctx: Context) -> Iterator[Finding]:
+def shadowed_rule(ctx: Context) -> Iterator[Finding]:
     for rule, rf in _checked(ctx):
         if rule.is_guard or rf.satisfiable is not True:
             continue
@@ -144,7 +144,7 @@ def _conflict_example(ctx: Context, a: ir.Rule, b: ir.Rule, box):
 MAX_NODES = 120
 
 
-def redundant_conditions(ctx: Context) -> Iterator[Finding]:
+def redundant_condition(ctx: Context) -> Iterator[Finding]:
     for rule, rf in _checked(ctx):
         if rf.satisfiable is not True or rf.boxes is None:
             continue

@@ -1,0 +1,1 @@
+"""Rule tree + event → decision: the interpreter, the compiled backend, traces and records."""
