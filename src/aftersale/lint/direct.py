@@ -19,10 +19,10 @@ from .. import rules as ir
 from ..hours import Calendar, is_open
 from ..values import WEEKDAYS, parse_timestamp
 from .event_paths import delete_path, get_path, set_path
-from .exact import CALENDAR_KEYS
+from .exact import CALENDAR_KEYS, item_atoms, item_needs
 from .terms import Term, Terms
 from .valuesets import MISSING_LABEL, Finite, Numbers, Texts
-from .world import DAY, EPOCH, World
+from .world import DAY, EPOCH, World, day_number, seconds_of
 
 _TIMES = [time(h, m) for h, m in ((10, 0), (22, 0), (9, 0), (18, 0), (8, 59), (0, 0), (12, 0), (17, 59), (20, 0),
                                   (23, 59), (6, 0), (15, 0), (16, 0), (21, 0), (9, 30))]
@@ -32,14 +32,17 @@ class _Fail(Exception):
     pass
 
 
+def _in_interval(value, lo, lc, hi, hc) -> bool:
+    return (lo is None or value > lo or (value == lo and lc)) and (hi is None or value < hi or (value == hi and hc))
+
+
 def _pick_number(s: Numbers, near, integral: bool):
     """A value of the set near `near` (a number or None)."""
     if not s.ivs:
         raise _Fail()
     best = None
     for lo, lc, hi, hc in s.ivs:
-        if near is not None and (lo is None or near > lo or (near == lo and lc)) and \
-                (hi is None or near < hi or (near == hi and hc)):
+        if near is not None and _in_interval(near, lo, lc, hi, hc):
             return near
         cands = []
         if lo is not None:
@@ -56,6 +59,17 @@ def _pick_number(s: Numbers, near, integral: bool):
             if best is None or d < best[0]:
                 best = (d, c)
     return best[1]
+
+
+def _pick_text(s: Texts, first: str, more: str) -> str | None:
+    """A string of the set: `first`, with `more` added until it is one, when the set has all strings but a few;
+    else the least of its strings; None when it has none (only "missing" fits)."""
+    if s.cofinite:
+        value = first
+        while value in s.strings:
+            value += more
+        return value
+    return min(s.strings) if s.strings else None
 
 
 def _money(fen) -> str:
@@ -96,16 +110,15 @@ class Direct:
         if key == "is_holiday":
             return self.calendar.is_holiday(local.date())
         if key == "local_time":
-            return local.hour * 3600 + local.minute * 60 + local.second
-        return (local.date() - EPOCH).days
+            return seconds_of(local.time())
+        return day_number(local.date())
 
     @staticmethod
     def _in(s, value) -> bool:
         if isinstance(s, Finite):
             return value in s.members()
         if isinstance(s, Numbers):
-            return any((lo is None or value > lo or (value == lo and lc)) and
-                       (hi is None or value < hi or (value == hi and hc)) for lo, lc, hi, hc in s.ivs)
+            return any(_in_interval(value, *iv) for iv in s.ivs)
         return False
 
     def _find_moment(self, group: list[Term], box, start: int) -> int:
@@ -201,16 +214,11 @@ class Direct:
                 return
             if raw is not None and ((raw in s.strings) != s.cofinite):
                 return
-            if s.cofinite:
-                value = "x"
-                while value in s.strings:
-                    value += "x"
-            elif s.strings:
-                value = sorted(s.strings)[0]
-            else:
+            value = _pick_text(s, "x", "x")
+            if value is None:
                 delete_path(event, path)
-                return
-            set_path(event, path, value)
+            else:
+                set_path(event, path, value)
             return
         if not s.ivs:
             delete_path(event, path)
@@ -264,28 +272,11 @@ class Direct:
         raise _Fail()
 
     def _items(self, event, atoms, box) -> None:
-        item_term = None
-        parsed = []
-        for t, s in atoms:
-            leaf = self.terms.item_leaf(t.expr.condition)
-            if leaf is None:
-                raise _Fail()
-            it, cond = leaf
-            if item_term is None:
-                item_term = it
-            elif it is not item_term:
-                raise _Fail()
-            want = s.members()
-            if len(want) == 1:
-                parsed.append((t.expr.kind, cond, want[0]))
-        region = item_term.domain
-        for kind, cond, want in parsed:
-            if kind == "all" and want:
-                region = region & cond
-            elif kind == "any" and not want:
-                region = region - cond
-        needs = [cond & region for kind, cond, want in parsed if kind == "any" and want]
-        needs += [region - cond for kind, cond, want in parsed if kind == "all" and not want]
+        found = item_atoms(atoms, self.terms)
+        if found is None:
+            raise _Fail()
+        item_term, parsed = found
+        needs = item_needs(item_term, parsed)
         name = item_term.key[1][1]
         if not needs:
             if all(not want for _, _, want in parsed):
@@ -297,14 +288,7 @@ class Direct:
         for n, need in enumerate(needs, start=1):
             item = {"sku": f"SKU-{n}", "quantity": 1}
             if isinstance(need, Texts):
-                if need.cofinite:
-                    value = "other"
-                    while value in need.strings:
-                        value += "-x"
-                elif need.strings:
-                    value = sorted(need.strings)[0]
-                else:
-                    value = None  # only "missing" fits
+                value = _pick_text(need, "other", "-x")
                 if value is not None:
                     item[name] = value
             elif isinstance(need, Numbers):

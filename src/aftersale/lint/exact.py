@@ -35,14 +35,25 @@ MAX_OPTIONAL = 6
 
 
 def items(comp: list[Term], box: dict, terms: Terms) -> bool | None:
-    atoms = []
-    item_term = None
     for t in comp:
         e = t.expr
         if t.kind != "atom" or not isinstance(e, ir.Quantifier) or e.kind not in ("any", "all") \
                 or e.condition is None or t.vars != frozenset({"order.items"}):
             return None
-        leaf = terms.item_leaf(e.condition)
+    found = item_atoms([(t, box[t]) for t in comp], terms)
+    if found is None:
+        return None
+    return all(not n.is_empty() for n in item_needs(*found))
+
+
+def item_atoms(atoms: list[tuple[Term, ValueSet]], terms: Terms):
+    """For `any`/`all` atoms with their sets of truth values: (the item term their conditions are on,
+    [(`any` or `all`, the item values where the condition holds, the truth value wanted)] for the atoms
+    with one wanted truth value), or None when they are not all on one item term."""
+    item_term = None
+    parsed = []
+    for t, truth in atoms:
+        leaf = terms.item_leaf(t.expr.condition)
         if leaf is None:
             return None
         it, s = leaf
@@ -50,21 +61,23 @@ def items(comp: list[Term], box: dict, terms: Terms) -> bool | None:
             item_term = it
         elif it is not item_term:
             return None
-        want = box[t].members()
-        if len(want) != 1:
-            continue
-        atoms.append((e.kind, s, want[0]))
-    if item_term is None:
-        return None
+        want = truth.members()
+        if len(want) == 1:
+            parsed.append((t.expr.kind, s, want[0]))
+    return None if item_term is None else (item_term, parsed)
+
+
+def item_needs(item_term: Term, parsed: list) -> list[ValueSet]:
+    """The item values each needed item must take (one item per set), every item lying in the region R."""
     region = item_term.domain
-    for kind, s, want in atoms:
+    for kind, s, want in parsed:
         if kind == "all" and want:
             region = region & s
         elif kind == "any" and not want:
             region = region - s
-    need = [s & region for kind, s, want in atoms if kind == "any" and want]
-    need += [region - s for kind, s, want in atoms if kind == "all" and not want]
-    return all(not n.is_empty() for n in need)
+    need = [s & region for kind, s, want in parsed if kind == "any" and want]
+    need += [region - s for kind, s, want in parsed if kind == "all" and not want]
+    return need
 
 
 def _present_part(term: Term, s: ValueSet) -> tuple[bool, bool]:
