@@ -25,13 +25,11 @@ import z3
 from .. import rules as ir
 from . import exact
 from .boxes import Box, TooComplex, disjoint, dnf, restrict, subtract
-from .smt import Encoder
+from .smt import MAX_SLOTS, Encoder, item_conditions
 from .terms import Term, Terms, Unsupported
 from .valuesets import MISSING_LABEL, Finite, Numbers
 from .world import World, optional
 
-#: Representative items at most (2**4): with more item conditions in one query, "no event" is not claimed.
-MAX_SLOTS = 16
 #: Pieces one search may visit before it answers "unknown" (and no finding is claimed).
 MAX_STEPS = 20_000
 
@@ -58,7 +56,6 @@ class Region:
 @dataclass
 class RuleFacts:
     rule: ir.Rule
-    index: int
     boxes: list | None = None           # None: too complex or not modelled
     satisfiable: bool | None = None     # None: unknown
     earlier: list = field(default_factory=list)   # earlier deciding rules that may overlap it
@@ -81,14 +78,8 @@ class Analysis:
         self._encoders: dict[int, Encoder] = {}
         self.facts: dict[str, RuleFacts] = {}
         self.deciding: list[RuleFacts] = []
-        self.z3_calls = 0
-        for i, rule in enumerate(tree.rules):
-            rf = RuleFacts(rule, i)
-            try:
-                rf.boxes = dnf(rule.when, self.terms)
-            except (TooComplex, Unsupported, RecursionError):
-                rf.boxes = None
-            self.facts.setdefault(rule.id, rf)
+        for rule in tree.rules:
+            self.facts.setdefault(rule.id, RuleFacts(rule, boxes=self.boxes_of(rule.when)))
         self._ran = False
 
     # -- the solver ----------------------------------------------------------------
@@ -100,11 +91,7 @@ class Analysis:
 
     def slots_for(self, exprs) -> tuple[int, bool]:
         """(representative items, whether that many cover every case) for conditions."""
-        conds = set()
-        for e in exprs:
-            for n in ir.walk(e):
-                if isinstance(n, ir.Quantifier):
-                    conds.add(n.condition if n.condition is not None else ir.TRUE)
+        conds = item_conditions(exprs)
         if not conds:
             return 1, True
         need = 2 ** len(conds)
@@ -115,7 +102,6 @@ class Analysis:
         slots, exact = self.slots_for(exprs)
         try:
             enc = self.encoder(slots)
-            self.z3_calls += 1
             result = enc.check(make(enc))
         except (Unsupported, z3.Z3Exception, RecursionError):
             return "unknown"
@@ -143,9 +129,12 @@ class Analysis:
             found = exact.timestamps(comp, box, lambda f: optional(tuple(f.split("."))),
                                      lambda group: self._calendar_ok(group, box))
         if found is None:
-            sub = {t: box[t] for t in comp}
-            found = self.solve(lambda enc: enc.box(sub), [t.expr for t in comp]) != "unsat"
+            found = self._possible({t: box[t] for t in comp})
         return found
+
+    def _possible(self, sub: Box) -> bool:
+        """Whether the solver finds the box possible (or cannot tell)."""
+        return self.solve(lambda enc: enc.box(sub), [t.expr for t in sub]) != "unsat"
 
     def _calendar_ok(self, group: list[Term], box: Box) -> bool:
         """Whether one present timestamp can meet every calendar view's set at once."""
@@ -162,7 +151,7 @@ class Analysis:
         key = ("calendar",) + tuple(sorted((t.id, sub[t].key()) for t in group))
         hit = self._real.get(key)
         if hit is None:
-            hit = self._real[key] = self.solve(lambda enc: enc.box(sub), [t.expr for t in group]) != "unsat"
+            hit = self._real[key] = self._possible(sub)
         return hit
 
     def real(self, pieces: list[Box]) -> list[Box]:

@@ -63,11 +63,15 @@ def _bad(file: str, message: str, help_: str | None = None) -> AftersaleError:
     return AftersaleError(Diagnostic("invalid-config", ERROR, message, Span(file, 1, 1, 1, 1), help=help_))
 
 
+def _unknown(file: str, message: str, word: str, known, kind: str) -> AftersaleError:
+    """A bad setting that names something unknown: the nearest known name, else the list of them."""
+    hint = did_you_mean(word, known)
+    return _bad(file, message, f"did you mean `{hint}`?" if hint else f"{kind}: " + ", ".join(known))
+
+
 def _name(file: str, key: str, name) -> str:
     if not isinstance(name, str) or name not in CHECKS:
-        hint = did_you_mean(str(name), CHECKS)
-        raise _bad(file, f"`{key}` names `{name}`, which is not a finding",
-                   f"did you mean `{hint}`?" if hint else "findings: " + ", ".join(CHECKS))
+        raise _unknown(file, f"`{key}` names `{name}`, which is not a finding", str(name), CHECKS, "findings")
     return name
 
 
@@ -77,9 +81,7 @@ def parse(table: dict, file: str, root: Path | None) -> Config:
         raise _bad(file, "the lint settings must be a table")
     for key in table:
         if key not in KEYS:
-            hint = did_you_mean(key, KEYS)
-            raise _bad(file, f"unknown lint setting `{key}`",
-                       f"did you mean `{hint}`?" if hint else "settings: " + ", ".join(KEYS))
+            raise _unknown(file, f"unknown lint setting `{key}`", key, KEYS, "settings")
     severity: dict[str, str] = {}
     disable = table.get("disable", [])
     if not isinstance(disable, list):

@@ -16,6 +16,7 @@ from typing import Callable
 from .. import rules as ir
 from ..diagnostics import Diagnostic
 from ..source import NO_SPAN, Source, Span
+from .event_paths import get_path
 
 
 @dataclass
@@ -47,9 +48,7 @@ def summarize(event: dict, paths) -> str:
     """`request.kind=return_refund, request.amount=129.00, ...`: the example's fields that matter."""
     shown = []
     for dotted in paths:
-        node = event
-        for key in dotted.split("."):
-            node = node.get(key) if isinstance(node, dict) else None
+        node = get_path(event, tuple(dotted.split(".")))
         if dotted == "order.items" and isinstance(node, list):
             shown.append(f"order.items={json.dumps(node, ensure_ascii=False)}")
             continue
@@ -88,6 +87,15 @@ class Context:
             return set()
         return {r.id for r in self.tree.rules if hour_calls(r)}
 
+    def checked(self):
+        """(rule, its facts) for the rules the analysis covers (the first of each id), but for those
+        judged by `missing-service-hours`, in file order."""
+        facts = self.analysis.facts
+        for rule in self.tree.rules:
+            rf = facts.get(rule.id)
+            if rule.id not in self.without_hours and rf is not None and rf.rule is rule:
+                yield rule, rf
+
     def rule_span(self, rule: ir.Rule) -> Span:
         """Where findings about a whole rule point: its id (the line a comment can silence)."""
         for span in (rule.id_span, rule.span):
@@ -114,6 +122,11 @@ class Context:
         diag = Diagnostic(name, WARNING, message, span, rule=rule, help=help, source=self.source,
                           related=tuple(related))
         return Finding(diag, example, tuple(fields))
+
+    def example(self, box, expect: Callable, **options) -> Callable[[], dict | None]:
+        """Builds, when called, an example request in the box for which `expect(decision, event)` holds
+        (`Builder.build`)."""
+        return lambda: self.builder.build(box, expect, **options)
 
     def matches(self, rule: ir.Rule, event: dict) -> bool:
         """Whether the rule's condition holds for an event (the evaluator's own semantics)."""

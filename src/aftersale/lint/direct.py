@@ -19,7 +19,7 @@ from .. import rules as ir
 from ..hours import Calendar, is_open
 from ..values import WEEKDAYS, parse_timestamp
 from .event_paths import delete_path, get_path, set_path
-from .exact import CALENDAR_KEYS, item_atoms, item_needs
+from .exact import CALENDAR_KEYS, item_atoms, item_needs, present_part
 from .terms import Term, Terms
 from .valuesets import MISSING_LABEL, Finite, Numbers, Texts
 from .world import DAY, EPOCH, World, day_number, seconds_of
@@ -170,9 +170,7 @@ class Direct:
                 raise _Fail()
         fixed: set[str] = set()
         for dotted, group in calendar.items():
-            members = [box[t] for t in group]
-            wants_missing = all(self._only_missing(s) for s in members)
-            if wants_missing:
+            if all(present_part(box[t]) == (False, True) for t in group):  # only "missing" fits
                 delete_path(event, tuple(dotted.split(".")))
                 fixed.add(dotted)
                 continue
@@ -184,15 +182,6 @@ class Direct:
             self._items(event, items, box)
         self._realism(event, box)
         return event
-
-    @staticmethod
-    def _only_missing(s) -> bool:
-        if isinstance(s, Finite):
-            return s.members() == [MISSING_LABEL]
-        if isinstance(s, (Numbers, Texts)):
-            return s.missing and s.is_empty() is False and (
-                (isinstance(s, Numbers) and not s.ivs) or (isinstance(s, Texts) and not s.cofinite and not s.strings))
-        return False
 
     def _plain(self, event, t: Term, s) -> None:
         path = t.key[1]

@@ -91,7 +91,7 @@ def platform_cap_exceeded(ctx: Context) -> Iterator[Finding]:
             cond = condition(req.condition)
             yield ctx.finding(
                 "platform-cap-exceeded", message, span, rule=rule.id if rule else None, help=help_,
-                example=_example(ctx, bad, lambda d, e, c=cond, ok=decided: ok(d) and not _holds(ctx, c, e)),
+                example=ctx.example(bad, lambda d, e, c=cond, ok=decided: ok(d) and not _holds(ctx, c, e)),
                 fields=fields_of([bad]))
 
 
@@ -99,18 +99,13 @@ def _holds(ctx: Context, cond: ir.Expr, event: dict) -> bool:
     return ctx.matches(ir.Rule("fact", cond), event)
 
 
-def _example(ctx: Context, box, expect):
-    return lambda: ctx.builder.build(box, expect)
-
-
 # -- after-platform-deadline -------------------------------------------------------------
 
 def after_platform_deadline(ctx: Context) -> Iterator[Finding]:
     an = ctx.analysis
     platforms = platforms_for(ctx.tree.platform)
-    for rule in ctx.tree.deciding_rules:
-        rf = an.facts.get(rule.id)
-        if rf is None or rf.rule is not rule or rf.reach is None or rf.shadow_proved or rule.id in ctx.without_hours:
+    for rule, rf in ctx.checked():
+        if rf.reach is None or rf.shadow_proved:  # a guard has no reach
             continue
         for timer in TIMERS:
             if timer.platform not in platforms:
@@ -133,7 +128,7 @@ def after_platform_deadline(ctx: Context) -> Iterator[Finding]:
             late = condition(f"age({timer.start}) >= {limit}")
             yield ctx.finding(
                 "after-platform-deadline", message, ctx.rule_span(rule), rule=rule.id, help=help_,
-                example=_example(ctx, witness, lambda d, e, r=rule, c=late: d.rule == r.id and _holds(ctx, c, e)),
+                example=ctx.example(witness, lambda d, e, r=rule, c=late: d.rule == r.id and _holds(ctx, c, e)),
                 fields=fields_of([witness]))
 
 
@@ -162,7 +157,7 @@ def risky_auto_reject(ctx: Context) -> Iterator[Finding]:
             "risky-auto-reject", f"{_who(rule)} rejects 7-day no-reason requests automatically", span,
             rule=rule.id if rule else None,
             help=f"leave them to a person (`escalate`) or exclude `no_reason_7d`: {REJECT_ADVICE}",
-            example=_example(ctx, risky, lambda d, e, ok=decided: ok(d) and _holds(ctx, no_reason, e)),
+            example=ctx.example(risky, lambda d, e, ok=decided: ok(d) and _holds(ctx, no_reason, e)),
             fields=fields_of([risky]))
 
 
@@ -188,4 +183,4 @@ def uncapped_auto_refund(ctx: Context) -> Iterator[Finding]:
             rule=rule.id if rule else None,
             help="add a limit such as `up to ¥2000` (sentence) or `request.amount <= ¥2000`, and leave larger "
                  "refunds to a person",
-            example=_example(ctx, piece, lambda d, e, ok=decided: ok(d)), fields=fields_of([piece]))
+            example=ctx.example(piece, lambda d, e, ok=decided: ok(d)), fields=fields_of([piece]))

@@ -80,7 +80,7 @@ def item_needs(item_term: Term, parsed: list) -> list[ValueSet]:
     return need
 
 
-def _present_part(term: Term, s: ValueSet) -> tuple[bool, bool]:
+def present_part(s: ValueSet) -> tuple[bool, bool]:
     """(allows a present value, allows missing)."""
     if isinstance(s, Finite):
         members = s.members()
@@ -136,7 +136,7 @@ def timestamps(comp: list[Term], box: dict, optional: Callable[[str], bool],
         ok = True
         for t in comp:
             here = all(present.get(v, True) for v in t.vars)
-            can_present, can_missing = _present_part(t, box[t])
+            can_present, can_missing = present_part(box[t])
             if (here and not can_present) or (not here and not can_missing):
                 ok = False
                 break

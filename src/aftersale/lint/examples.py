@@ -24,7 +24,7 @@ from ..fields import FIELDS, ITEM_FIELDS
 from ..values import BOOL, ENUM, MONEY, NUMBER, TEXT, TIMESTAMP
 from .boxes import Box
 from .event_paths import delete_path, get_path, set_path
-from .smt import Encoder
+from .smt import MAX_SLOTS, Encoder, item_conditions
 from .terms import Unsupported
 from .world import World, field_values, optional
 
@@ -124,9 +124,8 @@ class Builder:
     def build(self, box: Box | None, expect: Callable, extra=None, exprs=(), prefer: dict | None = None) -> dict | None:
         """An event in `box` (and `extra(encoder)`), for which `expect(decision, event)` holds, or None."""
         conds = list(exprs) + ([t.expr for t in box] if box else [])
-        quantified = {n.condition if n.condition is not None else ir.TRUE
-                      for e in conds for n in ir.walk(e) if isinstance(n, ir.Quantifier)}
-        slots = min(2 ** len(quantified), 16) if quantified else 0
+        quantified = item_conditions(conds)
+        slots = min(2 ** len(quantified), MAX_SLOTS) if quantified else 0
         base = base_event(self.tree.platform)
         if prefer:
             for k, v in prefer.items():

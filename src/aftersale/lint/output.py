@@ -49,25 +49,20 @@ def to_json(findings: list[Diagnostic]) -> str:
     return json.dumps([d.to_json() for d in findings], ensure_ascii=False, indent=2)
 
 
-def _relative(path: str) -> str:
-    """The path as the workflow sees it: relative to the working folder where it can be."""
+def _relative(path: str) -> Path:
+    """The path relative to the working folder where it can be (else as it is)."""
     p = Path(path)
     if p.is_absolute():
         try:
-            return p.relative_to(Path.cwd()).as_posix()
+            return p.relative_to(Path.cwd())
         except ValueError:
-            return p.as_posix()
-    return p.as_posix()
+            pass
+    return p
 
 
 def _uri(path: str) -> str:
-    p = Path(path)
-    if p.is_absolute():
-        try:
-            p = p.relative_to(Path.cwd())
-        except ValueError:
-            return p.as_uri()
-    return p.as_posix()
+    p = _relative(path)
+    return p.as_uri() if p.is_absolute() else p.as_posix()
 
 
 def sarif(findings: list[Diagnostic]) -> dict:
@@ -137,7 +132,7 @@ def _escape_property(s: str) -> str:
 def github(findings: list[Diagnostic]) -> str:
     lines = []
     for d in findings:
-        props = [f"file={_escape_property(_relative(d.span.file))}"]
+        props = [f"file={_escape_property(_relative(d.span.file).as_posix())}"]
         if d.span.line > 0:
             props += [f"line={d.span.line}", f"col={max(1, d.span.column)}"]
             if d.span.end_line >= d.span.line:

@@ -20,12 +20,13 @@ from .registry import tree_checks
 from .suppress import ignored
 
 SUFFIXES = (".policy", ".yaml", ".yml")
+TEST_SUFFIXES = (".tests.yaml", ".tests.yml")
 SKIPPED_DIRS = ("events",)
 
 
 def is_policy_file(path: Path) -> bool:
     name = path.name.lower()
-    return name.endswith(SUFFIXES) and not name.endswith((".tests.yaml", ".tests.yml"))
+    return name.endswith(SUFFIXES) and not name.endswith(TEST_SUFFIXES)
 
 
 def discover(paths: list[str]) -> list[Path]:
@@ -34,16 +35,14 @@ def discover(paths: list[str]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if not p.exists():
-            raise AftersaleError(Diagnostic("io-error", ERROR, f"`{raw}` does not exist", Span(raw, 0, 0, 0, 0)))
+            raise _io_error(raw, f"`{raw}` does not exist")
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.is_file() and is_policy_file(f) and not any(
                 part.startswith(".") or part in SKIPPED_DIRS for part in f.relative_to(p).parts[:-1]))
             if not found:
-                raise AftersaleError(Diagnostic("io-error", ERROR,
-                                                f"no policy files (*.policy, *.yaml, *.yml) under `{raw}`",
-                                                Span(raw, 0, 0, 0, 0)))
+                raise _io_error(raw, f"no policy files (*.policy, *.yaml, *.yml) under `{raw}`")
             out.extend(found)
-        elif is_policy_file(p) or not p.name.lower().endswith((".tests.yaml", ".tests.yml")):
+        elif is_policy_file(p) or not p.name.lower().endswith(TEST_SUFFIXES):
             out.append(p)
     seen, unique = set(), []
     for f in out:
@@ -52,6 +51,10 @@ def discover(paths: list[str]) -> list[Path]:
             seen.add(key)
             unique.append(f)
     return unique
+
+
+def _io_error(path: str, message: str) -> AftersaleError:
+    return AftersaleError(Diagnostic("io-error", ERROR, message, Span(path, 0, 0, 0, 0)))
 
 
 @dataclass

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from .. import rules as ir
-from .analysis import RuleFacts
-from .analysis import Region
+from .analysis import Region, RuleFacts
 from .boxes import TooComplex
 from .context import Context, Finding, fields_of
 from .terms import Unsupported
@@ -21,18 +20,10 @@ def _and(names: list[str]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def _checked(ctx: Context):
-    """Rules the semantic checks look at (not those judged by `missing-service-hours`)."""
-    for rule in ctx.tree.rules:
-        if rule.id not in ctx.without_hours and ctx.analysis.facts.get(rule.id) is not None \
-                and ctx.analysis.facts[rule.id].rule is rule:
-            yield rule, ctx.analysis.facts[rule.id]
-
-
 # -- unsatisfiable-rule -------------------------------------------------------------
 
 def unsatisfiable_rule(ctx: Context) -> Iterator[Finding]:
-    for rule, rf in _checked(ctx):
+    for rule, rf in ctx.checked():
         if rf.satisfiable is not False:
             continue
         parts = list(rule.when.operands) if isinstance(rule.when, ir.And) and rule.when.operands else [rule.when]
@@ -65,7 +56,7 @@ def _core(ctx: Context, parts: list[ir.Expr]) -> list[int] | None:
 # -- shadowed-rule ----------------------------------------------------------------------
 
 def shadowed_rule(ctx: Context) -> Iterator[Finding]:
-    for rule, rf in _checked(ctx):
+    for rule, rf in ctx.checked():
         if rule.is_guard or rf.satisfiable is not True:
             continue
         if rf.shadow_proved and rf.shadowed_by:
@@ -86,12 +77,8 @@ def _shadowed(ctx: Context, rule: ir.Rule, rf: RuleFacts) -> Finding:
         help_ = f"move `{rule.id}` above them, narrow them, or remove `{rule.id}`"
     boxes = ctx.analysis.real(rf.boxes) if rf.boxes is not None else []
     box = boxes[0] if boxes else None
-
-    def example():
-        return ctx.builder.build(box, lambda d, e: d.rule in by and ctx.matches(rule, e),
-                                 extra=None if box is not None else (lambda enc: enc.cond(rule.when)),
-                                 exprs=[rule.when])
-
+    example = ctx.example(box, lambda d, e: d.rule in by and ctx.matches(rule, e),
+                          extra=None if box is not None else (lambda enc: enc.cond(rule.when)), exprs=[rule.when])
     return ctx.finding("shadowed-rule", message, ctx.rule_span(rule), rule=rule.id, help=help_, related=tuple(by),
                        example=example, fields=fields_of(boxes[:1]) or ("request.kind",))
 
@@ -102,11 +89,8 @@ def _forbidden(ctx: Context, rule: ir.Rule, rf: RuleFacts) -> Finding:
     message = (f"rule `{rule.id}` can never `{rule.action}`: {which} forbid{'s' if len(guards) == 1 else ''} it "
                "for every request that reaches this rule, so it always ends in manual review")
     box = ctx.analysis.find(rf.reach)
-
-    def example():
-        return ctx.builder.build(box, lambda d, e: d.rule == rule.id and d.action == "manual_review"
-                                 and any(g in d.guards for g in guards))
-
+    example = ctx.example(box, lambda d, e: d.rule == rule.id and d.action == "manual_review"
+                          and any(g in d.guards for g in guards))
     return ctx.finding("shadowed-rule", message, ctx.rule_span(rule), rule=rule.id,
                        help="narrow the guard, or give the rule an action the guard allows", related=tuple(guards),
                        example=example if box else None, fields=fields_of([box] if box else []))
@@ -117,7 +101,7 @@ def _forbidden(ctx: Context, rule: ir.Rule, rf: RuleFacts) -> Finding:
 def conflicting_rules(ctx: Context) -> Iterator[Finding]:
     """One finding per rule: the first earlier rule with another action that decides some of its
     requests, with an example; other earlier rules with other actions that overlap it are named."""
-    for rule, rf in _checked(ctx):
+    for rule, rf in ctx.checked():
         if rule.is_guard or rf.satisfiable is not True or rf.shadow_proved or not rf.conflicts:
             continue
         first, box = rf.conflicts[0]
@@ -131,11 +115,8 @@ def conflicting_rules(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             "conflicting-rules", message, ctx.rule_span(rule), rule=rule.id, related=(a.id, *others),
             help=f"if `{rule.id}` should win for such requests, move it above `{a.id}`",
-            example=_conflict_example(ctx, a, rule, box), fields=fields_of([box]))
-
-
-def _conflict_example(ctx: Context, a: ir.Rule, b: ir.Rule, box):
-    return lambda: ctx.builder.build(box, lambda d, e: d.rule == a.id and ctx.matches(b, e))
+            example=ctx.example(box, lambda d, e, a=a, b=rule: d.rule == a.id and ctx.matches(b, e)),
+            fields=fields_of([box]))
 
 
 # -- redundant-condition ----------------------------------------------------------------
@@ -145,7 +126,7 @@ MAX_NODES = 120
 
 
 def redundant_condition(ctx: Context) -> Iterator[Finding]:
-    for rule, rf in _checked(ctx):
+    for rule, rf in ctx.checked():
         if rf.satisfiable is not True or rf.boxes is None:
             continue
         yield from _redundant(ctx, rule)

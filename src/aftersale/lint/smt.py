@@ -31,12 +31,14 @@ import z3
 from .. import rules as ir
 from ..fields import FIELDS, ITEM_FIELDS
 from ..values import BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, WEEKDAYS
-from .terms import Term, Unsupported
+from .terms import MIRRORED, Term, Unsupported
 from .valuesets import MISSING_LABEL, Finite, Numbers, Texts, ValueSet
 from .world import DAY, EXAMPLE_YEARS, MONEY_LIMIT, TS_MAX, TS_MIN, World, calendar_days, day_number, \
     field_values, max_length, number_bounds, optional, seconds_of, zone_offsets, zone_pieces
 
 MAX_ITEMS = 1000  # the event schema's maxItems
+#: Representative items at most (2**4): with more item conditions in one query, "no event" is not claimed.
+MAX_SLOTS = 16
 #: Milliseconds one solver call may take; past it the answer is "unknown" and no finding is claimed.
 TIMEOUT_MS = 4000
 
@@ -49,6 +51,17 @@ class V:
 
     def __init__(self, val, present, kind: str, info=None):
         self.val, self.present, self.kind, self.info = val, present, kind, info
+
+
+def item_conditions(exprs) -> set:
+    """The different item conditions of the `any`/`all`/`count` in the expressions (`true` for none)."""
+    return {n.condition if n.condition is not None else ir.TRUE
+            for e in exprs for n in ir.walk(e) if isinstance(n, ir.Quantifier)}
+
+
+def _presence(label: str, path: tuple) -> z3.BoolRef:
+    """Whether the field is present: a variable named after it where it can be missing."""
+    return z3.Bool("has:" + label) if optional(path) else z3.BoolVal(True)
 
 
 def _q(x) -> z3.ArithRef:
@@ -69,19 +82,15 @@ class Encoder:
         self._clock: dict = {}
         self.hol = z3.Function("holiday", z3.IntSort(), z3.BoolSort())
         self.mk = z3.Function("makeup", z3.IntSort(), z3.BoolSort())
-        self.items_present = self._present_var(("order", "items"))
+        self.items_present = _presence("order.items", ("order", "items"))
         self.mult = [z3.Int(f"items.{k}.count") for k in range(slots)]
         for m in self.mult:
             self.facts.append(m >= 0)
         self.facts.append(z3.Sum(self.mult) <= MAX_ITEMS if slots else z3.BoolVal(True))
-        self.inexact = False  # set when something is over-approximated even in example mode
         self.solver = z3.Solver()
         self.solver.set("timeout", TIMEOUT_MS)
 
     # -- fields ----------------------------------------------------------------
-    def _present_var(self, path: tuple) -> z3.BoolRef:
-        return z3.Bool("has:" + ".".join(map(str, path))) if optional(path) else z3.BoolVal(True)
-
     def field(self, path: tuple, slot: int | None = None) -> V:
         if path[0] == "item":
             if slot is None:
@@ -97,7 +106,7 @@ class Encoder:
         if info is None:
             raise Unsupported("an unknown field")
         label = ".".join(map(str, name))
-        present = z3.Bool("has:" + label) if optional(path) else z3.BoolVal(True)
+        present = _presence(label, path)
         t = info.type
         if t is MONEY:
             val = z3.Int(label)
@@ -187,13 +196,15 @@ class Encoder:
         return z3.And(z3.Not(hol), z3.If(mk, inside(self.world.weekday_hours), by_day))
 
     # -- values ------------------------------------------------------------------
-    def value(self, e: ir.Expr, slot: int | None = None) -> V:
-        key = (e, slot)
+    def _cached(self, key, make, e: ir.Expr, slot):
+        """`make(e, slot)`, made once per key."""
         hit = self._cache.get(key)
         if hit is None:
-            hit = self._value(e, slot)
-            self._cache[key] = hit
+            hit = self._cache[key] = make(e, slot)
         return hit
+
+    def value(self, e: ir.Expr, slot: int | None = None) -> V:
+        return self._cached((e, slot), self._value, e, slot)
 
     def _value(self, e: ir.Expr, slot) -> V:
         T = z3.BoolVal(True)
@@ -275,7 +286,6 @@ class Encoder:
         if fn == "lower":
             low = z3.FreshConst(z3.StringSort(), "lower")
             self.facts.append(z3.Length(low) == z3.Length(strs[0]))
-            self.inexact = True
             return V(low, present, "str")
         raise Unsupported(f"function {fn}")
 
@@ -293,12 +303,7 @@ class Encoder:
 
     # -- conditions ----------------------------------------------------------------
     def cond(self, e: ir.Expr, slot: int | None = None) -> z3.BoolRef:
-        key = ("c", e, slot)
-        hit = self._cache.get(key)
-        if hit is None:
-            hit = self._cond(e, slot)
-            self._cache[key] = hit
-        return hit
+        return self._cached(("c", e, slot), self._cond, e, slot)
 
     def _cond(self, e: ir.Expr, slot) -> z3.BoolRef:
         if isinstance(e, ir.And):
@@ -337,7 +342,7 @@ class Encoder:
 
     def compare(self, op: str, a: V, b: V) -> z3.BoolRef:
         if a.kind == "lit" and b.kind != "lit":
-            a, b, op = b, a, {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+            a, b, op = b, a, MIRRORED.get(op, op)
         ops = {"==": lambda x, y: x == y, "!=": lambda x, y: x != y, "<": lambda x, y: x < y,
                "<=": lambda x, y: x <= y, ">": lambda x, y: x > y, ">=": lambda x, y: x >= y}
         f = ops[op]
@@ -357,7 +362,7 @@ class Encoder:
                 raise Unsupported("comparing an enum with something else")
             return eq if op == "==" else z3.Not(eq)
         if b.kind == "enum":
-            return self.compare({"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op), b, a)
+            return self.compare(MIRRORED.get(op, op), b, a)
         if a.kind == "str" or b.kind == "str":
             if op not in ("==", "!="):
                 raise Unsupported("ordering text")

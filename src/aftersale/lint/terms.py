@@ -26,6 +26,9 @@ from .valuesets import MISSING_LABEL, Finite, Numbers, Texts, ValueSet
 from .world import DAY, MONEY_LIMIT, SPAN_MAX, TS_MAX, TS_MIN, World, day_number, field_values, \
     number_bounds, optional, seconds_of
 
+#: A comparison's operator with its sides swapped (`¥300 > x` is `x < ¥300`).
+MIRRORED = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
 CALENDAR_FUNCTIONS = ("in_service_hours", "outside_service_hours", "is_weekend", "is_holiday", "weekday",
                       "local_time", "local_date")
 
@@ -221,7 +224,11 @@ class Terms:
         except Unsupported:
             raise
         except (TypeError, ValueError, KeyError, AttributeError, IndexError):
-            return self.atom(cond), Finite.of((True, False), {True})
+            return self._opaque(cond)
+
+    def _opaque(self, cond: ir.Expr):
+        """A condition the sets do not look into: its atom, which must be true."""
+        return self.atom(cond), Finite.of((True, False), {True})
 
     def _leaf(self, cond: ir.Expr):
         if isinstance(cond, ir.Literal):
@@ -231,7 +238,7 @@ class Terms:
         if isinstance(cond, ir.Compare):
             left, right, op = cond.left, cond.right, cond.op
             if isinstance(left, ir.Literal) and not isinstance(right, ir.Literal):
-                left, right, op = right, left, {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+                left, right, op = right, left, MIRRORED.get(op, op)
             if isinstance(left, ir.Literal) and isinstance(right, ir.Literal):
                 from ..evaluator.interpreter import compare
 
@@ -239,7 +246,7 @@ class Terms:
             if isinstance(right, ir.Literal):
                 term = self.term(left)
                 return term, term.domain & self.compare_set(term, op, right)
-            return self.atom(cond), Finite.of((True, False), {True})
+            return self._opaque(cond)
         if isinstance(cond, ir.Between):
             if isinstance(cond.low, ir.Literal) and isinstance(cond.high, ir.Literal) \
                     and not isinstance(cond.subject, ir.Literal):
@@ -248,7 +255,7 @@ class Terms:
                     raise Unsupported("between on a value without order")
                 lo, hi = self.number(term, cond.low), self.number(term, cond.high)
                 return term, term.domain & Numbers.between(lo, hi, term.integral)
-            return self.atom(cond), Finite.of((True, False), {True})
+            return self._opaque(cond)
         if isinstance(cond, ir.InList):
             if all(isinstance(o, ir.Literal) for o in cond.options) and not isinstance(cond.subject, ir.Literal):
                 term = self.term(cond.subject)
@@ -260,7 +267,7 @@ class Terms:
                     found = self._empty(term)
                 present = self._present(term)
                 return term, (present - found) if cond.negated else (term.domain & found)
-            return self.atom(cond), Finite.of((True, False), {True})
+            return self._opaque(cond)
         if isinstance(cond, ir.Presence):
             if isinstance(cond.subject, ir.Literal):
                 return cond.present
@@ -268,13 +275,13 @@ class Terms:
             present = self._present(term)
             return term, present if cond.present else term.domain - present
         if isinstance(cond, ir.Quantifier):
-            return self.atom(cond), Finite.of((True, False), {True})
+            return self._opaque(cond)
         if isinstance(cond, (ir.Field, ir.Call)):
             if isinstance(cond, ir.Call) and cond.function == "outside_service_hours":
                 term = self.term(ir.Call("in_service_hours", cond.args))
                 return term, term.domain & Finite.of(term.labels, {False})
             if isinstance(cond, ir.Call) and cond.function in ("contains", "starts_with", "ends_with"):
-                return self.atom(cond), Finite.of((True, False), {True})
+                return self._opaque(cond)
             term = self.term(cond)
             if term.kind != "finite" or True not in term.labels:
                 raise Unsupported("a value that is not true/false used as a condition")
