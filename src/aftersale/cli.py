@@ -262,6 +262,14 @@ def fmt(paths, target, check, write):
         if to == "dsl" == format_for(path):
             out = formatter.keep_comments(pol.tree, out)
         _assert_round_trip(pol, out, to, path)
+        drops_comments = to == "yaml" and _has_yaml_comments(pol)
+        if drops_comments and (check or write):
+            # fmt cannot keep a YAML file's comments: never drop them silently
+            click.echo(f"{path}: has comments, which `fmt` does not keep in YAML; "
+                       f"{'not checked' if check else 'not rewritten'}", err=True)
+            if write:
+                sys.exit(EXIT_INPUT)
+            continue
         if check:
             if Path(path).read_text(encoding="utf-8") != out:
                 unformatted.append(path)
@@ -274,6 +282,14 @@ def fmt(paths, target, check, write):
             click.echo(out, nl=False)
     if unformatted:
         sys.exit(EXIT_FINDINGS)
+
+
+def _has_yaml_comments(pol) -> bool:
+    """Whether a YAML policy's source may hold a comment (a `#` at a line's start or after a space)."""
+    source = pol.tree.source
+    if source is None or pol.tree.spans.get("rules") is None:
+        return False
+    return any(line.lstrip().startswith("#") or " #" in line for line in source.text.splitlines())
 
 
 def _assert_round_trip(pol, out: str, to: str, path: str) -> None:

@@ -121,6 +121,26 @@ def _outcome(rule: ir.Rule) -> str:
     return f"forbid {', '.join(rule.forbids)}" if rule.is_guard else str(rule.action)
 
 
+#: A block rule's condition stays on its `when` line up to this width.
+WHEN_WIDTH = 80
+
+
+def _when_parts(rule: ir.Rule) -> tuple[ir.Expr, ...]:
+    """The conditions a block rule prints one per line: its `and` operands, unless all fit on one line."""
+    when = rule.when
+    if isinstance(when, ir.And) and len(when.operands) > 1 and len(f"  when {expr_text(when)}") > WHEN_WIDTH:
+        return when.operands
+    return (when,)
+
+
+def condition_lines(rule: ir.Rule) -> list[str]:
+    """The text of each condition line of a block rule (`when` first, then `and` lines)."""
+    parts = _when_parts(rule)
+    if len(parts) == 1:
+        return [expr_text(parts[0])]
+    return [expr_text(x) if _prec(x) > _AND else f"({expr_text(x)})" for x in parts]
+
+
 def to_dsl(policy: ir.Policy) -> str:
     """The policy as canonical DSL."""
     lines = [f"policy {quote(policy.name)}"]
@@ -132,21 +152,20 @@ def to_dsl(policy: ir.Policy) -> str:
         lines.append(f"service hours {policy.service_hours.to_dsl()}")
     if policy.holidays:
         lines.append(f"holidays {policy.holidays}")
+    previous: ir.Rule | None = None
     for rule in policy.rules:
-        lines.append("")
+        # One-line sentence rules stand together; a block rule is set apart by blank lines.
+        if previous is None or rule.sentence is None or previous.sentence is None:
+            lines.append("")
+        previous = rule
         title = f" {quote(rule.title)}" if rule.title else ""
         if rule.sentence is not None:
             lines.append(f"rule {rule.id}{title}: {rule.sentence}")
             continue
         lines.append(f"rule {rule.id}{title}:")
-        when = rule.when
-        if isinstance(when, ir.And) and len(when.operands) > 1:
-            first, *rest = when.operands
-            lines.append(f"  when {expr_text(first) if _prec(first) > _AND else '(' + expr_text(first) + ')'}")
-            for x in rest:
-                lines.append(f"   and {expr_text(x) if _prec(x) > _AND else '(' + expr_text(x) + ')'}")
-        else:
-            lines.append(f"  when {expr_text(when)}")
+        first, *rest = condition_lines(rule)
+        lines.append(f"  when {first}")
+        lines.extend(f"   and {x}" for x in rest)
         lines.append(f"  then {_outcome(rule)}")
     lines.append("")
     lines.append(f"otherwise {policy.otherwise}")
@@ -171,7 +190,7 @@ def to_data(policy: ir.Policy) -> dict:
     data["timezone"] = policy.timezone
     data["currency"] = policy.currency
     if policy.service_hours is not None:
-        data["service_hours"] = policy.service_hours.to_mapping()
+        data["service_hours"] = _Flow(policy.service_hours.to_mapping())
     if policy.holidays:
         data["holidays"] = policy.holidays
     rules = []
@@ -205,12 +224,30 @@ def _dumper():
         """Text holding a character that is not printable is written double-quoted, where YAML
         escapes it: in other styles PyYAML folds U+0085 and U+2028 and reads back another value."""
 
+        def increase_indent(self, flow=False, indentless=False):
+            return super().increase_indent(flow, False)  # lists indented under their key
+
     def represent_str(dumper, value: str):
         style = None if value.isprintable() else '"'
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
+    def represent_flow(dumper, value: "_Flow"):
+        # Values double-quoted: YAML 1.1 would read some unquoted times ("09:00") as numbers.
+        def quoted(v):
+            if isinstance(v, list):
+                return yaml.SequenceNode("tag:yaml.org,2002:seq", [quoted(x) for x in v], flow_style=True)
+            return dumper.represent_scalar("tag:yaml.org,2002:str", v, style='"')
+
+        pairs = [(dumper.represent_str(k), quoted(v)) for k, v in value.items()]
+        return yaml.MappingNode("tag:yaml.org,2002:map", pairs, flow_style=True)
+
     Dumper.add_representer(str, represent_str)
+    Dumper.add_representer(_Flow, represent_flow)
     return Dumper
+
+
+class _Flow(dict):
+    """A small mapping written on one line: `service_hours: {mon-fri: "09:00-18:00"}`."""
 
 
 # -- comments ----------------------------------------------------------------------
@@ -228,8 +265,7 @@ def _slot_lines(rule: ir.Rule) -> list[tuple[int, int]]:
     """The (first, last) source lines of a rule's output lines: `rule ID:`, each condition, `then`."""
     if rule.sentence is not None:
         return [(rule.span.line, rule.span.end_line)]
-    when = rule.when
-    parts = when.operands if isinstance(when, ir.And) and len(when.operands) > 1 else (when,)
+    parts = _when_parts(rule)
     return ([(rule.span.line, rule.span.line)] + [(p.span.line, p.span.end_line) for p in parts]
             + [(rule.span.end_line, rule.span.end_line)])
 
@@ -281,8 +317,12 @@ def keep_comments(policy: ir.Policy, formatted: str) -> str:
         for i, (first, _last) in enumerate(slots):
             if (key, i) in trailing:
                 lines[first - 1] += "  " + "  ".join(trailing[(key, i)])
-    out = []
+    rule_lines = {r.span.line for r in tree.rules}
+    out: list[str] = []
     for number, line in enumerate(lines, start=1):
-        out.extend(before.get(number, []))
+        group = before.get(number, [])
+        if group and number in rule_lines and out and out[-1] != "":
+            out.append("")  # a rule's comment block is set apart from the rule before it
+        out.extend(group)
         out.append(line)
     return "\n".join(out + tail) + "\n"

@@ -147,7 +147,9 @@ def test_fmt_write_rewrites_in_place_and_then_checks_clean(tmp_path):
     messy.write_text('# small refunds\npolicy "m"\nrule a:   auto-refund refunds   up to 30 CNY  # fast\n',
                      encoding="utf-8")
     yml = tmp_path / "shop.yaml"
-    yml.write_text((POLICIES / "express-refund.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    commented = (POLICIES / "express-refund.yaml").read_text(encoding="utf-8")
+    yml.write_text("\n".join(line for line in commented.splitlines() if not line.lstrip().startswith("#")),
+                   encoding="utf-8")
     assert run("fmt", "--check", str(messy), str(yml)).returncode == 1
     wrote = run("fmt", "-w", str(messy), str(yml))
     assert wrote.returncode == 0 and wrote.stdout == "", wrote.stderr
@@ -156,6 +158,15 @@ def test_fmt_write_rewrites_in_place_and_then_checks_clean(tmp_path):
     assert written.startswith('# small refunds\npolicy "m"\ntimezone Asia/Shanghai\n')  # comments are kept
     assert "\nrule a: auto-refund refunds up to 30 CNY  # fast\n" in written
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary files left
+
+
+def test_fmt_never_drops_a_yaml_files_comments(tmp_path):
+    yml = tmp_path / "commented.yaml"
+    text = (POLICIES / "express-refund.yaml").read_text(encoding="utf-8")
+    yml.write_text(text, encoding="utf-8")
+    wrote = run("fmt", "-w", str(yml))
+    assert wrote.returncode == 2 and "has comments, which `fmt` does not keep in YAML" in wrote.stderr
+    assert yml.read_text(encoding="utf-8") == text
 
 
 def test_fmt_converts_both_ways_to_the_same_decisions(tmp_path):
