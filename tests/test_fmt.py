@@ -80,3 +80,14 @@ def test_fmt_keeps_every_comment_in_order(path):
     def comments(t):
         return [m.group(1).rstrip() for m in COMMENT.finditer(t) if m.group(1)]
     assert comments(out) == comments(text)
+
+
+def test_shipped_policies_are_canonical():
+    """`aftersale fmt --check` passes on every shipped policy it can check (YAML with comments is skipped)."""
+    import subprocess
+    import sys
+
+    files = [str(p) for p in sorted(POLICIES.glob("*.policy"))] + [str(POLICIES / "tea-house.yaml")]
+    out = subprocess.run([sys.executable, "-m", "aftersale", "fmt", "--check", *files],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
