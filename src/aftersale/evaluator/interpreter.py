@@ -17,7 +17,7 @@ from ..events import Event
 from ..functions import FUNCTIONS, Context
 from ..hours import Calendar
 from ..values import BOOL, MISSING, in_range
-from .trace import RuleTrace, TraceNode
+from .trace import RuleTrace, TraceNode, junction, negation
 
 COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
            ">": operator.gt, ">=": operator.ge}
@@ -149,24 +149,9 @@ def _fields_in(e: ir.Expr):
 def traced(e: ir.Expr, s: Scope) -> TraceNode:
     """Evaluate a condition, recording a node per condition (values kept raw, formatted later)."""
     if isinstance(e, (ir.And, ir.Or)):
-        node = TraceNode(e)
-        want = isinstance(e, ir.Or)  # the value that ends the search
-        result = not want
-        for x in e.operands:
-            if result is not want:
-                child = traced(x, s)
-                node.children.append(child)
-                if child.result is want:
-                    result = want
-            else:
-                node.children.append(TraceNode(x, skipped=True))
-        node.result = result
-        return node
+        return junction(e, isinstance(e, ir.Or), e.operands, lambda x: traced(x, s))
     if isinstance(e, ir.Not):
-        child = traced(e.operand, s)
-        node = TraceNode(e, result=not child.result)
-        node.children.append(child)
-        return node
+        return negation(e, traced(e.operand, s))
     node = TraceNode(e)
     if isinstance(e, ir.Quantifier) and e.kind in ("any", "all") and e.condition is not None:
         items = s.field(e.collection)

@@ -22,7 +22,7 @@ from .. import rules as ir
 from ..values import MISSING
 from .interpreter import _fields_in, _operands
 from .readers import event_spec
-from .trace import RuleTrace, TraceNode
+from .trace import RuleTrace, TraceNode, junction, negation
 
 #: Item fields every item has (the item schema requires them).
 ITEM_REQUIRED = frozenset(("sku",))
@@ -182,24 +182,10 @@ class _Cursor:
 def _node(plan: PlanNode, cursor: _Cursor) -> TraceNode:
     e = plan.expr
     if plan.kind in ("and", "or"):
-        node = TraceNode(e)
-        want = plan.kind == "or"
-        result = not want
-        for child in plan.children:
-            if result is not want:
-                sub = _node(child, cursor)
-                node.children.append(sub)
-                if sub.result is want:
-                    result = want
-            else:
-                node.children.append(TraceNode(child.expr, skipped=True))
-        node.result = result
-        return node
+        return junction(e, plan.kind == "or", plan.children, lambda child: _node(child, cursor),
+                        lambda child: child.expr)
     if plan.kind == "not":
-        sub = _node(plan.children[0], cursor)
-        node = TraceNode(e, result=not sub.result)
-        node.children.append(sub)
-        return node
+        return negation(e, _node(plan.children[0], cursor))
     entry = cursor.entry(plan)
     node = TraceNode(e)
     if plan.kind == "quant":

@@ -25,6 +25,32 @@ class TraceNode:
         self.children: list[TraceNode] = []
 
 
+def junction(expr: ir.Expr, is_or: bool, items, evaluate, expr_of=lambda item: item) -> TraceNode:
+    """An `and`/`or` node: items are evaluated in order until one decides; the rest are recorded skipped.
+
+    Shared by the interpreter (items are expressions) and the compiled path's
+    trace replay (items are plan nodes), so both short-circuit the same way.
+    """
+    node = TraceNode(expr)
+    result = not is_or  # until an item decides
+    for item in items:
+        if result is not is_or:
+            child = evaluate(item)
+            node.children.append(child)
+            if child.result is is_or:
+                result = is_or
+        else:
+            node.children.append(TraceNode(expr_of(item), skipped=True))
+    node.result = result
+    return node
+
+
+def negation(expr: ir.Expr, child: TraceNode) -> TraceNode:
+    node = TraceNode(expr, result=not child.result)
+    node.children.append(child)
+    return node
+
+
 @dataclass
 class RuleTrace:
     rule: ir.Rule
