@@ -17,7 +17,7 @@ from ..events import Event
 from ..functions import FUNCTIONS, Context
 from ..hours import Calendar
 from ..values import BOOL, MISSING, in_range
-from .trace import RuleTrace, TraceNode, junction, negation
+from .trace import RuleTrace, TraceNode, junction, negation, quantified
 
 COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
            ">": operator.gt, ">=": operator.ge}
@@ -152,23 +152,9 @@ def traced(e: ir.Expr, s: Scope) -> TraceNode:
         return junction(e, isinstance(e, ir.Or), e.operands, lambda x: traced(x, s))
     if isinstance(e, ir.Not):
         return negation(e, traced(e.operand, s))
-    node = TraceNode(e)
     if isinstance(e, ir.Quantifier) and e.kind in ("any", "all") and e.condition is not None:
-        items = s.field(e.collection)
-        node.values = [(e.collection, items)]
-        if items is MISSING:
-            node.missing.append(e.collection.dotted)
-            node.result = False
-            return node
-        result = e.kind == "all"
-        for it in items:
-            child = traced(e.condition, Scope(s.event, s.ctx, it))
-            node.children.append(child)
-            if child.result is not result:
-                result = child.result
-                break
-        node.result = result
-        return node
+        return quantified(e, s.field(e.collection), lambda it: traced(e.condition, Scope(s.event, s.ctx, it)))
+    node = TraceNode(e)
     node.values = [(x, value(x, s)) for x in _operands(e)]
     node.result = holds(e, s)
     for f in _fields_in(e):

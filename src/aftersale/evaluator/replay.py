@@ -22,7 +22,7 @@ from .. import rules as ir
 from ..values import MISSING
 from .interpreter import _fields_in, _operands
 from .readers import event_spec
-from .trace import RuleTrace, TraceNode, junction, negation
+from .trace import RuleTrace, TraceNode, junction, negation, quantified
 
 #: Item fields every item has (the item schema requires them).
 ITEM_REQUIRED = frozenset(("sku",))
@@ -187,23 +187,9 @@ def _node(plan: PlanNode, cursor: _Cursor) -> TraceNode:
     if plan.kind == "not":
         return negation(e, _node(plan.children[0], cursor))
     entry = cursor.entry(plan)
-    node = TraceNode(e)
     if plan.kind == "quant":
-        items = entry[1]
-        node.values = [(e.collection, items)]
-        if items is MISSING:
-            node.missing.append(e.collection.dotted)
-            node.result = False
-            return node
-        result = e.kind == "all"
-        for _ in items:
-            sub = _node(plan.children[0], cursor)
-            node.children.append(sub)
-            if sub.result is not result:
-                result = sub.result
-                break
-        node.result = result
-        return node
+        return quantified(e, entry[1], lambda _item: _node(plan.children[0], cursor))
+    node = TraceNode(e)
     node.result = entry[1]
     dyn = entry[2:]
     values, k = [], 0

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import rules as ir
+from ..values import MISSING
 
 
 class TraceNode:
@@ -41,6 +42,26 @@ def junction(expr: ir.Expr, is_or: bool, items, evaluate, expr_of=lambda item: i
                 result = is_or
         else:
             node.children.append(TraceNode(expr_of(item), skipped=True))
+    node.result = result
+    return node
+
+
+def quantified(expr: ir.Quantifier, items, each) -> TraceNode:
+    """An `any`/`all` node over items (MISSING: false): `each(item)` traces the condition on one item,
+    stopping at the first item that decides."""
+    node = TraceNode(expr)
+    node.values = [(expr.collection, items)]
+    if items is MISSING:
+        node.missing.append(expr.collection.dotted)
+        node.result = False
+        return node
+    result = expr.kind == "all"
+    for item in items:
+        child = each(item)
+        node.children.append(child)
+        if child.result is not result:
+            result = child.result
+            break
     node.result = result
     return node
 

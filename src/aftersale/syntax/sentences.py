@@ -144,7 +144,7 @@ def lower_sentence(lw, text: str, base: int, rule_id: str):
         word = toks[i].text if i < len(toks) else ""
         where = span(toks[i].start, toks[i].end) if i < len(toks) else span(len(text), len(text))
         hint = did_you_mean(word, list(NOUNS) + list(QUALIFIERS)) if word else None
-        return fail("syntax-error", f"expected what the rule is about (returns, refunds, exchanges or requests)"
+        return fail("syntax-error", "expected what the rule is about (returns, refunds, exchanges or requests)"
                     + (f", not `{word}`" if word else ""), where,
                     f"did you mean `{hint}`?" if hint else "reasons come before the noun: "
                     + ", ".join(QUALIFIERS))
