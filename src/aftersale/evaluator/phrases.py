@@ -121,7 +121,7 @@ class Phrasing:
             fact = f"{label(e.args[0])} {format_timestamp(ts, self.tz, short=True)}, {reason}"
             want = "inside" if e.function == "in_service_hours" else "outside"
             hours = self.hours.describe() if self.hours is not None else "(none set)"
-            return fact, None if result else f"{label(e.args[0])} {want} service hours {hours} ({fact})"
+            return fact, None if result else f"{label(e.args[0])} {want} service hours {hours}"
         if e.function in ("is_weekend", "is_holiday") and vals:
             ts = vals[0]
             what = "on a weekend" if e.function == "is_weekend" else "on a public holiday"
