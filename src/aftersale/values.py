@@ -168,6 +168,15 @@ def format_number(value: Decimal) -> str:
     return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
 
 
+def _format_span_or_day(value: timedelta | time | date) -> str:
+    """Durations, times of day and dates read the same for people and in records: 40h, 09:00, 2026-10-01."""
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, time):
+        return format_time(value)
+    return value.isoformat()
+
+
 def format_value(value, type_: Type, tz: ZoneInfo | None = None) -> str:
     """A value as people read it, by its type."""
     if value is MISSING:
@@ -178,12 +187,8 @@ def format_value(value, type_: Type, tz: ZoneInfo | None = None) -> str:
         return format_money(value)
     if isinstance(value, datetime):
         return format_timestamp(value, tz)
-    if isinstance(value, timedelta):
-        return format_duration(value)
-    if isinstance(value, time):
-        return format_time(value)
-    if isinstance(value, date):
-        return value.isoformat()
+    if isinstance(value, (timedelta, time, date)):
+        return _format_span_or_day(value)
     if isinstance(value, Decimal):
         return format_number(value)
     if isinstance(value, (list, tuple)):
@@ -203,12 +208,8 @@ def to_json_value(value):
         return format(value, "f")
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, timedelta):
-        return format_duration(value)
-    if isinstance(value, time):
-        return format_time(value)
-    if isinstance(value, date):
-        return value.isoformat()
+    if isinstance(value, (timedelta, time, date)):
+        return _format_span_or_day(value)
     if isinstance(value, (list, tuple)):
         return [to_json_value(v) for v in value]
     if isinstance(value, dict):
