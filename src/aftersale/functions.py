@@ -49,6 +49,10 @@ def _is_holiday(ctx: Context, ts: datetime) -> bool:
     return ctx.calendar.is_holiday(ctx.local(ts).date())
 
 
+def _is_day_off(ctx: Context, ts: datetime) -> bool:
+    return ctx.calendar.is_day_off(ctx.local(ts).date())
+
+
 FUNCTIONS: dict[str, Function] = {f.name: f for f in (
     Function("age", (TIMESTAMP,), DURATION, lambda ctx, ts: ctx.at - ts,
              "time from a timestamp to the event's `at`: `age(request.created_at) > 40h`"),
@@ -60,6 +64,8 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in (
              "Saturday or Sunday in the policy's time zone"),
     Function("is_holiday", (TIMESTAMP,), BOOL, _is_holiday,
              "a public holiday of the policy's holiday calendar"),
+    Function("is_day_off", (TIMESTAMP,), BOOL, _is_day_off,
+             "a day off: Saturday, Sunday or a public holiday, except a make-up working day (调休)"),
     Function("weekday", (TIMESTAMP,), ENUM, lambda ctx, ts: WEEKDAYS[ctx.local(ts).weekday()],
              "the day of the week, `mon` to `sun`: `weekday(request.created_at) in [sat, sun]`"),
     Function("local_time", (TIMESTAMP,), TIME, lambda ctx, ts: ctx.local(ts).time().replace(tzinfo=None),

@@ -232,6 +232,17 @@ class Calendar:
     def is_holiday(self, day: date) -> bool:
         return self.holiday_name(day) is not None
 
+    def is_day_off(self, day: date) -> bool:
+        """A weekend day that is not a make-up working day, or a public holiday.
+
+        >>> cn = Calendar("cn")
+        >>> cn.is_day_off(date(2026, 2, 14)), cn.is_day_off(date(2026, 10, 1)), cn.is_day_off(date(2026, 11, 22))
+        (False, True, True)
+        """
+        if self.is_holiday(day):
+            return True
+        return day.weekday() >= 5 and not self.is_makeup_workday(day)
+
     def is_makeup_workday(self, day: date) -> bool:
         """A weekend day worked to make up for a substituted day off."""
         return self.name == "cn" and day in _china(day.year).weekend_workdays

@@ -13,13 +13,52 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from decimal import Decimal  # noqa: F401 - used by the doctest
-from typing import Any, Iterator
+from enum import Enum
+from typing import Any, ClassVar, Iterator
 
+from .functions import FUNCTIONS
 from .source import NO_SPAN, Source, Span
-from .values import BOOL, MONEY, Type  # noqa: F401
+from .values import ANY, BOOL, MONEY, NUMBER, Type  # noqa: F401
 
+#: Actions a rule may take. `no_action` is not among them: only closed requests get it (semantics.py).
 ACTIONS = ("approve_return", "approve_refund", "express_refund", "extend_receipt", "reject", "manual_review")
-COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+NO_ACTION = "no_action"
+
+
+class Op(str, Enum):
+    """Comparison and arithmetic operators (a `str` enum: `Op.LT == "<"`)."""
+
+    EQ = "=="
+    NE = "!="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    ADD = "+"
+    SUB = "-"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def flipped(self) -> "Op":
+        """`a op b` is `b op.flipped a`."""
+        return _FLIP[self]
+
+
+_FLIP = {Op.EQ: Op.EQ, Op.NE: Op.NE, Op.LT: Op.GT, Op.LE: Op.GE, Op.GT: Op.LT, Op.GE: Op.LE}
+COMPARISONS = (Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE)
+
+
+class Quant(str, Enum):
+    """What a quantifier over items computes."""
+
+    ANY = "any"
+    ALL = "all"
+    COUNT = "count"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -40,7 +79,14 @@ class Node:
 
 @dataclass(frozen=True)
 class Expr(Node):
-    pass
+    """An expression. Every kind has `type`, its static type, fixed when the tree is built."""
+
+
+@dataclass(frozen=True)
+class Condition(Expr):
+    """An expression whose value is a truth (true, false or unknown)."""
+
+    type: ClassVar[Type] = BOOL
 
 
 @dataclass(frozen=True)
@@ -65,14 +111,17 @@ class Literal(Expr):
 
 
 @dataclass(frozen=True)
-class Compare(Expr):
-    op: str
+class Compare(Condition):
+    op: Op
     left: Expr
     right: Expr
 
+    def __post_init__(self):
+        object.__setattr__(self, "op", Op(self.op))
+
 
 @dataclass(frozen=True)
-class Between(Expr):
+class Between(Condition):
     """`subject between low and high`, inclusive at both ends."""
 
     subject: Expr
@@ -81,14 +130,14 @@ class Between(Expr):
 
 
 @dataclass(frozen=True)
-class InList(Expr):
+class InList(Condition):
     subject: Expr
     options: tuple[Expr, ...]
     negated: bool = False
 
 
 @dataclass(frozen=True)
-class Presence(Expr):
+class Presence(Condition):
     """`subject is present` (present=True) or `subject is missing`."""
 
     subject: Expr
@@ -96,17 +145,17 @@ class Presence(Expr):
 
 
 @dataclass(frozen=True)
-class And(Expr):
+class And(Condition):
     operands: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
-class Or(Expr):
+class Or(Condition):
     operands: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
-class Not(Expr):
+class Not(Condition):
     operand: Expr
 
 
@@ -114,25 +163,44 @@ class Not(Expr):
 class Arith(Expr):
     """`left + right` or `left - right` on money, numbers, durations and timestamps."""
 
-    op: str
+    op: Op
     left: Expr
     right: Expr
     type: Type = field(default=Type.ANY, compare=False)
 
+    def __post_init__(self):
+        object.__setattr__(self, "op", Op(self.op))
+
 
 @dataclass(frozen=True)
 class Call(Expr):
+    """A built-in function (functions.py); `type` is what it returns."""
+
     function: str
     args: tuple[Expr, ...]
+    type: Type = field(default=Type.ANY, compare=False)
+
+    def __post_init__(self):
+        if self.type is Type.ANY:
+            fn = FUNCTIONS.get(self.function)
+            if fn is not None:
+                object.__setattr__(self, "type", fn.returns)
 
 
 @dataclass(frozen=True)
 class Quantifier(Expr):
     """`any(order.items, cond)`, `all(...)`, `count(order.items[, cond])` over items."""
 
-    kind: str
+    kind: Quant
     collection: Field
     condition: Expr | None
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", Quant(self.kind))
+
+    @property
+    def type(self) -> Type:  # type: ignore[override]
+        return NUMBER if self.kind is Quant.COUNT else BOOL
 
 
 TRUE = And(())  # the empty conjunction: always holds (`escalate requests`)

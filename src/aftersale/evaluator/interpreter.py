@@ -1,26 +1,26 @@
-"""The interpreter: rule tree + event → decision, with or without a trace.
+"""The interpreter: rule tree + event → decision, with or without a trace. The reference backend.
 
-Conditions on a missing value are false (the trace records which fields were
-missing). Evaluation is one pass over the tree: no loops or recursion in the
-language, so time is linear in the policy's size (and in the items of an order
-for any/all/count).
+Every operator's meaning comes from `semantics` (three-valued: a condition
+that reads a missing value is unknown); this module only walks the tree.
+Evaluation is one pass over the tree: no loops or recursion in the language,
+so time is linear in the policy's size (and in the items of an order for
+any/all/count).
 """
 from __future__ import annotations
 
-import operator
-from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
+from typing import assert_never
 from zoneinfo import ZoneInfo
 
 from .. import rules as ir
+from .. import semantics as sem
 from ..events import Event
-from ..functions import FUNCTIONS, Context
+from ..functions import Context
 from ..hours import Calendar
-from ..values import BOOL, MISSING, in_range
-from .trace import RuleTrace, TraceNode, junction, negation, quantified
-
-COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-           ">": operator.gt, ">=": operator.ge}
+from ..rules import Quant
+from ..values import MISSING
+from .trace import RuleTrace, TraceNode, junction, negation, not_applicable, quantified
 
 
 class Scope:
@@ -39,100 +39,87 @@ class Scope:
             return MISSING if value is None else value
         return self.event.get(f.path)
 
+    def within(self, item: dict) -> "Scope":
+        return Scope(self.event, self.ctx, item)
 
-def _eq(a, b) -> bool:
-    return a == b
 
-
-def compare(op: str, a, b) -> bool:
-    try:
-        return COMPARE[op](a, b)
-    except TypeError:  # a value of another type than the field's (prevented by the checker)
-        return False
+def _each(q: ir.Quantifier, items, s: Scope):
+    return (holds(q.condition, s.within(it)) for it in items)
 
 
 def value(e: ir.Expr, s: Scope):
-    """The value of an expression (MISSING propagates)."""
-    if isinstance(e, ir.Field):
-        return s.field(e)
-    if isinstance(e, ir.Literal):
-        return e.value
-    if isinstance(e, ir.Arith):
-        a, b = value(e.left, s), value(e.right, s)
-        if a is MISSING or b is MISSING:
-            return MISSING
-        try:
-            out = a + b if e.op == "+" else a - b
-        except (TypeError, OverflowError):  # OverflowError: a timestamp past year 9999
-            return MISSING
-        return MISSING if isinstance(out, datetime) and not in_range(out) else out
-    if isinstance(e, ir.Call):
-        args = [value(a, s) for a in e.args]
-        if any(a is MISSING for a in args):
-            return MISSING
-        return FUNCTIONS[e.function].impl(s.ctx, *args)
-    if isinstance(e, ir.Quantifier) and e.kind == "count":
-        items = s.field(e.collection)
-        if items is MISSING:
-            return MISSING
-        if e.condition is None:
-            return Decimal(len(items))
-        return Decimal(sum(1 for it in items if holds(e.condition, Scope(s.event, s.ctx, it))))
-    return holds(e, s)
+    """The value of an expression (MISSING where it reads a missing value); a condition's is its truth."""
+    match e:
+        case ir.Field():
+            return s.field(e)
+        case ir.Literal():
+            return e.value
+        case ir.Arith():
+            return sem.arith(e.op, value(e.left, s), value(e.right, s))
+        case ir.Call():
+            return sem.call(e.function, s.ctx, (value(a, s) for a in e.args))
+        case ir.Quantifier(kind=Quant.COUNT):
+            items = s.field(e.collection)
+            if items is MISSING:
+                return MISSING
+            if e.condition is None:
+                return Decimal(len(items))
+            return sem.quantify_count(_each(e, items, s))
+        case _:
+            return holds(e, s)
 
 
-def holds(e: ir.Expr, s: Scope) -> bool:
-    """Whether a condition holds (the fast path: no trace)."""
-    if isinstance(e, ir.And):
-        return all(holds(x, s) for x in e.operands)
-    if isinstance(e, ir.Or):
-        return any(holds(x, s) for x in e.operands)
-    if isinstance(e, ir.Not):
-        return not holds(e.operand, s)
-    if isinstance(e, ir.Compare):
-        a, b = value(e.left, s), value(e.right, s)
-        return a is not MISSING and b is not MISSING and compare(e.op, a, b)
-    if isinstance(e, ir.Between):
-        a, lo, hi = value(e.subject, s), value(e.low, s), value(e.high, s)
-        return MISSING not in (a, lo, hi) and compare("<=", lo, a) and compare("<=", a, hi)
-    if isinstance(e, ir.InList):
-        a = value(e.subject, s)
-        if a is MISSING:
-            return False
-        found = any(a == value(o, s) for o in e.options)
-        return not found if e.negated else found
-    if isinstance(e, ir.Presence):
-        return (value(e.subject, s) is not MISSING) == e.present
-    if isinstance(e, ir.Quantifier) and e.kind in ("any", "all"):
-        items = s.field(e.collection)
-        if items is MISSING:
-            return False
-        test = (holds(e.condition, Scope(s.event, s.ctx, it)) for it in items)
-        return any(test) if e.kind == "any" else all(test)
-    v = value(e, s)
-    return v is True
+def holds(e: ir.Expr, s: Scope) -> sem.Truth:
+    """A condition's truth: True, False or UNKNOWN (the fast path: no trace)."""
+    match e:
+        case ir.And():
+            return sem.and3(holds(x, s) for x in e.operands)
+        case ir.Or():
+            return sem.or3(holds(x, s) for x in e.operands)
+        case ir.Not():
+            return sem.not3(holds(e.operand, s))
+        case ir.Compare():
+            return sem.compare(e.op, value(e.left, s), value(e.right, s))
+        case ir.Between():
+            return sem.between(value(e.subject, s), value(e.low, s), value(e.high, s))
+        case ir.InList():
+            return sem.member(value(e.subject, s), (value(o, s) for o in e.options), e.negated)
+        case ir.Presence():
+            return sem.present(value(e.subject, s), e.present)
+        case ir.Quantifier(kind=Quant.ANY | Quant.ALL):
+            items = s.field(e.collection)
+            if items is MISSING:
+                return sem.UNKNOWN
+            each = _each(e, items, s)
+            return sem.quantify_any(each) if e.kind is Quant.ANY else sem.quantify_all(each)
+        case ir.Field() | ir.Literal() | ir.Call() | ir.Arith() | ir.Quantifier():
+            return sem.truth(value(e, s))
+        case _:
+            assert_never(e)
 
 
 # -- the traced path ------------------------------------------------------------
 
-def _operands(e: ir.Expr) -> tuple[ir.Expr, ...]:
+def operands(e: ir.Expr) -> tuple[ir.Expr, ...]:
     """The operands whose values a leaf's trace shows."""
-    if isinstance(e, ir.Compare):
-        return (e.left, e.right)
-    if isinstance(e, ir.Between):
-        return (e.subject, e.low, e.high)
-    if isinstance(e, ir.InList):
-        return (e.subject,) + e.options
-    if isinstance(e, ir.Presence):
-        return (e.subject,)
-    if isinstance(e, ir.Call):
-        return e.args
-    if isinstance(e, ir.Quantifier):
-        return (e.collection,)
-    return (e,)
+    match e:
+        case ir.Compare():
+            return (e.left, e.right)
+        case ir.Between():
+            return (e.subject, e.low, e.high)
+        case ir.InList():
+            return (e.subject,) + e.options
+        case ir.Presence():
+            return (e.subject,)
+        case ir.Call():
+            return e.args
+        case ir.Quantifier():
+            return (e.collection,)
+        case _:
+            return (e,)
 
 
-def _fields_in(e: ir.Expr):
+def fields_in(e: ir.Expr):
     """The fields a leaf reads from its scope; a quantifier's condition reads items, not the event."""
     out, stack = [], [e]
     while stack:
@@ -148,19 +135,32 @@ def _fields_in(e: ir.Expr):
 
 def traced(e: ir.Expr, s: Scope) -> TraceNode:
     """Evaluate a condition, recording a node per condition (values kept raw, formatted later)."""
-    if isinstance(e, (ir.And, ir.Or)):
-        return junction(e, isinstance(e, ir.Or), e.operands, lambda x: traced(x, s))
-    if isinstance(e, ir.Not):
-        return negation(e, traced(e.operand, s))
-    if isinstance(e, ir.Quantifier) and e.kind in ("any", "all") and e.condition is not None:
-        return quantified(e, s.field(e.collection), lambda it: traced(e.condition, Scope(s.event, s.ctx, it)))
+    match e:
+        case ir.And() | ir.Or():
+            return junction(e, isinstance(e, ir.Or), e.operands, lambda x: traced(x, s))
+        case ir.Not():
+            return negation(e, traced(e.operand, s))
+        case ir.Quantifier(kind=Quant.ANY | Quant.ALL) if e.condition is not None:
+            return quantified(e, s.field(e.collection), lambda it: traced(e.condition, s.within(it)))
     node = TraceNode(e)
-    node.values = [(x, value(x, s)) for x in _operands(e)]
+    node.values = [(x, value(x, s)) for x in operands(e)]
     node.result = holds(e, s)
-    for f in _fields_in(e):
+    for f in fields_in(e):
         if s.field(f) is MISSING and f.dotted not in node.missing:
             node.missing.append(f.dotted)
     return node
+
+
+class AtMoment:
+    """An event seen at another evaluation moment (`at`), for rechecks."""
+
+    __slots__ = ("event", "at", "id")
+
+    def __init__(self, event: Event, at):
+        self.event, self.at, self.id = event, at, event.id
+
+    def get(self, path: tuple[str, ...]):
+        return self.at if path == ("at",) else self.event.get(path)
 
 
 class Interpreter:
@@ -171,34 +171,61 @@ class Interpreter:
         self.tz = ZoneInfo(policy.timezone)
         self.calendar = Calendar(policy.holidays)
 
-    def context(self, event: Event) -> Context:
-        at = event.get(("at",))
+    def context(self, event: Event, at=None) -> Context:
+        if at is None:
+            at = event.get(("at",))
         return Context(self.tz, self.policy.service_hours, self.calendar, None if at is MISSING else at)
 
-    def run(self, event: Event, trace: bool):
-        """(action, rule id, guard ids, forbidden action or None, traces or None)."""
-        s = Scope(event, self.context(event))
+    def verdict(self, event: Event, trace: bool, at=None) -> tuple[sem.Verdict, list[RuleTrace] | None]:
+        """The verdict (semantics.decide) and, when traced, a trace per rule looked at.
+
+        `at` evaluates the event at another moment than its own (rechecks)."""
+        s = Scope(event, self.context(event, at))
         traces: list[RuleTrace] | None = [] if trace else None
 
-        def matches(rule: ir.Rule) -> bool:
+        def condition(rule: ir.Rule) -> sem.Truth:
             if traces is None:
                 return holds(rule.when, s)
             traces.append(RuleTrace(rule, traced(rule.when, s)))
-            return traces[-1].matched
+            return traces[-1].condition.result
 
-        forbidden: dict[str, str] = {}
-        guards: list[str] = []
-        for rule in self.policy.guards:
-            if matches(rule):
-                guards.append(rule.id)
-                for action in rule.forbids:
-                    forbidden.setdefault(action, rule.id)
-        for rule in self.policy.deciding_rules:
-            if matches(rule):
-                if rule.action in forbidden:
-                    return "manual_review", rule.id, guards, rule.action, traces
-                return rule.action, rule.id, guards, None, traces
-        return self.policy.otherwise, None, guards, None, traces
+        def skipped(rule: ir.Rule) -> None:
+            if traces is not None:
+                traces.append(not_applicable(rule))
+
+        p = self.policy
+        verdict = sem.decide(p.guards, p.deciding_rules, p.otherwise, event.get(("request", "kind")),
+                             event.get(("request", "status")), condition, skipped)
+        return verdict, traces
+
+    def recheck_at(self, event: Event, verdict: sem.Verdict | None = None):
+        """The earliest moment after the event's `at` at which deciding it again gives another decision."""
+        from .recheck import Clocked, recheck_at
+
+        clocked = self.clocked
+        if not clocked or sem.closed(event.get(("request", "status"))):
+            return None
+        at = event.get(("at",))
+
+        def decide_at(moment):
+            v = verdict if moment == at and verdict is not None else self.verdict(AtMoment(event, moment), False)[0]
+            return v.action, v.rule, v.forbidden_by
+
+        def evaluate(e: ir.Expr, moment):
+            return value(e, Scope(AtMoment(event, moment), self.context(event, moment)))
+
+        return recheck_at(at, decide_at, clocked, evaluate, self.tz, self.policy.service_hours)
+
+    @cached_property
+    def clocked(self):
+        from .recheck import Clocked
+
+        return Clocked(self.policy)
+
+    def run(self, event: Event, trace: bool):
+        """(action, rule id, guard ids, forbidden action or None, traces or None)."""
+        v, traces = self.verdict(event, trace)
+        return v.action, v.rule, list(v.guards), v.forbidden_action, traces
 
 
-__all__ = ["Interpreter", "holds", "value", "traced", "BOOL"]
+__all__ = ["Interpreter", "holds", "value", "traced", "operands", "fields_in", "Scope"]

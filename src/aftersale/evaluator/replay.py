@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import rules as ir
 from ..values import MISSING
-from .interpreter import _fields_in, _operands
+from .interpreter import fields_in as _fields_in, operands as _operands
 from .readers import event_spec
 from .trace import RuleTrace, TraceNode, junction, negation, quantified
 

@@ -91,6 +91,8 @@ MODIFIERS: tuple[Phrase, ...] = (
            "opened inside the policy's service hours"),
     Phrase("on weekends", "is_weekend(request.created_at)", "opened on a Saturday or Sunday"),
     Phrase("on holidays", "is_holiday(request.created_at)", "opened on a public holiday"),
+    Phrase("on days off", "is_day_off(request.created_at)",
+           "opened on a weekend day or public holiday, except make-up working days (调休)"),
     Phrase("within {count} days of delivery",
            "request.created_at - order.delivered_at between 0d and {count}d",
            "opened between 0 and N×24 h after the parcel was signed for"),

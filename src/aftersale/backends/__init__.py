@@ -1,0 +1,36 @@
+"""Everything that decides, behind one protocol.
+
+A backend prepares a policy's rule tree once; the prepared policy decides
+events (a dict in the contract's format, or a parsed `Event`) with or without
+a trace, and every backend gives the same decision for every event
+(tests/conformance runs one table on each):
+
+    prepared = BACKENDS["interpreter"](tree)
+    decision = prepared.decide(event, trace=False)
+    decision.action, decision.rule, decision.forbidden_by, decision.recheck_at
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol
+
+from .. import rules as ir
+
+
+class Prepared(Protocol):
+    def decide(self, event: Any, trace: bool = True) -> Any: ...
+
+
+Backend = Callable[[ir.Policy], Prepared]
+
+
+def _interpreter(tree: ir.Policy) -> Prepared:
+    from .interpreted import InterpretedPolicy
+
+    return InterpretedPolicy(tree)
+
+
+BACKENDS: dict[str, Backend] = {
+    "interpreter": _interpreter,
+}
+
+__all__ = ["BACKENDS", "Backend", "Prepared"]
