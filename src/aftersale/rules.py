@@ -274,6 +274,8 @@ def _shown(value: Any) -> str:
     """A field value in a dump: types by name, service hours as written in the DSL."""
     if isinstance(value, Type):
         return str(value)
+    if isinstance(value, (Op, Quant)):
+        return repr(value.value)
     if hasattr(value, "to_dsl"):  # aftersale.hours.ServiceHours
         return repr(value.to_dsl())
     return repr(value)
