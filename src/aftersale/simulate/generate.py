@@ -323,8 +323,24 @@ def events(count: int, seed: int = 1, start: date = date(2026, 9, 1), days: int 
             yield line
 
 
+#: How far an event's timestamps reach before its day (payment, shipping) and after it (tracking, checks).
+_REACH = timedelta(days=90)
+
+
+def _outside_years(first: date, days: int) -> str | None:
+    """Why a history from `first` for `days` days would hold timestamps `eval` refuses, or None."""
+    from ..limits import MAX_YEAR, MIN_YEAR
+
+    earliest, latest = date(MIN_YEAR, 1, 1) + _REACH, date(MAX_YEAR, 12, 31) - _REACH
+    if first < earliest or first + timedelta(days=days - 1) > latest:
+        return (f"--start {first.isoformat()} with --days {days} would write timestamps outside the years "
+                f"{MIN_YEAR} to {MAX_YEAR} that events may hold; the history must lie between "
+                f"{earliest.isoformat()} and {latest.isoformat()}")
+    return None
+
+
 def cli_main(count: int, seed: int, start: str, days: int, platform: str, bad_rate: float, out: str) -> int:
-    from ..cli import report
+    from ..terminal import report
     from ..diagnostics import AftersaleError, Diagnostic, ERROR
     from ..source import Span
 
@@ -334,15 +350,19 @@ def cli_main(count: int, seed: int, start: str, days: int, platform: str, bad_ra
         report(AftersaleError(Diagnostic("usage", ERROR, f"--start `{start}` is not a date (YYYY-MM-DD)",
                                          Span("<args>", 1, 1, 1, 1))))
         return 2
+    problem = _outside_years(first, days)
+    if problem is not None:
+        report(AftersaleError(Diagnostic("usage", ERROR, problem, Span("<args>", 1, 1, 1, 1))))
+        return 2
     lines = events(count, seed, first, days, platform, bad_rate)
     if out == "-":
         write = sys.stdout.write
         for line in lines:
             write(line + "\n")
         return 0
-    from . import _AtomicOut
+    from ..files import AtomicFile
 
-    target = _AtomicOut(out)
+    target = AtomicFile(out, compress=True)
     try:
         buf: list[str] = []
         for line in lines:
