@@ -54,7 +54,8 @@ def cli_main(paths: list[str], junit: str | None, min_coverage: float | None, co
     click.echo()
     click.echo(summary(run, cov, style))
     for c in low:
-        click.echo(style(f"rule coverage of {c.path} is {c.percent:.1f}%, below --min-coverage {min_coverage:g}%",
+        where = printable(str(c.path))
+        click.echo(style(f"rule coverage of {where} is {c.percent:.1f}%, below --min-coverage {min_coverage:g}%",
                          "fail"))
     if junit:
         atomic_write(junit, junit_xml.to_xml(run, cov, min_coverage))
