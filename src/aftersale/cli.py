@@ -394,7 +394,8 @@ def simulate(policy, events_file, baseline, fmt, out, trace, rejects, jobs, prog
               help="Share of lines to spoil on purpose (broken JSON, invalid values), to try error handling.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
               help="JSONL file (.gz compresses it), or `-` for stdout.")
-def generate(count, seed, start, days, platform, bad_rate, out):
+@click.option("--profile", type=click.Path(dir_okay=False), help="A store profile (YAML) that shapes the mix.")
+def generate(count, seed, start, days, platform, bad_rate, out, profile):
     """Write a realistic synthetic history of after-sales requests (seeded, reproducible).
 
     Kinds and reasons in the platforms' proportions, amounts by category,
@@ -404,7 +405,7 @@ def generate(count, seed, start, days, platform, bad_rate, out):
     """
     from .simulate.generate import cli_main
 
-    sys.exit(cli_main(count, seed, start, days, platform, bad_rate, out))
+    sys.exit(cli_main(count, seed, start, days, platform, bad_rate, out, profile))
 
 
 def main() -> None:

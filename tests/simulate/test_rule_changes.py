@@ -9,6 +9,8 @@ from aftersale.simulate import simulate
 from aftersale.simulate import report as render
 from aftersale.simulate.generate import events
 
+from .readme_examples import check_example
+
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = 'platform douyin\ntimezone Asia/Shanghai\ncurrency CNY\n'
 #: The new policy's one rule ends in two actions: approve_return, or manual_review when the guard forbids it.
@@ -63,31 +65,7 @@ def test_every_example_is_decided_as_its_group_says(tmp_path):
             assert (after.rule, after.decided_by, after.action) == (g["to_rule"], g["to_decided_by"], g["to_action"])
 
 
+
 def test_the_readme_tour_output_is_what_the_commands_print(tmp_path):
     """The tour's `generate` + `simulate --baseline` commands, run as written; every line shown is printed."""
-    import re
-    import shlex
-
-    from click.testing import CliRunner
-
-    from aftersale.cli import cli
-
-    tour = (ROOT / "README.md").read_text(encoding="utf-8").split("**6. Try it on history", 1)[1]
-    commands = re.search(r"```sh\n(.*?)```", tour, flags=re.S).group(1).strip().splitlines()
-    console = re.search(r"```console\n(.*?)```", tour, flags=re.S).group(1).splitlines()
-    out = ""
-    for command in commands:
-        args = [a.replace("policies/", str(ROOT / "policies") + "/").replace("history.jsonl.gz",
-                                                                               str(tmp_path / "h.jsonl.gz"))
-                for a in shlex.split(command)[1:]]
-        result = CliRunner().invoke(cli, args)
-        assert result.exit_code == 0, result.output
-        out = result.output
-    printed = out.splitlines()
-    for line in console:
-        if line.strip() == "...":
-            continue
-        if line.endswith("e.g. …"):
-            assert any(p.startswith(line[:-1]) for p in printed), line
-        else:
-            assert line in printed, line
+    check_example("**6. Try it on history", tmp_path)
