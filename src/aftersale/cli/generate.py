@@ -14,7 +14,8 @@ import click
               help="Share of lines to spoil on purpose (broken JSON, invalid values), to try error handling.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
               help="JSONL file (.gz compresses it), or `-` for stdout.")
-def generate(count, seed, start, days, platform, bad_rate, out):
+@click.option("--profile", type=click.Path(dir_okay=False), help="A store profile (YAML) that shapes the mix.")
+def generate(count, seed, start, days, platform, bad_rate, out, profile):
     """Write a realistic synthetic history of after-sales requests (seeded, reproducible).
 
     Kinds and reasons in the platforms' proportions, amounts by category,
@@ -24,4 +25,4 @@ def generate(count, seed, start, days, platform, bad_rate, out):
     """
     from ..simulate.generate import cli_main
 
-    raise SystemExit(cli_main(count, seed, start, days, platform, bad_rate, out))
+    raise SystemExit(cli_main(count, seed, start, days, platform, bad_rate, out, profile))
