@@ -168,9 +168,22 @@ def hours_text(policy: ir.Policy, lang: str) -> str:
 
 
 def _sentence(rule: ir.Rule, lang: str | None) -> str:
+    """A sentence in `lang`: one already in that language (or without a language asked) is kept as
+    written, as fmt keeps every sentence; one in the other language is rewritten in canonical words."""
+    from .syntax.sentences import language_of, translate
+
+    return rule.sentence if lang is None or language_of(rule.sentence) == lang else translate(rule.sentence, lang)
+
+
+def meaning(policy: ir.Policy) -> ir.Policy:
+    """The policy with each sentence in canonical English: two policies that say the same thing,
+    in whatever language, have equal meanings (`fmt --lang` converts without changing it)."""
+    from dataclasses import replace
+
     from .syntax.sentences import translate
 
-    return rule.sentence if lang is None else translate(rule.sentence, lang)
+    return replace(policy, rules=tuple(replace(r, sentence=translate(r.sentence, "en")) if r.sentence is not None else r
+                                       for r in policy.rules))
 
 
 def to_dsl(policy: ir.Policy, lang: str | None = None) -> str:

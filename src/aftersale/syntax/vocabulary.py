@@ -247,7 +247,7 @@ MODIFIERS: tuple[Phrase, ...] = (
            zh=("节假日",), zh_before_verb=True),
     Phrase("within {count} days of delivery", _WITHIN + "{count}d",
            "opened between 0 and N×24 h after the parcel was signed for",
-           zh=("签收后{count}天内",), en_more=("within {count} days after delivery",)),
+           zh=("签收后{count}天内", "签收后{count}天以内"), en_more=("within {count} days after delivery",)),
     Phrase("within {duration} of delivery", _WITHIN + "{duration}",
            "opened between 0 and D after the parcel was signed for",
            zh=("签收后{duration}内",), en_more=("within {duration} after delivery",)),
