@@ -1,7 +1,7 @@
 """The `aftersale` command: eval, explain, lint, test, fmt, schema, simulate.
 
 Exit codes: 0 fine; 1 the policy or the data has findings or failures; 2 usage
-or input errors. Bad input ends in a message naming file, line and column,
+or input errors; 3 an internal error (a bug in aftersale, reported as such). Bad input ends in a message naming file, line and column,
 never a traceback.
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import click
 
-from .diagnostics import AftersaleError
+from .diagnostics import AftersaleError, InternalError
 
-EXIT_FINDINGS, EXIT_INPUT = 1, 2
+EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 1, 2, 3
 
 
 def _color_wanted(flag: bool | None, stream=None) -> bool:
@@ -49,6 +49,9 @@ class Group(click.Group):
         except RecursionError:
             click.echo("aftersale: error: the input is nested too deeply to process", err=True)
             ctx.exit(EXIT_INPUT)
+        except InternalError as err:  # a bug in aftersale (e.g. generated code that raised): say so
+            click.echo(f"aftersale: {err}", err=True)
+            ctx.exit(EXIT_INTERNAL)
         except KeyboardInterrupt:
             click.echo("aftersale: interrupted", err=True)
             ctx.exit(130)
