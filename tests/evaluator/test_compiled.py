@@ -9,6 +9,7 @@ AftersaleError, and it builds traces and reads `id` and `at` only when asked.
 from __future__ import annotations
 
 import copy
+import json
 import inspect
 import subprocess
 import sys
@@ -407,3 +408,20 @@ def test_deeply_nested_conditions_stay_within_pythons_indentation_limit():
     assert backend.decide(event(request__amount="100.00"), False).rule == "d"
     assert backend.decide(event(request__amount="100.00"), True).rule == "d"
     assert backend.compile_error is None
+
+
+def test_the_cli_reports_a_compiled_backend_bug_as_an_internal_error(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from aftersale.cli import cli
+
+    def broken(self, trace):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(CompiledPolicy, "_generate", broken)
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps(event()), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", str(TEA_HOUSE), str(path)])
+    assert result.exit_code == 3
+    assert "aftersale: internal error in the compiled backend" in result.output
+    assert "please report it" in result.output and "Traceback" not in result.output
