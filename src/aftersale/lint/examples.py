@@ -81,8 +81,11 @@ class Builder:
     """Builds and checks examples for one policy."""
 
     def __init__(self, tree: ir.Policy, world: World, terms=None):
+        from .smt import EXAMPLE_RLIMIT, Budget
+
         self.tree = tree
         self.world = world
+        self.budget = Budget(EXAMPLE_RLIMIT)  # examples have their own units: a spent analysis still shows its findings
         self.direct = None
         if terms is not None:
             from .direct import Direct
@@ -158,7 +161,7 @@ class Builder:
             return False
 
     def _solve(self, box, extra, slots: int, base: dict, realistic: bool) -> dict | None:
-        enc = Encoder(self.world, "example", slots)
+        enc = Encoder(self.world, "example", slots, budget=self.budget)
         hard = [enc.box(box)] if box else []
         if extra is not None:
             hard.append(extra(enc))
@@ -187,13 +190,12 @@ class Builder:
                     soft.append((z3.Implies(price.present, price.val >= 0), 3))
         marks = [z3.Bool(f"soft{i}") for i in range(len(soft))]
         s2 = z3.Solver()
-        s2.set("timeout", 4000)
         s2.add(*hard)
         s2.add(*enc.facts)
         s2.add(*[z3.Implies(m, c) for m, (c, _) in zip(marks, soft)])
         active = list(range(len(soft)))
         for _ in range(25):
-            result = s2.check(*[marks[i] for i in active])
+            result = self.budget.check(s2, *[marks[i] for i in active])
             if result == z3.sat:
                 return self._event(enc, s2.model(), base, slots)
             if result != z3.unsat:

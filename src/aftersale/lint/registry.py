@@ -58,6 +58,7 @@ TABLE: tuple[Check, ...] = tuple(_check(*row) for row in (
     ("shadowed-rule", WARNING, "semantic", "earlier rules match every request this one would: it never decides"),
     ("redundant-condition", WARNING, "semantic", "a condition that never changes what the rule matches"),
     ("conflicting-rules", INFO, "semantic", "two rules with different actions overlap; the earlier wins"),
+    ("undecided-rule", INFO, "semantic", "a rule lint could not fully analyse within its solver budget"),
     ("platform-cap-exceeded", WARNING, "domain", "an action the platform never performs for such requests"),
     ("after-platform-deadline", WARNING, "domain", "a rule that waits longer than the platform's own timer"),
     ("risky-auto-reject", WARNING, "domain", "auto-rejecting 7-day no-reason requests"),
