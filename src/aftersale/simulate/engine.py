@@ -15,16 +15,15 @@ import gzip
 import io
 import json
 import os
-import re
 import sys
 from collections import deque
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
-from ..events import MAX_EVENT_BYTES
+from ..events import MAX_EVENT_BYTES, parse_event
+from ..events.text import DECODER, DuplicateKey, duplicate_message
 from ..source import Span
 from .tally import Bad, Tally
 
@@ -62,27 +61,17 @@ class ChunkResult:
     rejects: str | None = None           # JSON lines, one per bad line
 
 
-#: Raw bytes that may hold a value parse_event refuses but the schema allows (see events._shape_problem).
-_SUSPECT = re.compile(rb"\\u[dD][89a-fA-F]|[0-9]{31}|[0-9.][eE]").search
-
-
-def _no_constant(name: str):
-    raise ValueError(f"`{name}` is not valid JSON")
-
-
 class Decider:
     """What one process needs to decide chunks: the policies, the fast event reader, the record writer."""
 
     def __init__(self, policy: PolicySpec, baseline: PolicySpec | None, source: str,
                  records: bool = False, trace: bool = False, rejects: bool = False):
-        from .fastparse import FastEvents
         from .records import RecordLines
 
         self.policy = policy.compile()
         self.baseline = baseline.compile() if baseline is not None else None
         self.source = source
-        self.fast = FastEvents()
-        self.decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant)
+        self.decoder = DECODER
         self.records = RecordLines(self.policy, trace) if records else None
         self.trace = trace
         self.want_rejects = rejects
@@ -99,15 +88,13 @@ class Decider:
                                        "text": text}, ensure_ascii=False))
 
     def chunk(self, first_line: int, data: bytes) -> ChunkResult:
-        from ..events import parse_event
-
         tally = Tally()
         records: list[str] | None = [] if self.records is not None else None
         rejects: list[str] | None = [] if self.want_rejects else None
         lines = data.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
-        decode, fast, decide = self.decoder.decode, self.fast.parse, self.policy.decide
+        decode, decide = self.decoder.decode, self.policy.decide
         base = self.baseline.decide if self.baseline is not None else None
         tally.lines = len(lines)
         add = tally.add
@@ -135,23 +122,22 @@ class Decider:
             except json.JSONDecodeError as exc:
                 self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc.msg}", exc.colno, text)
                 continue
+            except DuplicateKey:
+                self.bad(tally, rejects, n, "invalid-json", duplicate_message(text), 1, text)
+                continue
             except ValueError as exc:            # NaN, Infinity
                 self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc}", 1, text)
                 continue
             except RecursionError:
                 self.bad(tally, rejects, n, "invalid-json", "the JSON is nested too deeply", 1, text)
                 continue
-            # a line that may hold what only parse_event refuses (an unpaired surrogate, a number
-            # too long or written with an exponent) takes the exact path
-            event = fast(obj) if not _SUSPECT(raw) else None
-            if event is None:
-                try:
-                    event = parse_event(obj, source=self.source, line=n, text=text)
-                except AftersaleError as err:
-                    d = err.diagnostics
-                    more = f" (and {len(d) - 1} more problem{'s' if len(d) > 2 else ''})" if len(d) > 1 else ""
-                    self.bad(tally, rejects, n, d[0].name, d[0].message + more, d[0].span.column, text)
-                    continue
+            try:
+                event = parse_event(obj, source=self.source, line=n, text=text)
+            except AftersaleError as err:
+                d = err.diagnostics
+                more = f" (and {len(d) - 1} more problem{'s' if len(d) > 2 else ''})" if len(d) > 1 else ""
+                self.bad(tally, rejects, n, d[0].name, d[0].message + more, d[0].span.column, text)
+                continue
             decision = decide(event, trace=self.trace)
             forbade = None
             if decision.forbidden_action is not None:
