@@ -125,21 +125,19 @@ def test_money_like_parse_event(value, accepted):
 
 
 def test_the_money_converter_matches_events_convert():
-    from aftersale.events.typed import convert as _convert
+    """On what the schema lets through (a text matching its pattern, any number), as typed.convert types it."""
+    from aftersale.events.typed import convert
     from aftersale.values import MONEY
 
     money = _converter(MONEY)
-    for text in ["1", "1.", ".5", "1.23", "1.230", "-0.00", "--1", "+1.00", " 1.00", "1e2", "1E-3", "١٢٣.٤٥",
-                 "12.3.4", "-", "", 5, Decimal("0.001"), Decimal("1E+3")]:
+    for value in ["1", "1.23", "1.2", "-0.00", "-12", 5, 0.29, 299.999, Decimal("0.001"), Decimal("1E+3"),
+                  Decimal("1.230")]:
         try:
-            want = _convert(text, MONEY, "x")
+            want = convert(value, MONEY, "x")
         except (ValueError, ArithmeticError):
             want = FAIL
-        try:
-            got = money(text)
-        except ArithmeticError:
-            got = FAIL
-        assert got == want if want is not FAIL else got is FAIL, text
+        got = money(value)
+        assert got == want if want is not FAIL else got is FAIL, value
 
 
 def test_an_unsupported_schema_turns_the_fast_path_off():

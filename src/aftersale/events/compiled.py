@@ -70,6 +70,10 @@ def _converter(type_) -> Callable[[Any], Any]:
             return convert(v, type_, "")
         except (ValueError, ArithmeticError):
             return FAIL
+    if type_ is MONEY:
+        def money(v):  # called once the schema's checks held: a text matched the pattern (at most 2 places)
+            return Decimal(v) if type(v) is str else leaf(v)
+        return money
     return leaf
 
 

@@ -11,7 +11,7 @@ number and reason: `lines == decided + bad + blank` always holds.
 from __future__ import annotations
 
 import gc
-import gzip
+import zlib
 import io
 import json
 import os
@@ -178,7 +178,9 @@ class Input:
                                                 where)) from None
         magic = self.raw.peek(2)[:2] if hasattr(self.raw, "peek") else b""
         self.gzip = magic == b"\x1f\x8b"
-        self.stream: BinaryIO = gzip.GzipFile(fileobj=self.raw, mode="rb") if self.gzip else self.raw
+        self.stream: BinaryIO = _Gunzip(self.raw) if self.gzip else self.raw  # type: ignore[assignment]
+        #: (line, message) when the input ended inside a gzip stream: every whole line before it is read
+        self.truncated: tuple[int, str] | None = None
 
     def position(self) -> int:
         try:
@@ -202,6 +204,11 @@ class Input:
                     "io-error", ERROR, f"cannot read `{self.name}` after line {line - 1}: {exc}",
                     Span(self.name, line, 1, line, 1))) from None
             if not block:
+                if self.gzip and not self.stream.complete:  # type: ignore[attr-defined]
+                    # the whole lines are decided; the cut one, and whatever followed, is the bad input
+                    self.truncated = (line, f"`{self.name}` ends in the middle of its gzip data (a truncated "
+                                            f"file?): line {line} and any after it could not be read")
+                    return
                 if carry:
                     yield line, carry
                 return
@@ -232,6 +239,40 @@ class Input:
                 rest = block[cut + 1:]
                 self.stream = _Prepend(rest, self.stream)
                 return
+
+
+class _Gunzip(io.RawIOBase):
+    """A gzip stream read as far as its data goes: a truncated file gives every byte it holds, then
+    `complete` says whether the last member ended properly (GzipFile raises and loses the last block)."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+        self.inflate = zlib.decompressobj(wbits=31)
+        self.complete = True
+
+    def read(self, size: int = -1) -> bytes:
+        size = size if size and size > 0 else CHUNK_BYTES
+        try:
+            while True:
+                inflate = self.inflate
+                if inflate.eof:   # a member ended: another may follow (as `cat a.gz b.gz` makes)
+                    rest = inflate.unused_data or self.raw.read(CHUNK_BYTES)
+                    if not rest:
+                        return b""
+                    self.inflate = inflate = zlib.decompressobj(wbits=31)
+                    out = inflate.decompress(rest, size)
+                elif inflate.unconsumed_tail:
+                    out = inflate.decompress(inflate.unconsumed_tail, size)
+                else:
+                    data = self.raw.read(CHUNK_BYTES)
+                    if not data:
+                        self.complete = False
+                        return b""
+                    out = inflate.decompress(data, size)
+                if out:
+                    return out
+        except zlib.error as exc:
+            raise OSError(f"not valid gzip data ({exc})") from None
 
 
 class _Prepend(io.RawIOBase):
@@ -299,6 +340,7 @@ def replay(policy: PolicySpec, baseline: PolicySpec | None, source: Input, *,
         decider = Decider(*args)
         for line, data, position in _chain(first, second, chunks):
             take(decider.chunk(line, data), position)
+        _truncation(source, total)
         return total
     import multiprocessing
 
@@ -318,7 +360,18 @@ def replay(policy: PolicySpec, baseline: PolicySpec | None, source: Input, *,
     finally:
         pool.terminate()
         pool.join()
+    _truncation(source, total)
     return total
+
+
+def _truncation(source: Input, total: Tally) -> None:
+    """A truncated gzip input is a bad input: counted and listed with its line, so the run exits 2."""
+    if getattr(source, "truncated", None) is not None:
+        line, message = source.truncated  # type: ignore[misc]
+        total.lines += 1
+        total.add_bad(Bad(line, "truncated-input", message, 1))
+        cut = total.bad_lines.pop() if total.bad_lines[-1].line == line else Bad(line, "truncated-input", message, 1)
+        total.bad_lines.insert(0, cut)   # listed first, even past the listing's cap: why the run stopped short
 
 
 def _chain(first, second, rest):
