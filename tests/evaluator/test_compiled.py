@@ -327,7 +327,7 @@ def test_guards_and_forbidden_actions():
         assert (d.action, d.rule, d.guards, d.forbidden_action, d.decided_by) == \
             ("manual_review", "off-hours", ("no-risky",), "approve_return", "forbidden")
     e2 = copy.deepcopy(e)
-    e2["request"]["amount"] = "2000.00"
+    e2["request"]["amount"] = e2["order"]["paid_amount"] = "2000.00"   # never more than was paid
     d = backend.decide(e2, False)
     assert (d.action, d.rule, d.guards, d.forbidden_action) == ("manual_review", "big", ("no-risky",), None)
 
