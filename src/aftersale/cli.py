@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -196,7 +197,8 @@ def explain(policy, events, record_file, full, why_not, color):
     for i, record in enumerate(records):
         if i:
             click.echo()
-        click.echo(render(record, full=full, why_not=why_not, color=use_color), color=use_color)
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None  # wrap only on a terminal
+        click.echo(render(record, full=full, why_not=why_not, color=use_color, width=width), color=use_color)
 
 
 def _read_records(path: str):

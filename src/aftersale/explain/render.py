@@ -280,6 +280,8 @@ def _why_not(record: Record, entry: Record, w: Words) -> list[Line]:
         found = w.fact(node) if node.get("fact") or node.get("missing") else w.values_phrase(node)
         if found:
             lines.append(Line([(w.m("render.found", found=found), None)], indent=6, hang=2))
+        if isinstance(node.get("fact"), str) and node.get("missing"):
+            lines.append(Line([(w.m("render.missing", fields=", ".join(node["missing"])), None)], indent=6, hang=2))
         lines.append(Line([(w.m("render.would_pass", need=w.need(node)), None)], indent=6, hang=2))
     cut = unchecked(entry.get("condition") or {})
     if cut:
@@ -345,7 +347,7 @@ def _node_tree(node: Record, indent: int, w: Words) -> list[Line]:
         details.append(w.m("render.values", values=w.values_phrase(node)))
     if node.get("missing"):
         details.append(w.m("render.missing", fields=", ".join(node["missing"])))
-    if node.get("fact") and node.get("node") != "always":
+    if node.get("fact") and node.get("fact") != {"code": "always"}:
         details.append(w.m("render.found", found=w.fact(node)))
     if (node.get("need") or (isinstance(node.get("fact"), dict) and node.get("result") is False)) and not node.get("skipped"):
         details.append(w.m("render.would_pass", need=w.need(node)))

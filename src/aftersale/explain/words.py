@@ -135,9 +135,11 @@ class Words:
     def fact(self, node: Node) -> str:
         """What was found at a leaf."""
         fact = node.get("fact")
-        if isinstance(fact, str) or fact is None:  # version 1: stored words
-            return fact or ""
         missing = node.get("missing") or []
+        if isinstance(fact, str) or fact is None:  # version 1: stored words
+            if missing and not fact:
+                return self.m("fact.missing", fields=self.join(list(dict.fromkeys(p.removeprefix("request.") for p in missing))))
+            return fact or ""
         if missing and fact.get("code") != "presence":
             fields = self.join([self.field(p) for p in missing])
             return self.m("fact.unknown" if node.get("result") == "unknown" else "fact.missing", fields=fields)
