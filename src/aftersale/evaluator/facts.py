@@ -88,7 +88,7 @@ def measure(e: ir.Expr) -> dict[str, Any]:
     return {"kind": "expr", "text": expr_text(e)}
 
 
-def _field_of(e: ir.Expr) -> str | None:
+def field_of(e: ir.Expr) -> str | None:
     if isinstance(e, ir.Field):
         return e.dotted
     if isinstance(e, ir.Call) and e.function == "weekday":
@@ -107,20 +107,20 @@ class FactWriter:
 
     def value(self, e: ir.Expr, v: Any, enum_field: str | None = None) -> dict[str, Any]:
         percent = isinstance(e, ir.Literal) and str(getattr(e, "text", "")).endswith("%")
-        return typed(v, type_of(e), self.tz, enum_field or _field_of(e), self.currency, percent)
+        return typed(v, type_of(e), self.tz, enum_field or field_of(e), self.currency, percent)
 
     def fact(self, e: ir.Expr, values: list) -> dict[str, Any]:
         vals = [v for _, v in values]
         if isinstance(e, ir.Compare):
-            f = _field_of(e.left)
+            f = field_of(e.left)
             return {"code": "compare", "op": e.op, "measure": measure(e.left),
                     "subject": self.value(e.left, vals[0]), "bound": self.value(e.right, vals[1], f)}
         if isinstance(e, ir.Between):
-            f = _field_of(e.subject)
+            f = field_of(e.subject)
             return {"code": "between", "measure": measure(e.subject), "subject": self.value(e.subject, vals[0]),
                     "low": self.value(e.low, vals[1], f), "high": self.value(e.high, vals[2], f)}
         if isinstance(e, ir.InList):
-            f = _field_of(e.subject)
+            f = field_of(e.subject)
             return {"code": "in", "negated": e.negated, "measure": measure(e.subject),
                     "subject": self.value(e.subject, vals[0]),
                     "options": [self.value(x, v, f) for x, v in values[1:]]}

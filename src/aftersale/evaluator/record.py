@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import rules as ir
 from ..values import to_json_value
-from .facts import FactWriter
+from .facts import FactWriter, field_of
 from .trace import RuleTrace, TraceNode
 
 NODE_KINDS = {ir.And: "and", ir.Or: "or", ir.Not: "not", ir.Compare: "compare", ir.Between: "between",
@@ -88,7 +88,8 @@ class RecordWriter:
             "skipped": t.skipped,
         }
         if t.values:
-            out["values"] = [{"text": self.text(x), "value": self.facts.value(x, v)} for x, v in t.values]
+            subject = field_of(t.values[0][0])  # a literal enum value is worded as a value of the subject's field
+            out["values"] = [{"text": self.text(x), "value": self.facts.value(x, v, subject)} for x, v in t.values]
         if t.missing:
             out["missing"] = list(t.missing)
         if not t.skipped and kind not in ("and", "or", "not", "always"):
