@@ -172,7 +172,7 @@ class Words:
             when = self.when(f)
             why = f.get("why")
             if why == "holiday":
-                return self.m("fact.hours_holiday", when=when, holiday=f.get("holiday") or "")
+                return self.m("fact.hours_holiday", when=when, holiday=self.holiday(f.get("holiday")))
             if why == "makeup_day":
                 return self.m("fact.hours_makeup_open" if f.get("open") else "fact.hours_makeup_closed", when=when)
             if why == "no_hours":
@@ -180,7 +180,7 @@ class Words:
             return self.m("fact.hours_open" if f.get("open") else "fact.hours_closed", when=when,
                           hours=self.hours(f.get("hours")))
         if code in ("weekend", "day_off", "holiday"):
-            return self.m(f"fact.{code}_{str(ok).lower()}", when=self.when(f), holiday=f.get("holiday") or "")
+            return self.m(f"fact.{code}_{str(ok).lower()}", when=self.when(f), holiday=self.holiday(f.get("holiday")))
         if code == "quantifier":
             return self.m(f"fact.{f['kind']}_{str(ok).lower()}", condition=f"`{f.get('condition', '')}`")
         if code == "text":
@@ -190,6 +190,13 @@ class Words:
             return self.m("fact.always")
         return self.m("fact.flag", what=self.what(f.get("measure")),
                       subject=self.value(f.get("subject") or {"type": "bool", "value": ok}))
+
+    def holiday(self, name: str | None) -> str:
+        """A holiday's name in this language: the calendar's English name with "(observed)" and substituted days kept to the holiday."""
+        if not name:
+            return ""
+        base = name.removesuffix(" (observed)")
+        return self.m(f"holiday.{base}") if has(self.lang, f"holiday.{base}") else name
 
     def when(self, f: dict) -> str:
         what = self.what(f.get("measure"))
