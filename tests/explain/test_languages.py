@@ -170,3 +170,13 @@ def test_catalogs_have_the_same_ids_and_placeholders() -> None:
 ])
 def test_resolve_follows_flag_then_policy_then_lang(flag, header, environ, expected) -> None:
     assert resolve(flag, header, environ) == expected
+
+
+def test_a_yaml_block_rule_shows_only_its_own_source() -> None:
+    name = "policies/express-refund.yaml"
+    policy = aftersale.compile((ROOT / name).read_text(encoding="utf-8"), "yaml", name)
+    event = json.loads((ROOT / "policies" / "events" / "EX-3002.json").read_text(encoding="utf-8"))
+    guard, rule = policy.decide(event).to_json()["trace"]
+    assert guard["text"] == "id: no-risky\nsentence: never auto-approve requests from high-risk buyers"
+    assert rule["text"].splitlines()[-1] == "then: express_refund" and "#" not in rule["text"]
+    assert rule["text"].splitlines()[3:5] == ["  all:", "    - request.kind == return_refund"]

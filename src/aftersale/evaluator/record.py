@@ -75,6 +75,20 @@ class RecordWriter:
             return expr_text(node) if isinstance(node, ir.Expr) else ""
         return " ".join(src.text_of(node.span).split())
 
+    def rule_text(self, rule: ir.Rule) -> str:
+        """A rule's own source: a YAML block keeps its lines, without the comments that follow it
+        (they belong to the next rule)."""
+        src = self.policy.source
+        if src is None or rule.span.end <= rule.span.start:
+            return self.text(rule)
+        lines = src.text_of(rule.span).splitlines()
+        while len(lines) > 1 and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
+            lines.pop()
+        if len(lines) == 1:
+            return " ".join(lines[0].split())
+        indent = " " * max(rule.span.column - 1, 0)
+        return "\n".join([lines[0].rstrip()] + [line.rstrip().removeprefix(indent) for line in lines[1:]])
+
     def node(self, t: TraceNode) -> dict[str, Any]:
         e = t.expr
         kind = NODE_KINDS.get(type(e), "value")
@@ -108,7 +122,7 @@ class RecordWriter:
             "action": r.action,
             "forbids": list(r.forbids),
             "title": r.title,
-            "text": self.text(r),
+            "text": self.rule_text(r),
             "span": r.span.to_json(),
             "matched": rt.matched,
             "condition": self.node(rt.condition),
