@@ -26,6 +26,10 @@ from .diagnostics import AftersaleError, Diagnostic, ERROR
 from .source import Span
 
 TEST_SUFFIXES = (".tests.yaml", ".tests.yml")
+#: What a test file may name: a file with another name is refused before it is read, so a test file
+#: naming `../.env` or `~/.ssh/id_rsa` never gets any of its text into an error message.
+POLICY_SUFFIXES = (".policy", ".yaml", ".yml")
+EVENT_SUFFIXES = (".json",)
 
 
 @dataclass
@@ -81,6 +85,9 @@ def _event_from(ref: Any, base_dir: Path, path: Path, line: int) -> dict:
     if isinstance(ref, dict):
         return ref
     if isinstance(ref, str):
+        if not ref.lower().endswith(EVENT_SUFFIXES):
+            raise _fail(path, f"event file `{ref}` is not a JSON file (its name must end in .json); "
+                              "it was not read", line)
         file = base_dir / ref
         try:
             return json.loads(file.read_text(encoding="utf-8"))
@@ -92,6 +99,11 @@ def _event_from(ref: Any, base_dir: Path, path: Path, line: int) -> dict:
             reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0][:100]
             raise _fail(path, f"event file `{ref}` cannot be read: {reason}", line) from None
     raise _fail(path, "an event is a mapping or a path to a JSON file", line)
+
+
+def _key_line(root, key: str) -> int:
+    node = next((k for k, _ in getattr(root, "value", ()) if getattr(k, "value", None) == key), None)
+    return node.start_mark.line + 1 if node is not None else 1
 
 
 def load_case_file(path: str | Path) -> CaseFile:
@@ -125,6 +137,10 @@ def load_case_file(path: str | Path) -> CaseFile:
     base_dir = path.parent
     base = _event_from(data["base_event"], base_dir, path, 1) if "base_event" in data else None
     policies = data["policy"] if isinstance(data["policy"], list) else [data["policy"]]
+    for p in policies:
+        if not str(p).lower().endswith(POLICY_SUFFIXES) or str(p).lower().endswith(TEST_SUFFIXES):
+            raise _fail(path, f"`policy: {p}` is not a policy file (its name must end in .policy, .yaml or .yml); "
+                              "it was not read", _key_line(root, "policy"))
     out = CaseFile(path, base_dir / policies[0], policy_paths=[base_dir / p for p in policies])
     for i, raw in enumerate(data["cases"]):
         line = lines[i] if i < len(lines) else 1

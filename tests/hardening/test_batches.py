@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import aftersale
 from aftersale import cli
-from aftersale.cli import atomic_write
+from aftersale.files import atomic_write
 
 from .strategies import event_json, events
 
@@ -205,8 +205,8 @@ def test_simulate_out_is_atomic(tmp_path, monkeypatch):
     assert len(out.read_text(encoding="utf-8").splitlines()) == 50
 
 
-#: Where files may be opened for writing: the two atomic writers.
-WRITERS = {("cli.py", "atomic_write"), ("simulate/__init__.py", "_AtomicOut.__init__")}
+#: Where files may be opened for writing: the one atomic writer.
+WRITERS = {("files.py", "AtomicFile.__init__")}
 
 
 def test_every_file_the_tools_write_goes_through_an_atomic_writer():
@@ -239,4 +239,4 @@ def test_every_file_the_tools_write_goes_through_an_atomic_writer():
                 visit(child)
 
         visit(tree)
-    assert not found, "files written without atomic_write / _AtomicOut:\n" + "\n".join(found)
+    assert not found, "files written without files.AtomicFile:\n" + "\n".join(found)

@@ -119,18 +119,19 @@ class FieldSpec:
 
         return Draft202012Validator({**self.schema, "$defs": _defs()})
 
-    def load_lines(self, var: str, container: str, name: str, raw_float: bool = False,
+    def load_lines(self, var: str, container: str, name: str, key: str, raw_float: bool = False,
                    absent_ok: str | None = None) -> list[str]:
         """Python lines that read this field from `container` into `var`, checked and typed.
 
-        `name` is the generated module's name for this spec. Each is one cheap
+        `name` is the generated module's name for this spec, `key` the name of
+        the constant holding the field's key (no field name is written as text). Each is one cheap
         test for the usual shape, and `SLOW` (exact) for everything else.
         `absent_ok` is a Python test saying that an absent value may be taken as
         MISSING (the field is optional and its object holds no misspelt keys);
         without it absence goes to `SLOW` too. With `raw_float`, a valid float
         number stays a float (the generator compares it with `float_compare`).
         """
-        get = f"{var} = {container}.get({self.key!r}, MISSING)"
+        get = f"{var} = {container}.get({key}, MISSING)"
         slow_call = f"{var} = SLOW({var}, {name}, {container})"
         # where the cheap test failed: absent and fine, or the exact path
         other = f"{var} is not MISSING or not ({absent_ok})" if absent_ok else None
@@ -364,16 +365,22 @@ def read_field(path: tuple[str, ...], value, event):
         return parse_event(event).get(path)
 
 
-def float_compare(op: str, var: str, const: str, value: Decimal) -> str:
-    """Python for `var op value` where `var` holds a float, exactly as Decimal(repr(var)) op value.
-
-    Far from the constant the float comparison already gives the answer; within
-    a hair of it (1e-9 relative) the exact Decimal decides. This spares the fast
-    path the Decimal of a number it only compares with a literal.
-    """
+def float_bounds(value: Decimal) -> tuple[float, float]:
+    """The floats just below and above a Decimal constant, between which `float_compare` asks Decimal."""
     f = float(value)
     margin = abs(f) * 1e-9 + 1e-300
-    lo, hi = repr(f - margin), repr(f + margin)
+    return f - margin, f + margin
+
+
+def float_compare(op: str, var: str, const: str, lo: str, hi: str) -> str:
+    """Python for `var op value` where `var` holds a float, exactly as Decimal(repr(var)) op value.
+
+    `const` names the Decimal constant, `lo` and `hi` its `float_bounds` (names,
+    not numbers: the generated code receives them). Far from the constant the
+    float comparison already gives the answer; within a hair of it (1e-9
+    relative) the exact Decimal decides. This spares the fast path the Decimal
+    of a number it only compares with a literal.
+    """
     exact = f"DEC(repr({var})) {op} {const}"
     return {
         ">": f"({var} >= {hi} or ({var} > {lo} and {exact}))",
@@ -395,4 +402,5 @@ def namespace() -> dict[str, Any]:
     }
 
 
-__all__ = ["FieldSpec", "Invalid", "event_spec", "namespace", "EMPTY", "UNSET", "ENUM"]
+__all__ = ["FieldSpec", "Invalid", "event_spec", "namespace", "float_bounds", "float_compare", "EMPTY", "UNSET",
+           "ENUM"]

@@ -79,7 +79,7 @@ def findings_for(text: str, fmt: str, filename: str, cfg: settings.Config, inter
                                             help="a policy has a header and rules, e.g. "
                                                  "`rule small: auto-refund refunds up to ¥30`", source=src)))
         else:
-            ctx = Context(tree, tree.source, filename)
+            ctx = Context(tree, tree.source, filename, solver_budget=cfg.solver_budget)
             for check in tree_checks(cfg.enabled()):
                 try:
                     found.extend(check.run(ctx))
@@ -197,9 +197,9 @@ def cli_main(paths: list[str], fmt: str, strict: bool) -> int:
             click.echo(text)
         click.echo(output.summary(result.shown, result.files, result.hidden), err=True)
     else:
-        from ..cli import _color_wanted
+        from ..terminal import color_wanted
 
-        click.echo(output.text(result.shown, result.files, result.hidden, color=_color_wanted(None)))
+        click.echo(output.text(result.shown, result.files, result.hidden, color=color_wanted(None)))
     for problem in result.internal:
         click.echo(f"aftersale lint: internal error (please report it): {problem}", err=True)
     if result.errors or (strict and result.warnings):

@@ -35,14 +35,15 @@ def _style(color: bool):
 
 
 def cli_main(paths: list[str], junit: str | None, min_coverage: float | None, color: bool | None = None) -> int:
-    from ..cli import _color_wanted, atomic_write
+    from ..files import atomic_write
+    from ..terminal import color_wanted, printable
     from . import junit as junit_xml
     from .report import coverage_block, file_block, summary
 
-    style = _style(_color_wanted(color))
+    style = _style(color_wanted(color))
     run = run_paths(paths)
     for err in run.errors:
-        click.echo(err.render(), err=True)
+        click.echo(printable(err.render(), lines=True), err=True)
     for f in run.files:
         click.echo("\n".join(file_block(f, style)))
     cov = coverage_of(run)
@@ -53,10 +54,11 @@ def cli_main(paths: list[str], junit: str | None, min_coverage: float | None, co
     click.echo()
     click.echo(summary(run, cov, style))
     for c in low:
-        click.echo(style(f"rule coverage of {c.path} is {c.percent:.1f}%, below --min-coverage {min_coverage:g}%",
+        where = printable(str(c.path))
+        click.echo(style(f"rule coverage of {where} is {c.percent:.1f}%, below --min-coverage {min_coverage:g}%",
                          "fail"))
     if junit:
-        atomic_write(Path(junit), junit_xml.to_xml(run, cov, min_coverage))
+        atomic_write(junit, junit_xml.to_xml(run, cov, min_coverage))
     results = run.all_results()
     if run.errors or any(f.error is not None for f in run.files) or any(r.status == ERROR_STATUS for r in results):
         return 2

@@ -3,10 +3,18 @@
 Failures carry expected vs actual in `message` and the explanation in the
 body; cases whose event is invalid, and files that do not load, are errors.
 With --min-coverage, each policy's coverage is one more testcase.
+
+Case names and messages come from test files and events: control characters,
+which XML 1.0 forbids (most of C0) or a person should not be shown raw (ESC,
+C1, bidi controls), are written as visible escapes such as `\\x1b`, so the file
+is always well formed.
 """
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
+
+from ..terminal import printable
 
 from .coverage import PolicyCoverage
 from .report import decision_text, error_details, failure_details, plain
@@ -74,7 +82,21 @@ def to_xml(run: RunResult, cov: list[PolicyCoverage], min_coverage: float | None
     for k, v in totals.items():
         root.set(k, f"{v:.6f}" if k == "time" else str(v))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml_safe(ET.tostring(root, encoding="unicode")) + "\n"
+
+
+#: What XML 1.0 cannot hold even escaped, beyond the controls `printable` escapes: surrogates, U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[\\ud800-\\udfff\\ufffe\\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Serialized XML with every control character shown as a visible escape (our markup holds none
+    but newlines and indentation).
+
+    >>> xml_safe('<a>' + chr(27) + '[2J' + chr(0) + '</a>')
+    '<a>\\\\x1b[2J\\\\x00</a>'
+    """
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", printable(text, lines=True))
 
 
 def _finish(suite, counts: dict, totals: dict) -> None:

@@ -1,9 +1,14 @@
-"""The test run for people: a line per case, failures explained, coverage, a summary."""
+"""The test run for people: a line per case, failures explained, coverage, a summary.
+
+Text from test files, events and policies is escaped with `printable` where it is put in, so the
+styles added around our own words are the only escape sequences that reach the terminal.
+"""
 from __future__ import annotations
 
 import textwrap
 from typing import Callable
 
+from ..terminal import printable, printable_data
 from .coverage import COVERED, PolicyCoverage
 from .run import ERROR_STATUS, FAIL, PASS, CaseResult, FileResult, RunResult
 
@@ -36,21 +41,21 @@ def decision_text(action: str, rule=None, guards=(), decided_by=None, show=("rul
 def case_line(r: CaseResult, several: bool, style: Style) -> str:
     mark, role = MARKS[r.status]
     on = f" [{r.policy_path.name}]" if several else ""
-    return f"  {style(mark, role)} {r.case.name}{on}"
+    return f"  {style(mark, role)} {printable(r.case.name)}{printable(on)}"
 
 
 def failure_details(r: CaseResult, file: str, explain: bool = True) -> list[str]:
     """Expected vs actual, what differs, and the explanation of the actual decision."""
     from ..explain.render import render
 
-    rec = r.record
-    e = r.case.expect
+    rec = printable_data(r.record)
+    e = printable_data(r.case.expect)
     show = ("rule", "guards") + (("decided_by",) if "decided_by" in e else ())
-    out = [f"      at {file}:{r.case.line}",
+    out = [f"      at {printable(file)}:{r.case.line}",
            f"      expected: {decision_text(e['action'], e.get('rule'), e.get('guards') or (), e.get('decided_by'), tuple(k for k in show if k in e))}",
            f"      actual:   {decision_text(rec['action'], rec['rule'], rec['guards'], rec['decided_by'], show)}"]
     for what, want, got in r.mismatches:
-        out.append(f"      - {what}: expected {_show(want)}, got {_show(got)}")
+        out.append(f"      - {what}: expected {printable(_show(want))}, got {printable(_show(got))}")
     if explain:
         out.append("      explanation:")
         out += textwrap.indent(render(rec, width=92), " " * 8).splitlines()
@@ -66,16 +71,16 @@ def _show(value) -> str:
 
 
 def error_details(err, style: Style) -> list[str]:
-    return textwrap.indent(err.render(), " " * 6).splitlines()
+    return textwrap.indent(printable(err.render(), lines=True), " " * 6).splitlines()
 
 
 def file_block(f: FileResult, style: Style) -> list[str]:
     if f.case_file is None or f.error is not None and not f.results:
-        head = f"{f.path}"
+        head = printable(str(f.path))
         return [head] + error_details(f.error, style) if f.error else [head]
     cf = f.case_file
-    policies = ", ".join(str(p.name) for p in cf.policy_paths)
-    lines = [f"{f.path} → {policies} ({len(cf.cases)} case{'s' if len(cf.cases) != 1 else ''})"]
+    policies = ", ".join(printable(p.name) for p in cf.policy_paths)
+    lines = [f"{printable(str(f.path))} → {policies} ({len(cf.cases)} case{'s' if len(cf.cases) != 1 else ''})"]
     for r in f.results:
         lines.append(case_line(r, f.several, style))
         if r.status == FAIL:
@@ -92,11 +97,11 @@ def coverage_block(cov: list[PolicyCoverage], style: Style) -> list[str]:
     for c in cov:
         n = len(c.rules)
         role = "pass" if c.covered == n else "fail"
-        lines.append(f"  {c.path} \"{c.name}\": " + style(f"{c.covered} of {n} rules ({c.percent:.0f}%)", role)
+        lines.append(f"  {printable(str(c.path))} \"{printable(c.name)}\": " + style(f"{c.covered} of {n} rules ({c.percent:.0f}%)", role)
                      + f"; otherwise decided {c.otherwise_cases} case{'s' if c.otherwise_cases != 1 else ''}")
         for r in c.rules:
             if r.status != COVERED:
-                lines.append(f"    - {r.kind} {r.rule}: {r.why}")
+                lines.append(printable(f"    - {r.kind} {r.rule}: {r.why}"))
     return lines
 
 

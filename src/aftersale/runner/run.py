@@ -191,9 +191,14 @@ def run_file(path: Path, run: RunResult) -> FileResult:
                 run.policies[key] = load(pp)
             except AftersaleError as err:
                 line = _policy_line(path)
-                note = Diagnostic("invalid-test", ERROR, f"the policy `{pp}` this file tests does not compile",
-                                  Span(str(path), line, 1, line, 1))
-                out.error = AftersaleError([note, *err.diagnostics])
+                if quotes_policy(pp, err):
+                    note = Diagnostic("invalid-test", ERROR, f"the policy `{pp}` this file tests does not compile",
+                                      Span(str(path), line, 1, line, 1))
+                    out.error = AftersaleError([note, *err.diagnostics])
+                else:
+                    out.error = _error(f"`{pp}`, the policy this file tests, does not compile and does not start "
+                                       f"like a policy, so none of its text is shown here (run `aftersale lint "
+                                       f"{pp}` to see why)", str(path), line)
                 return out
             run.policy_names[key] = pp
         policies.append((pp, run.policies[key]))
@@ -201,6 +206,29 @@ def run_file(path: Path, run: RunResult) -> FileResult:
         for pp, policy in policies:
             out.results.append(run_case(case, policy, pp, path))
     return out
+
+
+def quotes_policy(path: Path, err: AftersaleError) -> bool:
+    """Whether the errors of a policy that does not compile may be shown with the text they quote.
+
+    Not when the file does not start like a policy: a YAML file that is not a mapping with `rules`, or
+    DSL whose first statement already fails. A test file may name any file as its policy, and the
+    first line of a secrets file must not end up in a CI log.
+    """
+    import yaml
+
+    source = next((d.source for d in err.diagnostics if d.source is not None), None)
+    if source is None:
+        return True  # nothing read is quoted (unreadable, binary, not UTF-8)
+    if str(path).lower().endswith((".yaml", ".yml")):
+        try:
+            data = yaml.safe_load(source.text)
+        except (yaml.YAMLError, RecursionError, ValueError):
+            return False
+        return isinstance(data, dict) and "rules" in data
+    first = next((n for n, line in enumerate(source.text.splitlines(), start=1)
+                  if line.strip() and not line.lstrip().startswith("#")), 0)
+    return all(d.span.line > first for d in err.diagnostics if d.span.file == str(path))
 
 
 def _policy_line(path: Path) -> int:

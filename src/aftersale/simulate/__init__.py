@@ -17,47 +17,15 @@ True
 """
 from __future__ import annotations
 
-import gzip
 import json
-import os
 import sys
-from pathlib import Path
 
+from ..files import AtomicFile
+from ..terminal import printable_data
 from .engine import Input, PolicySpec, replay
 from .report import markdown, summarize, text
 
 __all__ = ["simulate", "cli_main"]
-
-
-class _AtomicOut:
-    """Lines written to a temporary file beside `path`, renamed over it only when the run finished."""
-
-    def __init__(self, path: str):
-        self.path = Path(path)
-        self.tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
-        raw = open(self.tmp, "wb")  # noqa: SIM115 - closed in finish/abort
-        self.raw = raw
-        self.file = gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=6, mtime=0) \
-            if self.path.name.endswith(".gz") else raw
-
-    def write(self, text: str) -> None:
-        self.file.write(text.encode("utf-8"))
-
-    def finish(self) -> None:
-        if self.file is not self.raw:
-            self.file.close()
-        self.raw.flush()
-        os.fsync(self.raw.fileno())  # on disk before the rename, so a crash never leaves an empty file
-        self.raw.close()
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        try:
-            if self.file is not self.raw:
-                self.file.close()
-            self.raw.close()
-        finally:
-            self.tmp.unlink(missing_ok=True)
 
 
 def simulate(policy: str, events: str, baseline: str | None = None, *, out: str | None = None,
@@ -68,9 +36,9 @@ def simulate(policy: str, events: str, baseline: str | None = None, *, out: str 
     source = Input(events)
     outs = []
     try:
-        records = _AtomicOut(out) if out else None
+        records = AtomicFile(out, compress=True) if out else None
         outs.append(records)
-        rejected = _AtomicOut(rejects) if rejects else None
+        rejected = AtomicFile(rejects, compress=True) if rejects else None
         outs.append(rejected)
         if progress is not None:
             progress = progress(source.total)
@@ -104,8 +72,8 @@ def cli_main(policy: str, events_file: str, baseline: str | None, fmt: str, out:
                       progress=Progress if show else None)
     if fmt == "json":
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    elif fmt == "markdown":
-        sys.stdout.write(markdown(report))
+    elif fmt == "markdown":  # for people: event ids and rule titles escaped, the JSON stays exact
+        sys.stdout.write(markdown(printable_data(report)))
     else:
-        sys.stdout.write(text(report))
+        sys.stdout.write(text(printable_data(report)))
     return 2 if report["events"]["bad"] else 0

@@ -34,6 +34,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Iterator
 
+from .profile import Profile
+
 CST = timezone(timedelta(hours=8))
 
 HOURLY = [3, 2, 1, .6, .4, .4, .8, 1.5, 2.5, 4, 5, 5, 5, 5, 5, 5, 5, 4.5, 4.5, 5, 6, 7, 6.5, 4.5]
@@ -50,6 +52,8 @@ CATEGORIES = {
 #: Median price (yuan) and spread of each category's prices (a log-normal).
 PRICES = {"apparel": (129, .6), "tea": (88, .7), "beauty": (159, .6), "food": (49, .6), "home": (69, .7),
           "electronics": (299, .9), "medicine": (59, .5)}
+#: The spread of a category a profile adds.
+SPREAD = .6
 TAGS = {"tea": ["gift-box"], "food": ["fresh", "perishable"], "home": ["fragile", "bulky"],
         "electronics": ["fragile", "warranty"], "apparel": ["size-chart"], "beauty": ["sealed"], "medicine": ["otc"]}
 
@@ -58,7 +62,8 @@ REASONS = [("no_reason_7d", 38), ("quality", 14), ("not_as_described", 9), ("wro
 #: Reasons for goods that are rarely returnable without one (food, medicine).
 REASONS_PERISHABLE = [("no_reason_7d", 5), ("quality", 30), ("not_as_described", 10), ("wrong_item", 5),
                       ("missing_parts", 6), ("damaged", 14), ("lost", 5), ("late_delivery", 10), ("other", 15)]
-KINDS = {  # reason -> (return_refund, refund_only, exchange)
+KIND_NAMES = ("return_refund", "refund_only", "exchange")
+KINDS = {  # reason -> weights of KIND_NAMES
     "no_reason_7d": (85, 5, 10), "quality": (60, 25, 15), "not_as_described": (60, 35, 5),
     "wrong_item": (50, 10, 40), "missing_parts": (35, 60, 5), "damaged": (45, 45, 10), "lost": (0, 100, 0),
     "late_delivery": (15, 85, 0), "other": (55, 40, 5),
@@ -119,17 +124,47 @@ def _fen(value: float) -> Decimal:
     return Decimal(str(round(max(value, 0.01), 2))).quantize(Decimal("0.01"))
 
 
+def hourly(profile: Profile) -> list[float]:
+    """Requests per hour of the day: the built-in shape, rescaled to the profile's off-hours share."""
+    if profile.service_hours is None:
+        return HOURLY
+    start, end = profile.service_hours
+    inside = [start <= h < end for h in range(24)]
+    within = sum(w for w, i in zip(HOURLY, inside) if i)
+    outside = sum(w for w, i in zip(HOURLY, inside) if not i)
+    share = profile.off_hours_share
+    return [w * (1 - share) / within if i else w * share / outside for w, i in zip(HOURLY, inside)]
+
+
+def kind_weights(reason: str, profile: Profile) -> list[float]:
+    """A reason's mix of kinds, times the profile's kind weights (the profile's alone if nothing is left)."""
+    own = KINDS[reason]
+    if profile.kinds is None:
+        return list(own)
+    scale = dict(profile.kinds)
+    mixed = [w * scale.get(k, 0) for k, w in zip(KIND_NAMES, own)]
+    return mixed if any(mixed) else [scale.get(k, 0) for k in KIND_NAMES]
+
+
 class Generator:
-    def __init__(self, seed: int, start: date, days: int, platform: str = "mixed"):
+    def __init__(self, seed: int, start: date, days: int, platform: str = "mixed", profile: Profile | None = None):
+        profile = profile or Profile()
         self.rng = random.Random(seed)
         self.days = _Pick(day_weights(start, days))   # draws of dates
-        self.hours = _Pick(list(enumerate(HOURLY)))
-        self.platform = platform
-        self.categories = {p: _Pick(c) for p, c in CATEGORIES.items()}
-        self.reasons = _Pick(REASONS)
-        self.reasons_perishable = _Pick(REASONS_PERISHABLE)
-        self.kinds = {r: _Pick(zip(("return_refund", "refund_only", "exchange"), w)) for r, w in KINDS.items()}
-        self.risk = _Pick(RISK)
+        self.hours = _Pick(list(enumerate(hourly(profile))))
+        self.platform = profile.platform if profile.platform and platform == "mixed" else platform
+        self.categories = {p: _Pick(profile.categories or c) for p, c in CATEGORIES.items()}
+        self.reasons = _Pick(profile.reasons or REASONS)
+        self.reasons_perishable = _Pick(profile.reasons or REASONS_PERISHABLE)
+        self.kinds = {r: _Pick(zip(KIND_NAMES, kind_weights(r, profile))) for r in KINDS}
+        self.risk = _Pick(profile.risk or RISK)
+        self.prices = {**{c: (median, sigma, None, None) for c, (median, sigma) in PRICES.items()},
+                       **{c: (float(p.typical), PRICES.get(c, (0, SPREAD))[1], p.low, p.high)
+                          for c, p in profile.prices}}
+        #: Chance that an optional field is present: first_request, buyer.return_rate, store.
+        present = None if profile.missing is None else 1 - profile.missing
+        self.present = (.97, .9, .95) if present is None else (present,) * 3
+        self.express = profile.express_refund
 
     # -- pieces ---------------------------------------------------------------------
 
@@ -140,14 +175,20 @@ class Generator:
         return t.isoformat()
 
     def _price(self, category: str) -> Decimal:
-        median, sigma = PRICES[category]
+        median, sigma, low, high = self.prices[category]
         p = max(1, round(self.rng.lognormvariate(0, sigma) * median))
         ending = self.rng.random()
         if ending < .2:
-            return Decimal(p - 1) + Decimal("0.90") if p > 1 else Decimal("0.90")
-        if ending < .3:
-            return Decimal(p - 1) + Decimal("0.99") if p > 1 else Decimal("0.99")
-        return Decimal(p).quantize(Decimal("0.01"))
+            price = Decimal(p - 1) + Decimal("0.90") if p > 1 else Decimal("0.90")
+        elif ending < .3:
+            price = Decimal(p - 1) + Decimal("0.99") if p > 1 else Decimal("0.99")
+        else:
+            price = Decimal(p).quantize(Decimal("0.01"))
+        if low is not None and price < low:
+            return low
+        if high is not None and price > high:
+            return high
+        return price
 
     def _items(self, platform: str) -> tuple[str, list[dict], Decimal]:
         rng = self.rng
@@ -216,7 +257,7 @@ class Generator:
 
         request: dict = {"kind": kind, "reason": reason, "amount": str(amount), "created_at": "",
                          "status": "pending_merchant"}
-        if rng.random() < .97:
+        if rng.random() < self.present[0]:
             request["first_request"] = rng.random() < .92
         at = self._state(request, kind, created)
         request["created_at"] = self._ts(created)
@@ -230,13 +271,15 @@ class Generator:
 
         level = self.risk(rng)
         buyer: dict = {"risk_level": level, "risk_passed": rng.random() < RISK_PASSED[level]}
-        if rng.random() < .9:
+        if rng.random() < self.present[1]:
             a, b = RETURN_RATE[level]
             buyer["return_rate"] = round(rng.betavariate(a, b), 2)
         event = {"id": "", "platform": platform, "at": self._ts(at), "request": request,
                  "order": order, "buyer": buyer}
-        if rng.random() < .95:
-            event["store"] = {"express_refund_enabled": platform == "douyin" and rng.random() < .55}
+        if rng.random() < self.present[2]:
+            express = platform == "douyin" and rng.random() < .55 if self.express is None \
+                else rng.random() < self.express
+            event["store"] = {"express_refund_enabled": express}
         return created, event
 
     def _state(self, request: dict, kind: str, created: datetime) -> datetime:
@@ -303,9 +346,12 @@ def spoil(line: str, rng: random.Random) -> str:
 
 
 def events(count: int, seed: int = 1, start: date = date(2026, 9, 1), days: int = 120, platform: str = "mixed",
-           bad_rate: float = 0.0) -> Iterator[str]:
-    """`count` JSON lines (without newlines), in the order of their request times; ids follow that order."""
-    gen = Generator(seed, start, days, platform)
+           bad_rate: float = 0.0, profile: Profile | None = None) -> Iterator[str]:
+    """`count` JSON lines (without newlines), in the order of their request times; ids follow that order.
+
+    A `profile` shapes the mix to one store; its platform applies when `platform` is "mixed".
+    """
+    gen = Generator(seed, start, days, platform, profile)
     spoiler = random.Random(seed ^ 0x5EED)
     per_day = [0] * days
     for i in gen.days.sample(gen.rng, count):
@@ -323,8 +369,25 @@ def events(count: int, seed: int = 1, start: date = date(2026, 9, 1), days: int 
             yield line
 
 
-def cli_main(count: int, seed: int, start: str, days: int, platform: str, bad_rate: float, out: str) -> int:
-    from ..cli import report
+#: How far an event's timestamps reach before its day (payment, shipping) and after it (tracking, checks).
+_REACH = timedelta(days=90)
+
+
+def _outside_years(first: date, days: int) -> str | None:
+    """Why a history from `first` for `days` days would hold timestamps `eval` refuses, or None."""
+    from ..limits import MAX_YEAR, MIN_YEAR
+
+    earliest, latest = date(MIN_YEAR, 1, 1) + _REACH, date(MAX_YEAR, 12, 31) - _REACH
+    if first < earliest or first + timedelta(days=days - 1) > latest:
+        return (f"--start {first.isoformat()} with --days {days} would write timestamps outside the years "
+                f"{MIN_YEAR} to {MAX_YEAR} that events may hold; the history must lie between "
+                f"{earliest.isoformat()} and {latest.isoformat()}")
+    return None
+
+
+def cli_main(count: int, seed: int, start: str, days: int, platform: str, bad_rate: float, out: str,
+             profile: str | None = None) -> int:
+    from ..terminal import report
     from ..diagnostics import AftersaleError, Diagnostic, ERROR
     from ..source import Span
 
@@ -334,15 +397,22 @@ def cli_main(count: int, seed: int, start: str, days: int, platform: str, bad_ra
         report(AftersaleError(Diagnostic("usage", ERROR, f"--start `{start}` is not a date (YYYY-MM-DD)",
                                          Span("<args>", 1, 1, 1, 1))))
         return 2
-    lines = events(count, seed, first, days, platform, bad_rate)
+    problem = _outside_years(first, days)
+    if problem is not None:
+        report(AftersaleError(Diagnostic("usage", ERROR, problem, Span("<args>", 1, 1, 1, 1))))
+        return 2
+    from .profile import load
+
+    shape = load(profile) if profile else None
+    lines = events(count, seed, first, days, platform, bad_rate, shape)
     if out == "-":
         write = sys.stdout.write
         for line in lines:
             write(line + "\n")
         return 0
-    from . import _AtomicOut
+    from ..files import AtomicFile
 
-    target = _AtomicOut(out)
+    target = AtomicFile(out, compress=True)
     try:
         buf: list[str] = []
         for line in lines:

@@ -88,9 +88,11 @@ def summarize(tally: Tally, policy, baseline=None, source: str = "") -> dict:
             "matrix": [{"from": a, "to": b, "count": n, "money": _money(m), "examples": _examples(ex)}
                        for (a, b), (n, m, ex) in sorted(tally.transitions.items(),
                                                         key=lambda kv: (order.get(kv[0][0], 9), order.get(kv[0][1], 9)))],
-            "rules": [{"from_rule": a, "to_rule": b, "from_action": e[3], "to_action": e[4], "count": e[0],
-                       "money": _money(e[1]), "examples": _examples(e[2])}
-                      for (a, b), e in sorted(tally.rule_changes.items(), key=lambda kv: (-kv[1][0], str(kv[0])))],
+            "rules": [{"from_rule": a, "from_decided_by": a_by, "from_action": a_act,
+                       "to_rule": b, "to_decided_by": b_by, "to_action": b_act, "count": n,
+                       "money": _money(m), "examples": _examples(ex)}
+                      for (a, a_by, a_act, b, b_by, b_act), (n, m, ex)
+                      in sorted(tally.rule_changes.items(), key=lambda kv: (-kv[1][0], str(kv[0])))],
         }
     return report
 
@@ -119,8 +121,11 @@ def _n(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
-def _rule_name(rule) -> str:
-    return "otherwise" if rule is None else rule
+def _rule_name(rule, decided_by: str) -> str:
+    """`otherwise`, `off-hours`, or `off-hours forbidden by a guard` (the rule matched, its action was not allowed)."""
+    if rule is None:
+        return "otherwise"
+    return f"{rule} forbidden by a guard" if decided_by == "forbidden" else rule
 
 
 def _examples_text(examples: list[dict]) -> str:
@@ -165,7 +170,8 @@ def text(report: dict) -> str:
         if changes["rules"]:
             lines += ["", "By rule, old → new:"]
             for r in changes["rules"][:SHOWN]:
-                lines.append(f"  {_rule_name(r['from_rule'])} ({r['from_action']}) → {_rule_name(r['to_rule'])}"
+                lines.append(f"  {_rule_name(r['from_rule'], r['from_decided_by'])} ({r['from_action']}) →"
+                             f" {_rule_name(r['to_rule'], r['to_decided_by'])}"
                              f" ({r['to_action']}): {_n(r['count'], 'request')}, {_yuan(r['money'])};"
                              f" e.g. {_examples_text(r['examples'][:3])}")
             if len(changes["rules"]) > SHOWN:
@@ -257,7 +263,8 @@ def markdown(report: dict) -> str:
         if changes["rules"]:
             lines += ["", "| old rule → new rule | requests | money | examples |", "|---|---:|---:|---|"]
             for r in changes["rules"][:SHOWN]:
-                lines.append(f"| {_rule_name(r['from_rule'])} (`{r['from_action']}`) → {_rule_name(r['to_rule'])}"
+                lines.append(f"| {_rule_name(r['from_rule'], r['from_decided_by'])} (`{r['from_action']}`) →"
+                             f" {_rule_name(r['to_rule'], r['to_decided_by'])}"
                              f" (`{r['to_action']}`) | {r['count']:,} | {_yuan(r['money'])} |"
                              f" {_examples_text(r['examples'][:3])} |")
             if len(changes["rules"]) > SHOWN:

@@ -45,7 +45,10 @@ class Tally:
     base_actions: dict = field(default_factory=dict)
     base_rules: dict = field(default_factory=dict)
     transitions: dict = field(default_factory=dict)        # (old action, new action) -> [count, money, examples]
-    rule_changes: dict = field(default_factory=dict)       # (old rule, new rule) with a changed action or rule -> same
+    #: (old rule, old decided_by, old action, new rule, new decided_by, new action) -> [count, money, examples],
+    #: for events whose action or rule changed. The action is part of the key: one rule can end in several
+    #: actions (a guard forbids it, or the old policy's rule had another action).
+    rule_changes: dict = field(default_factory=dict)
     bad_lines: list[Bad] = field(default_factory=list)
 
     # -- adding -----------------------------------------------------------------
@@ -77,10 +80,10 @@ class Tally:
             if old_action != action and len(entry[2]) < EXAMPLES:
                 entry[2].append((event_id, line))
             if old_action != action or old_rule != rule:
-                key = (old_rule, rule)
+                key = (old_rule, old_by, old_action, rule, decided_by, action)
                 entry = self.rule_changes.get(key)
                 if entry is None:
-                    entry = self.rule_changes[key] = [0, ZERO, [], old_action, action]
+                    entry = self.rule_changes[key] = [0, ZERO, []]
                 entry[0] += 1
                 entry[1] += amount
                 if len(entry[2]) < EXAMPLES:
@@ -114,7 +117,7 @@ class Tally:
             for k, e in theirs.items():
                 entry = mine.get(k)
                 if entry is None:
-                    mine[k] = [e[0], e[1], list(e[2]), *e[3:]]
+                    mine[k] = [e[0], e[1], list(e[2])]
                     continue
                 entry[0] += e[0]
                 entry[1] += e[1]

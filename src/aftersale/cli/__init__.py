@@ -1,0 +1,98 @@
+"""The `aftersale` command: one module per command, this group, and `main`.
+
+Exit codes (README, "Exit codes"): 0 fine; 1 the command ran and found
+problems in what it checks (lint findings, failing test cases, `fmt --check`);
+2 usage or input errors, and outputs that could not be written. Bad input ends
+in a message naming file, line and column, never a traceback.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..diagnostics import AftersaleError, InternalError
+from ..files import handle_termination
+from ..terminal import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, fail, printable, report, silence_stdout
+from .eval import eval_cmd
+from .explain import explain
+from .fmt import fmt
+from .generate import generate
+from .lint import lint
+from .schema import schema
+from .simulate import simulate
+from .test import test_cmd
+
+
+class Group(click.Group):
+    """Turns bad input and failed writes into a message and exit code 2; tracebacks are for real bugs only."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AftersaleError as err:
+            report(err)
+            ctx.exit(EXIT_INPUT)
+        except RecursionError:
+            fail("the input is nested too deeply to process")
+            ctx.exit(EXIT_INPUT)
+        except InternalError as err:  # a bug in aftersale (e.g. generated code that raised): say so
+            click.echo(f"aftersale: {printable(str(err))}", err=True)
+            ctx.exit(EXIT_INTERNAL)
+        except KeyboardInterrupt:
+            click.echo("aftersale: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            silence_stdout()  # nobody reads the output; the input was read as far as it was
+            ctx.exit(EXIT_OK)
+        except OSError as exc:  # a write that failed (disk full, /dev/full, permission denied)
+            what = f"`{exc.filename}`" if exc.filename else "the output"
+            fail(f"cannot write {what}: {exc.strerror or exc}")
+            ctx.exit(EXIT_INPUT)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="aftersale")
+def cli():
+    """After-sales auto-resolution policies: decide, explain, lint, test.
+
+    \b
+    aftersale eval policies/tea-house.policy policies/events/AS-1001.json
+    aftersale explain policies/tea-house.policy policies/events/AS-1001.json
+    aftersale lint policies/
+    aftersale test policies/
+    aftersale generate --count 10000 --out history.jsonl.gz
+    aftersale simulate policies/tea-house.policy --events history.jsonl.gz
+    """
+
+
+for command in (eval_cmd, explain, schema, fmt, lint, test_cmd, simulate, generate):
+    cli.add_command(command)
+
+
+def finish_stdout(code):
+    """Flush standard output; a failure there (stdout is /dev/full) is exit code 2 with a message."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+    except OSError as exc:
+        silence_stdout()
+        click.echo(f"aftersale: error: cannot write to standard output: {printable(exc.strerror or str(exc))}",
+                   err=True)
+        return EXIT_INPUT
+    return code
+
+
+def main() -> None:
+    handle_termination()
+    try:
+        cli(prog_name="aftersale")
+    except SystemExit as exc:
+        code = exc.code
+    else:  # pragma: no cover - click always exits
+        code = EXIT_OK
+    sys.exit(finish_stdout(code))
+
+
+__all__ = ["cli", "main", "Group"]
