@@ -12,7 +12,6 @@ from datetime import timedelta
 from functools import lru_cache
 
 from . import rules as ir
-from .source import Span
 from .syntax.vocabulary import (ACTION_ROWS, EN_HOURS_ZH, HEADER, HOLIDAY_ROWS, LANGUAGE_ROWS, PLATFORM_ROWS,
                                 zh_word)
 from .values import (BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, format_duration,
@@ -305,78 +304,10 @@ class _Flow(dict):
 
 
 # -- comments ----------------------------------------------------------------------
-_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|(#[^\n]*)')
+def keep_comments(policy: ir.Policy, formatted: str, to: str = "dsl") -> str:
+    """`formatted` (the policy in format `to`) with the comments of the policy's source, DSL or
+    YAML, put back where they were (aftersale/comments.py says where). Raises
+    `comments.LostComment` rather than drop one."""
+    from .comments import carry
 
-
-def _statements(policy: ir.Policy) -> list[tuple[object, Span, ir.Rule | None]]:
-    """(key, span, rule) of every statement of a DSL policy, in source order."""
-    out = [(key, span, None) for key, span in policy.spans.items()]
-    out += [(("rule", r.id), r.span, r) for r in policy.rules]
-    return sorted(out, key=lambda s: (s[1].line, s[1].column))
-
-
-def _slot_lines(rule: ir.Rule) -> list[tuple[int, int]]:
-    """The (first, last) source lines of a rule's output lines: `rule ID:`, each condition, `then`."""
-    if rule.sentence is not None:
-        return [(rule.span.line, rule.span.end_line)]
-    parts = _when_parts(rule)
-    return ([(rule.span.line, rule.span.line)] + [(p.span.line, p.span.end_line) for p in parts]
-            + [(rule.span.end_line, rule.span.end_line)])
-
-
-def keep_comments(policy: ir.Policy, formatted: str) -> str:
-    """`formatted` (to_dsl of `policy`) with the comments of the policy's DSL source put back.
-
-    A comment on a line of its own goes with the statement after it (inside a
-    block rule: before the rule); a comment at the end of a line stays at the end
-    of the line that says the same thing; comments after the last statement stay last.
-    """
-    source = policy.source
-    if source is None or "rules" in policy.spans:  # no source, or YAML (whose comments are not kept)
-        return formatted
-    comments = [(source.position(m.start(1)), m.group(1).rstrip())
-                for m in _COMMENT.finditer(source.text) if m.group(1)]
-    if not comments:
-        return formatted
-    statements = _statements(policy)
-    leading: dict = {}
-    trailing: dict = {}
-    tail: list[str] = []
-    for (line, column), text in comments:
-        own_line = not source.line_text(line)[:column - 1].strip()
-        home = next((s for s in statements if s[1].line <= line <= s[1].end_line), None)
-        if home is not None and not own_line:
-            key, _, rule = home
-            slots = _slot_lines(rule) if rule is not None else [(home[1].line, home[1].end_line)]
-            slot = next((i for i, (a, b) in enumerate(slots) if a <= line <= b), None)
-            if slot is not None:
-                trailing.setdefault((key, slot), []).append(text)
-                continue
-        after = home if home is not None else next((s for s in statements if s[1].line > line), None)
-        if after is None:
-            tail.append(text)
-        else:
-            group = leading.setdefault(after[0], [])
-            group.append(text)
-            if own_line and not source.line_text(line + 1).strip() and after[1].line > line + 1:
-                group.append("")  # a blank line after a comment block stays
-    from .syntax.dsl import lower_dsl  # the formatted text is parsed to find its lines
-
-    tree, _ = lower_dsl(formatted, "<formatted>")
-    lines = formatted.rstrip("\n").split("\n")
-    before: dict[int, list[str]] = {}
-    for key, span, rule in _statements(tree):
-        before[span.line] = leading.get(key, [])
-        slots = _slot_lines(rule) if rule is not None else [(span.line, span.end_line)]
-        for i, (first, _last) in enumerate(slots):
-            if (key, i) in trailing:
-                lines[first - 1] += "  " + "  ".join(trailing[(key, i)])
-    rule_lines = {r.span.line for r in tree.rules}
-    out: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        group = before.get(number, [])
-        if group and number in rule_lines and out and out[-1] != "":
-            out.append("")  # a rule's comment block is set apart from the rule before it
-        out.extend(group)
-        out.append(line)
-    return "\n".join(out + tail) + "\n"
+    return carry(policy, formatted, to)

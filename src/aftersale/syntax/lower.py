@@ -19,6 +19,7 @@ from ..fields import FIELDS, ITEM_FIELDS, ITEM_ROOT, ROOTS
 from ..functions import FUNCTIONS, QUANTIFIERS
 from ..limits import MAX_ID_CHARS, MAX_NAME_CHARS, MAX_SENTENCE_CHARS, MAX_TITLE_CHARS
 from ..source import Source, Span
+from .safety import ascii_digits
 from ..values import (BOOL, DATE, DURATION, ENUM, LIST, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, Type,
                       parse_decimal, parse_duration, parse_money, parse_time)
 from .parser import parse
@@ -180,6 +181,8 @@ class Lowering:
     def literal(self, kind: str, tok, span: Span) -> ir.Literal:
         text = str(tok) if tok is not None else kind
         try:
+            if kind != "string":
+                text = ascii_digits(text)
             if kind == "money":
                 return ir.Literal(parse_money(text), MONEY, text, span=span)
             if kind == "percent":
@@ -318,13 +321,16 @@ class Lowering:
         return value
 
     def check_timezone(self, value: str, span: Span) -> str:
-        from zoneinfo import ZoneInfo
+        """Only canonical IANA names: `localtime`, `posixrules`, `Factory` would make decisions depend on the host."""
+        from .safety import canonical_zones
 
-        try:
-            ZoneInfo(value)
-        except Exception:  # noqa: BLE001 - ZoneInfo raises several kinds for bad keys
+        zones = canonical_zones()
+        if value not in zones:
+            folded = {z.lower(): z for z in zones}
+            hint = folded.get(str(value).lower()) or did_you_mean(str(value), zones)
             self.error("invalid-timezone", f"unknown time zone `{value}`", span,
-                       help="use an IANA zone name such as Asia/Shanghai")
+                       help=(f"did you mean `{hint}`? " if hint else "")
+                       + "use a canonical IANA zone name such as Asia/Shanghai")
             return "Asia/Shanghai"
         return value
 
