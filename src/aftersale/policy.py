@@ -40,6 +40,9 @@ class Policy:
     def __init__(self, tree: ir.Policy):
         self.tree = tree
 
+    def __reduce__(self):
+        return Policy, (self.tree,)  # pickles (and deep-copies) as its rule tree: the code is made again
+
     @property
     def name(self) -> str:
         return self.tree.name

@@ -92,9 +92,9 @@ def candidates(clocked: Clocked, at: datetime, evaluate: Callable[[ir.Expr, date
             continue
         try:
             gap0, gap1 = l0 - r0, l1 - r1  # how far apart the sides are now, and a second later
-        except TypeError:
+            slope = (gap1 - gap0) // SECOND  # -2..2: how the gap moves per second of waiting (whole seconds)
+        except TypeError:  # sides that are no times or durations (a count, a number) have no threshold here
             continue
-        slope = (gap1 - gap0) // SECOND  # -2..2: how the gap moves per second of waiting (whole seconds)
         if not slope:
             continue
         meet = at - gap0 / slope  # (a slope of 2 may halve a microsecond: look on both sides)

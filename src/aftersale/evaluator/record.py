@@ -55,7 +55,9 @@ def encode(decision, policy: dict[str, Any], trace: list[dict[str, Any]]) -> dic
         "rule": decision.rule,
         "guards": list(decision.guards),
         "decided_by": decision.decided_by,
+        "forbidden_by": decision.forbidden_by,
         "forbidden_action": decision.forbidden_action,
+        "recheck_at": to_json_value(decision.recheck_at),
         "policy": policy,
         "trace": trace,
     }
