@@ -555,7 +555,9 @@ class FunctionWriter:
             return self.raw_float_test(e, ops, scope, rest) or rest
         if isinstance(e, ir.Between):
             (s, _), (lo, _), (hi, _) = ops
-            return known(f"{lo} <= {s} <= {hi}") if self.direct(e, item) else f"BETWEEN({s}, {lo}, {hi})"
+            if self.direct(e, item) and not unknown:
+                return f"({lo} <= {s} <= {hi})"
+            return f"BETWEEN({s}, {lo}, {hi})"  # semantics.between: false if one end fails, though the other is unknown
         if isinstance(e, ir.InList):
             (s, sm), options = ops[0], ops[1:]
             if self.string_set(e, item, options):
