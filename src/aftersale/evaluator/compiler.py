@@ -402,27 +402,22 @@ class FunctionWriter:
         it = self.fresh("it")
         is_any = e.kind == Quant.ANY
         self.possible |= self.reads_keys(e.condition)  # a later pass of the loop finds them read
-        if mode == THREE:
-            u = self.fresh("u")
-            self.w(f"if {items} is MISSING: {t} = None")
-            self.w("else:")
-            with self.w.indent():
-                self.w(f"{t} = {not is_any}")
-                self.w(f"for {it} in {items}:")
-                with self.w.indent():
-                    self.cond(plan.children[0], u, done, _Scope(it), THREE)
-                    self.w(f"if {u} is {is_any}: {t} = {u}; break")  # the answer that stops the search
-                    self.w(f"if {u} is None: {t} = None")
-            return done
-        every = is_any == (mode == FALSE)  # all is True / any is False when every item says so
-        self.w(f"if {items} is MISSING: {t} = False")
+        if mode == THREE:  # the answer that stops the search (true for any, false for all), else unknown if any is
+            inner, missing, start = self.fresh("u"), None, not is_any
+            after = [f"if {inner} is {is_any}: {t} = {inner}; break", f"if {inner} is None: {t} = None"]
+        else:
+            every = is_any == (mode == FALSE)  # all is True / any is False when every item says so
+            inner, missing, start = t, False, every
+            after = [f"if {'not ' if every else ''}{t}: break"]
+        self.w(f"if {items} is MISSING: {t} = {missing}")
         self.w("else:")
         with self.w.indent():
-            self.w(f"{t} = {every}")
+            self.w(f"{t} = {start}")
             self.w(f"for {it} in {items}:")
             with self.w.indent():
-                self.cond(plan.children[0], t, done, _Scope(it), mode)
-                self.w(f"if {'not ' if every else ''}{t}: break")
+                self.cond(plan.children[0], inner, done, _Scope(it), mode)
+                for line in after:
+                    self.w(line)
         return done
 
     def leaf(self, plan: PlanNode, t: str | None, done: frozenset, scope: _Scope, mode: str) -> frozenset:
