@@ -159,3 +159,16 @@ def test_recheck_at_is_the_first_moment_the_decision_changes(which, seed, waited
         if moment > d.at:
             assert decided_at(prepared, event, moment) == now, moment
     assert decided_at(prepared, event, d.recheck_at) != now
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_a_record_says_which_rules_did_not_apply(backend):
+    """A rule whose action does not apply to the request is in the trace, not evaluated, marked `applies: false`."""
+    event = an_event()
+    event["request"]["status"] = "return_in_transit"  # approve_return applies only to pending requests
+    record = BACKENDS[backend](TEA.tree).decide(event, trace=True).to_json()
+    entries = {e["rule"]: e for e in record["trace"]}
+    assert entries["off-hours"]["applies"] is False and entries["off-hours"]["condition"]["skipped"] is True
+    assert "applies" not in entries["no-risky"]  # guards always apply
+    pending = BACKENDS[backend](TEA.tree).decide(an_event(), trace=True).to_json()
+    assert all("applies" not in e for e in pending["trace"])

@@ -118,7 +118,7 @@ class RecordWriter:
 
     def rule(self, rt: RuleTrace) -> dict[str, Any]:
         r = rt.rule
-        return {
+        out = {
             "rule": r.id,
             "kind": "guard" if r.is_guard else "rule",
             "action": r.action,
@@ -129,6 +129,9 @@ class RecordWriter:
             "matched": rt.matched,
             "condition": self.node(rt.condition),
         }
+        if not rt.applies:  # the action does not apply to this request: the condition was not evaluated
+            out["applies"] = False
+        return out
 
 
 __all__ = ["RecordWriter", "SCHEMA_VERSION", "encode", "policy_info", "result_code"]
