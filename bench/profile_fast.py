@@ -36,7 +36,7 @@ ABLATIONS = {
     "misspelt-key check on absence": (r"KEYS_\w+\.issuperset\(\w+\)", "True"),
     "enum membership": (r"if \w+ not in \w+_VALUES", "if False"),
     "bool type": (r"if (\w+)\.__class__ is not bool and", "if False and"),
-    "Decision object": (r"d = NEW\((O\d+)\); d._event = e; return d", r"return \1"),
+    "Decision object": (r"d = NEW\(DECISION\); d\._outcome = (O\d+);[^\n]*return d", r"return \1"),
 }
 
 

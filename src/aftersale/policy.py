@@ -40,6 +40,9 @@ class Policy:
     def __init__(self, tree: ir.Policy):
         self.tree = tree
 
+    def __reduce__(self):
+        return Policy, (self.tree,)  # pickles (and deep-copies) as its rule tree: the code is made again
+
     @property
     def name(self) -> str:
         return self.tree.name
@@ -78,9 +81,10 @@ class Policy:
         read, and where such a field is absent its object is checked for
         misspelt keys. A value that breaks the schema raises AftersaleError with
         the diagnostics `parse_event` gives for the whole event; nothing else is
-        raised for bad input. Fields no evaluated condition reads are not looked
-        at, and the decision's `event_id` and `at` are read from the event when
-        first asked for. Pass `parse_event(obj)` (as `aftersale eval` does) to
+        raised for bad input. Every decision reads the event's `id` and `at`
+        (kept, typed, in the immutable Decision) and the request's kind and
+        status (where actions apply); fields no evaluated condition reads are
+        not looked at. Pass `parse_event(obj)` (as `aftersale eval` does) to
         have the whole event validated before it is decided.
         """
         compiled = self._compiled

@@ -53,6 +53,9 @@ class _Missing:
     def __bool__(self) -> bool:
         return False
 
+    def __reduce__(self) -> str:
+        return "MISSING"  # pickles as the one MISSING (so `is MISSING` holds after unpickling)
+
 
 MISSING = _Missing()
 

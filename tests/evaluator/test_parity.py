@@ -7,7 +7,8 @@ Cases come from everywhere the suite evaluates events:
 
 Each event is decided by the tree-walking interpreter (untraced and traced) and
 by the compiled backend (fast and traced, from the event dict and from the
-parsed Event). All must agree on action, rule, guards and forbidden action, and
+parsed Event). All must agree on action, rule, guards, forbidding guard and action,
+`recheck_at`, and
 the traced records must be equal, every condition with its values, facts and
 positions. The compiled backend runs `strict`: where it could not decide an
 event the schema accepts, the test fails instead of falling back.
@@ -23,10 +24,10 @@ import yaml
 
 import aftersale
 from aftersale.casefile import apply_overrides, load_case_file
+from aftersale.backends.interpreted import decide_parsed
 from aftersale.evaluator.compiler import CompiledPolicy
-from aftersale.evaluator.decision import Decision
+from aftersale.evaluator.decision import Decision, Origin
 from aftersale.evaluator.interpreter import Interpreter
-from aftersale.evaluator.record import RecordWriter
 from aftersale.events import parse_event
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,12 +46,11 @@ class Backends:
     def __init__(self, policy: aftersale.Policy):
         self.tree = policy.tree
         self.interpreter = Interpreter(self.tree)
-        self.writer = RecordWriter(self.interpreter)
+        self.origin = Origin(self.tree)
         self.compiled = CompiledPolicy(self.tree, strict=True)
 
     def interpret(self, parsed, trace: bool) -> Decision:
-        action, rule, guards, forbidden, traces = self.interpreter.run(parsed, trace)
-        return Decision(parsed.id, action, rule, tuple(guards), forbidden, traces, parsed.get(("at",)), self.writer)
+        return decide_parsed(self.interpreter, parsed, trace, self.origin)
 
     def decisions(self, event: dict) -> dict[str, Decision]:
         parsed = parse_event(event)
@@ -75,7 +75,8 @@ def backends_for_text(text: str, name: str) -> Backends:
 
 
 def outcome(d: Decision) -> tuple:
-    return d.action, d.rule, tuple(d.guards), d.forbidden_action, d.decided_by, d.event_id, d.at
+    return (d.action, d.rule, tuple(d.guards), d.forbidden_by, d.forbidden_action, d.decided_by, d.event_id, d.at,
+            d.recheck_at)
 
 
 def assert_parity(backends: Backends, event: dict, records: bool = True) -> None:

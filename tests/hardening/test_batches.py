@@ -31,6 +31,7 @@ GOOD = {
     "request": {"kind": "return_refund", "reason": "no_reason_7d", "amount": "129.00",
                 "created_at": "2026-11-21T22:14:00+08:00", "status": "pending_merchant"},
     "order": {"paid_amount": "129.00"},
+    "buyer": {"risk_level": "low"},  # (an unknown risk level would make the no-risky guard forbid: version 2)
 }
 
 

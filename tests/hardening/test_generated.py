@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 import aftersale
 from aftersale import rules as ir
+from aftersale import semantics as sem
 from aftersale.evaluator.interpreter import Interpreter, Scope, holds, traced
 from aftersale.events import parse_event, read_events
 from aftersale.explain.render import headline, render
@@ -51,15 +52,11 @@ def round_trip(tree: ir.Policy) -> tuple[aftersale.Policy, aftersale.Policy]:
 
 
 def expected_decision(policy: ir.Policy, scope: Scope) -> tuple:
-    """The documented decision order, restated on the fast path's `holds`."""
-    guards = [g.id for g in policy.guards if holds(g.when, scope)]
-    forbidden = {a for g in policy.guards if g.id in guards for a in g.forbids}
-    for rule in policy.deciding_rules:
-        if holds(rule.when, scope):
-            if rule.action in forbidden:
-                return "manual_review", rule.id, tuple(guards), rule.action
-            return rule.action, rule.id, tuple(guards), None
-    return policy.otherwise, None, tuple(guards), None
+    """The documented decision order (semantics.decide, version 2) on the fast path's `holds`."""
+    request = ("request",)
+    v = sem.decide(policy.guards, policy.deciding_rules, policy.otherwise, scope.event.get(request + ("kind",)),
+                   scope.event.get(request + ("status",)), lambda rule: holds(rule.when, scope))
+    return v.action, v.rule, v.guards, v.forbidden_action
 
 
 def key(decision) -> tuple:

@@ -127,6 +127,7 @@ def test_a_condition_at_the_term_limit_compiles_and_decides():
     terms = " and ".join(f"request.amount > ¥{i}" for i in range(1, MAX_TERMS + 1))
     policy = aftersale.compile(f'policy "big"\nrule a:\n  when {terms}\n  then approve_refund\n')
     event = base_event()
+    event["request"]["kind"] = "refund_only"  # where approve_refund applies (version 2)
     assert policy.decide(event).action == "manual_review"  # ¥129.00 is not over ¥129
     assert policy.decide(event, trace=False).action == "manual_review"
     record = policy.decide(event).to_json()

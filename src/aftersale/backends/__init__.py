@@ -29,8 +29,15 @@ def _interpreter(tree: ir.Policy) -> Prepared:
     return InterpretedPolicy(tree)
 
 
+def _compiled(tree: ir.Policy) -> Prepared:
+    from ..evaluator.compiler import CompiledPolicy
+
+    return CompiledPolicy(tree)
+
+
 BACKENDS: dict[str, Backend] = {
     "interpreter": _interpreter,
+    "compiled": _compiled,
 }
 
 __all__ = ["BACKENDS", "Backend", "Prepared"]

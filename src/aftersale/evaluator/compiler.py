@@ -14,15 +14,19 @@ log that `replay.Replay` turns into a trace when it is read.
 Both take the raw event dict and read a field only when a condition needs
 it, once per decision, checked and typed by `readers` (a locally bound
 variable per field; a read that may or may not have happened on the way is
-guarded by `UNSET`). The conditions keep the interpreter's semantics: a
-comparison with a missing value is false, `not` of it true, `between` is
-inclusive, guards first and then the first matching rule.
+guarded by `UNSET`). The meaning is `semantics`'s: three-valued conditions
+(a condition that reads a missing value is unknown; see TRUE, FALSE, THREE for
+how the code asks only what each place needs), and the order of
+`semantics.decide`: a closed request is no_action before any rule, every
+guard (in force unless its condition is false), then each rule whose action
+applies to the request's kind and status, then otherwise. Every decision
+reads the event's `id`, `at`, kind and status, and keeps `id` and `at`.
 
     >>> import aftersale
     >>> from aftersale.evaluator.compiler import CompiledPolicy
     >>> tree = aftersale.compile('policy "p"\\nrule small: auto-refund refunds up to ¥30\\n').tree
     >>> print(CompiledPolicy(tree).source(trace=False).split("# rule 0")[1].splitlines()[1].strip())
-    c0 = e.get(K0, MISSING)
+    if ks in K6:
 
 Nothing from the policy's text is ever written into the source (see
 `ModuleWriter`): its values reach the code as constants, so a policy is only
@@ -40,6 +44,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from .. import rules as ir
+from .. import semantics as sem
 from ..events import Event, parse_event
 from ..functions import Context
 from ..hours import Calendar
@@ -47,9 +52,11 @@ from ..source import Span
 from ..diagnostics import InternalError
 from ..values import ANY, BOOL, DATE, DURATION, ENUM, MISSING, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, Type
 from . import readers, runtime
-from .decision import Decision, decision_classes
+from ..rules import NO_ACTION, Quant
+from .decision import Decision, Origin, Outcome
 from .readers import FieldSpec, event_spec, float_bounds, float_compare
-from .replay import PlanNode, Replay, build_plan, children, field_presence, walk
+from .recheck import reads_clock
+from .replay import PlanNode, build_plan, children, field_presence, walk
 
 #: Types whose values Python orders and compares without TypeError, grouped by what they mix with.
 FAMILIES = {MONEY: "decimal", NUMBER: "decimal", DURATION: "duration", TIMESTAMP: "timestamp",
@@ -70,6 +77,12 @@ FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 #: operator of the rule tree is written as one of these (or fails), never copied from the tree.
 OPS = {op: op for op in ("==", "!=", "<", "<=", ">", ">=", "+", "-")}
 OP_NAMES = {op: repr(op) for op in OPS}
+#: What a generated condition computes: whether its answer is True (where a rule acts: unknown and
+#: false alike), whether it is False (under `not`, in a guard), or the answer itself, True, False or
+#: None for unknown (in the traced path, in counts, in a negated or guarded junction's parts).
+TRUE, FALSE, THREE = "true", "false", "three"
+#: Fields every decision reads: the event's id and moment (kept in the Decision), its kind and status.
+ID, AT, KIND, STATUS = ("id",), ("at",), ("request", "kind"), ("request", "status")
 #: Functions that never give MISSING for present arguments (time functions may: see runtime).
 PURE = frozenset(("age", "contains", "starts_with", "ends_with", "lower", "length"))
 
@@ -297,10 +310,13 @@ class FunctionWriter:
                 self.w(f"for {it} in {items}:")
                 with self.w.indent():
                     self.cond_value(e.condition, flag, _Scope(it))
+                    self.w(f"if {flag} is None: {var} = MISSING; break")  # semantics.quantify_count
                     self.w(f"if {flag}: {var} += 1")
-                self.w(f"{var} = DEC({var})")
+                self.w("else:")
+                with self.w.indent():
+                    self.w(f"{var} = DEC({var})")
             return var, True
-        flag = self.fresh("q")  # a condition used as a value: true or false
+        flag = self.fresh("q")  # a condition used as a value: True, False or None (interpreter.value)
         self.cond_value(e, flag, scope)
         return flag, False
 
@@ -314,52 +330,69 @@ class FunctionWriter:
         elif function in ("in_service_hours", "outside_service_hours") and len(codes) == 1:
             code = f"{'OPEN' if function == 'in_service_hours' else 'OUTSIDE'}({codes[0]})"
         else:
-            code = f"CALL({self.m.const(function)}, CTX{''.join(', ' + c for c in codes)})"
+            code = f"CALL({self.m.const(function)}, CTX, ({''.join(c + ', ' for c in codes)}))"  # semantics.call
         missing = [c for c, m in args if m]
         if missing:
             return f"(MISSING if {' or '.join(c + ' is MISSING' for c in missing)} else {code})", True
         return code, function not in PURE
 
     def cond_value(self, e: ir.Expr, flag: str, scope: _Scope) -> None:
-        """Evaluate a condition into `flag`, untraced (inside a value: count, a comparison of conditions)."""
+        """Evaluate a condition into `flag` as a value (True, False or None for unknown), untraced:
+        inside count, or a condition compared as a value (interpreter.value)."""
         saved, self.trace = self.trace, False
         try:
-            self.cond(self.m.planner_leafless(e, scope.item is not None), flag, DONE, scope)
+            self.cond(self.m.planner_leafless(e, scope.item is not None), flag, DONE, scope, THREE)
         finally:
             self.trace = saved
 
     # -- conditions ------------------------------------------------------------------
-    def cond(self, plan: PlanNode, t: str, done: frozenset, scope: _Scope) -> frozenset:
-        """Emit code setting `t` to whether the condition holds; returns the reads certainly done."""
+    def cond(self, plan: PlanNode, t: str, done: frozenset, scope: _Scope, mode: str) -> frozenset:
+        """Emit code setting `t` to the condition's answer in `mode` (see TRUE, FALSE, THREE);
+        returns the reads certainly done."""
         e = plan.expr
         with self.w.at(e.span):
             if plan.kind in ("and", "or"):
-                if not plan.children:
-                    self.w(f"{t} = {plan.kind == 'and'}")
+                is_and = plan.kind == "and"
+                if not plan.children:  # and3(()) is True, or3(()) is False
+                    self.w(f"{t} = {is_and if mode != FALSE else not is_and}")
                     return done
-                first = self.cond(plan.children[0], t, done, scope)
+                if mode == THREE:
+                    return self.junction3(plan, t, done, scope, is_and)
+                first = self.cond(plan.children[0], t, done, scope, mode)
                 inner = first
+                every = is_and == (mode == TRUE)  # and is True / or is False when every part says so
                 for child in plan.children[1:]:
-                    self.w(f"if {'' if plan.kind == 'and' else 'not '}{t}:")
+                    self.w(f"if {'' if every else 'not '}{t}:")
                     with self.w.indent():
-                        inner = self.cond(child, t, inner, scope)
+                        inner = self.cond(child, t, inner, scope, mode)
                 return first
-            if plan.kind == "not":
+            if plan.kind == "not":  # semantics.not3: True ⇔ the operand is False, and the other way round
                 child = plan.children[0]
-                if child.kind == "leaf" and not self.trace:
-                    after = self.leaf(child, None, done, scope)
-                    test = self.last_test
-                    simple = test.endswith(" is True") and " " not in test[:-len(" is True")]
-                    self.w(f"{t} = {test[:-len(' is True')]} is not True" if simple else f"{t} = not ({test})")
-                    return after
-                after = self.cond(child, t, done, scope)
-                self.w(f"{t} = not {t}")
+                if mode != THREE:
+                    return self.cond(child, t, done, scope, FALSE if mode == TRUE else TRUE)
+                after = self.cond(child, t, done, scope, THREE)
+                self.w(f"if {t} is not None: {t} = not {t}")
                 return after
             if plan.kind == "quant":
-                return self.quantifier(plan, t, done, scope)
-            return self.leaf(plan, t, done, scope)
+                return self.quantifier(plan, t, done, scope, mode)
+            return self.leaf(plan, t, done, scope, mode)
 
-    def quantifier(self, plan: PlanNode, t: str, done: frozenset, scope: _Scope) -> frozenset:
+    def junction3(self, plan: PlanNode, t: str, done: frozenset, scope: _Scope, is_and: bool) -> frozenset:
+        """semantics.and3 / or3, part by part in trace.junction's order: the first part that decides (false
+        for and, true for or) stops it; an unknown part makes the answer unknown unless one decides."""
+        decides, neutral = ("False", "True") if is_and else ("True", "False")
+        first = self.cond(plan.children[0], t, done, scope, THREE)
+        inner = first
+        u = self.fresh("u")
+        for child in plan.children[1:]:
+            self.w(f"if {t} is not {decides}:")
+            with self.w.indent():
+                inner = self.cond(child, u, inner, scope, THREE)
+                self.w(f"if {u} is not {neutral}: {t} = {u}")
+        return first
+
+    def quantifier(self, plan: PlanNode, t: str, done: frozenset, scope: _Scope, mode: str) -> frozenset:
+        """any/all over items: semantics.quantify_any / quantify_all (a missing list is unknown)."""
         e: ir.Quantifier = plan.expr
         for path in self.reads(e.collection, False):
             done = self.ensure(path, done)
@@ -367,18 +400,27 @@ class FunctionWriter:
         if self.trace:
             self.w(f"L(({plan.id}, {items}))")
         it = self.fresh("it")
-        self.w(f"if {items} is MISSING: {t} = False")
+        is_any = e.kind == Quant.ANY
+        self.possible |= self.reads_keys(e.condition)  # a later pass of the loop finds them read
+        if mode == THREE:  # the answer that stops the search (true for any, false for all), else unknown if any is
+            inner, missing, start = self.fresh("u"), None, not is_any
+            after = [f"if {inner} is {is_any}: {t} = {inner}; break", f"if {inner} is None: {t} = None"]
+        else:
+            every = is_any == (mode == FALSE)  # all is True / any is False when every item says so
+            inner, missing, start = t, False, every
+            after = [f"if {'not ' if every else ''}{t}: break"]
+        self.w(f"if {items} is MISSING: {t} = {missing}")
         self.w("else:")
         with self.w.indent():
-            self.w(f"{t} = {e.kind == 'all'}")
-            self.possible |= self.reads_keys(e.condition)  # a later pass of the loop finds them read
+            self.w(f"{t} = {start}")
             self.w(f"for {it} in {items}:")
             with self.w.indent():
-                self.cond(plan.children[0], t, done, _Scope(it))
-                self.w(f"if {'not ' if e.kind == 'all' else ''}{t}: break")
+                self.cond(plan.children[0], inner, done, _Scope(it), mode)
+                for line in after:
+                    self.w(line)
         return done
 
-    def leaf(self, plan: PlanNode, t: str, done: frozenset, scope: _Scope) -> frozenset:
+    def leaf(self, plan: PlanNode, t: str | None, done: frozenset, scope: _Scope, mode: str) -> frozenset:
         e = plan.expr
         item = scope.item is not None
         for path in self.reads(e, item):
@@ -390,18 +432,42 @@ class FunctionWriter:
             else:
                 code, missing = self.value(op.expr, scope)
                 ops.append((self.atom(code) if (self.trace or missing) else code, missing))
+        test = self.test_true(e, ops, scope) if mode == TRUE else \
+            self.test_false(e, ops, scope) if mode == FALSE else self.test3(e, ops, scope)
         if t is None:  # the caller tests it directly
-            self.last_test = self.test(e, ops, scope)
+            self.last_test = test
             return done
-        self.w(f"{t} = {self.test(e, ops, scope)}")
-        if self.trace:
+        self.w(f"{t} = {test}")
+        if self.trace:  # a leaf's logged result is True, False or None (the trace is three-valued)
             logged = [c for (c, _), op in zip(ops, plan.operands) if not op.const]
             logged += [self.value(f, scope)[0] for f in plan.extras]
             self.w(f"L(({plan.id}, {t}{''.join(', ' + c for c in logged)}))")
         return done
 
-    def test(self, e: ir.Expr, ops: list[tuple[str, bool]], scope: _Scope) -> str:
-        """The Python condition for a leaf, given its operands' codes (interpreter.holds)."""
+    def raw_float_test(self, e: ir.Compare, ops, scope: _Scope, rest: str) -> str | None:
+        """A comparison of a number field still held as a float with a literal (readers.float_compare)."""
+        if scope.item is not None:
+            return None
+        (a, _), (b, _) = ops
+        for var, lit, op in ((e.left, e.right, OPS[e.op]), (e.right, e.left, FLIP[e.op])):
+            if isinstance(var, ir.Field) and var.path in self.raw_floats and isinstance(lit, ir.Literal) \
+                    and isinstance(lit.value, Decimal):
+                name, const = (a, b) if var is e.left else (b, a)
+                low, high = (self.m.const(bound) for bound in float_bounds(lit.value))
+                return f"({float_compare(op, name, const, low, high)} if {name}.__class__ is float else {rest})"
+        return None
+
+    def direct(self, e: ir.Expr, item: bool) -> bool:
+        """Whether Python's operator on these operands gives semantics.compare's answer for present values."""
+        if isinstance(e, ir.Compare):
+            fa, fb = family(e.left, item), family(e.right, item)
+            return e.op in ("==", "!=") or (fa is not None and fa == fb and fa != "bool")
+        fams = {family(x, item) for x in (e.subject, e.low, e.high)}
+        return len(fams) == 1 and None not in fams and "bool" not in fams
+
+    def test_true(self, e: ir.Expr, ops: list[tuple[str, bool]], scope: _Scope) -> str:
+        """Python that is true exactly when the leaf's (three-valued) answer is True: where a rule acts,
+        unknown and false are alike, so a present check and a plain comparison say it."""
         item = scope.item is not None
         present = [f"{c} is not MISSING" for c, m in ops if m]
         if isinstance(e, ir.Compare):
@@ -409,37 +475,26 @@ class FunctionWriter:
             if e.op == "==" and (isinstance(e.left, ir.Literal) or isinstance(e.right, ir.Literal)) and not (
                     any(isinstance(x, ir.Field) and x.path in self.raw_floats for x in (e.left, e.right))):
                 present = []  # MISSING equals no literal: `==` alone is false already
-            fa, fb = family(e.left, item), family(e.right, item)
-            direct = e.op in ("==", "!=") or (fa is not None and fa == fb and fa not in ("bool",))
-            comparison = f"{a} {OPS[e.op]} {b}" if direct else f"CMP({OP_NAMES[e.op]}, {a}, {b})"
-            for var, lit, op in ((e.left, e.right, OPS[e.op]), (e.right, e.left, FLIP[e.op])):
-                if isinstance(var, ir.Field) and var.path in self.raw_floats and isinstance(lit, ir.Literal) \
-                        and isinstance(lit.value, Decimal) and not item:
-                    name, const = (a, b) if var is e.left else (b, a)
-                    low, high = (self.m.const(bound) for bound in float_bounds(lit.value))
-                    exact = float_compare(op, name, const, low, high)
-                    rest = " and ".join(present + [comparison])
-                    return f"({exact} if {name}.__class__ is float else {rest})"
-            return " and ".join(present + [comparison])
+            comparison = f"{a} {OPS[e.op]} {b}" if self.direct(e, item) else f"CMP({OP_NAMES[e.op]}, {a}, {b})"
+            rest = " and ".join(present + [comparison])
+            return self.raw_float_test(e, ops, scope, rest) or rest
         if isinstance(e, ir.Between):
             (s, _), (lo, _), (hi, _) = ops
-            fams = {family(x, item) for x in (e.subject, e.low, e.high)}
-            check = f"{lo} <= {s} <= {hi}" if len(fams) == 1 and None not in fams and "bool" not in fams \
-                else f"BETWEEN({lo}, {s}, {hi})"
+            check = f"{lo} <= {s} <= {hi}" if self.direct(e, item) else f"BETWEEN({s}, {lo}, {hi})"
             return " and ".join(present + [check])
         if isinstance(e, ir.InList):
             (s, sm), options = ops[0], ops[1:]
-            literal = all(isinstance(o, ir.Literal) and isinstance(o.value, str) for o in e.options)
-            head = [f"{s} is not MISSING"] if sm and (e.negated or not literal) else []
-            if literal and static_type(e.subject, item) in (ENUM, TEXT) and options:
+            if self.string_set(e, item, options):
+                head = [f"{s} is not MISSING"] if sm and e.negated else []
                 members = self.m.const(frozenset(o.value for o in e.options))
-                found = f"{s} {'not in' if e.negated else 'in'} {members}"
-            elif options:
-                found = " or ".join(f"{s} == {c}" for c, _ in options)
-                found = f"not ({found})" if e.negated else f"({found})"
-            else:
-                found = "True" if e.negated else "False"
-            return " and ".join(head + [found])
+                return " and ".join(head + [f"{s} {'not in' if e.negated else 'in'} {members}"])
+            if not options:
+                return f"{s} is not MISSING" if e.negated and sm else repr(e.negated)
+            found = " or ".join(f"{s} == {c}" for c, _ in options)
+            if not e.negated:  # a missing option equals nothing present
+                return " and ".join(([f"{s} is not MISSING"] if sm else []) + [f"({found})"])
+            # not in: true only when every option is present and none equals it (semantics.member)
+            return " and ".join(present + [f"not ({found})"])
         if isinstance(e, ir.Presence):
             (s, _), = ops
             return f"{s} is not MISSING" if e.present else f"{s} is MISSING"
@@ -452,22 +507,118 @@ class FunctionWriter:
         code, _ = self.value(e, scope)  # count, or a quantifier without a condition: never `True`
         return f"{code} is True"
 
+    def test_false(self, e: ir.Expr, ops: list[tuple[str, bool]], scope: _Scope) -> str:
+        """Python that is true exactly when the leaf's answer is False (under `not`, in guards)."""
+        if isinstance(e, ir.Presence):
+            (s, _), = ops
+            return f"{s} is MISSING" if e.present else f"{s} is not MISSING"
+        if isinstance(e, (ir.Field, ir.Arith, ir.Call)):  # semantics.truth: a present value that is not True
+            code, maybe = self.call(e.function, ops) if isinstance(e, ir.Call) else ops[0]
+            if static_type(e, scope.item is not None) is BOOL:
+                return f"{code} is False"
+            if not maybe:
+                return f"{code} is not True"
+            v = self.atom(code)
+            return f"{v} is not MISSING and {v} is not True"
+        return f"{self.test3(e, ops, scope)} is False"
+
+    def string_set(self, e: ir.InList, item: bool, options) -> bool:
+        """`x in [...]` of string literals on a text field: one set lookup (semantics.member_set)."""
+        return bool(options) and all(isinstance(o, ir.Literal) and isinstance(o.value, str) for o in e.options) \
+            and static_type(e.subject, item) in (ENUM, TEXT)
+
+    def truth3(self, code: str, maybe: bool) -> str:
+        """semantics.truth of a value: unknown when it is missing, else whether it is True."""
+        if not maybe:
+            return f"({code} is True)"
+        v = self.atom(code)
+        return f"(None if {v} is MISSING else {v} is True)"
+
+    def test3(self, e: ir.Expr, ops: list[tuple[str, bool]], scope: _Scope) -> str:
+        """Python for the leaf's three-valued answer: True, False or None (unknown), as semantics says."""
+        item = scope.item is not None
+        unknown = " or ".join(f"{c} is MISSING" for c, m in ops if m)
+
+        def known(expr: str) -> str:
+            return f"(None if {unknown} else {expr})" if unknown else f"({expr})"
+
+        if isinstance(e, ir.Compare):
+            (a, _), (b, _) = ops
+            if not self.direct(e, item):
+                return f"CMP({OP_NAMES[e.op]}, {a}, {b})"  # semantics.compare
+            rest = known(f"{a} {OPS[e.op]} {b}")
+            return self.raw_float_test(e, ops, scope, rest) or rest
+        if isinstance(e, ir.Between):
+            (s, _), (lo, _), (hi, _) = ops
+            if self.direct(e, item) and not unknown:
+                return f"({lo} <= {s} <= {hi})"
+            return f"BETWEEN({s}, {lo}, {hi})"  # semantics.between: false if one end fails, though the other is unknown
+        if isinstance(e, ir.InList):
+            (s, sm), options = ops[0], ops[1:]
+            if self.string_set(e, item, options):
+                members = self.m.const(frozenset(o.value for o in e.options))
+                found = f"{s} {'not in' if e.negated else 'in'} {members}"
+                return f"(None if {s} is MISSING else {found})" if sm else f"({found})"
+            return f"MEMBER({s}, ({''.join(c + ', ' for c, _ in options)}), {e.negated!r})"  # semantics.member
+        if isinstance(e, ir.Presence):
+            return f"({self.test_true(e, ops, scope)})"
+        if isinstance(e, ir.Call):
+            return self.truth3(*self.call(e.function, ops))
+        if isinstance(e, ir.Literal):
+            return repr(e.value is True)
+        if isinstance(e, (ir.Field, ir.Arith)):
+            return self.truth3(*ops[0])
+        return self.truth3(*self.value(e, scope))  # count, or a quantifier without a condition
+
     # -- rules ----------------------------------------------------------------------------
-    def decision(self, action: str, rule: str | None, forbidden: str | None = None) -> str:
-        """One line that makes the Decision and returns it: a class per outcome, `_event` set, no __init__."""
-        parts = [f"d = NEW({self.m.outcome(action, rule, forbidden)})", "d._event = e"]
-        if self.m.has_guards:
-            parts.append("d.guards = tuple(gs)")
+    def decision(self, outcome: str, recheck: bool, guards: bool = True) -> str:
+        """One line that makes the Decision and returns it: its outcome (a constant), what varies per event."""
+        parts = ["d = NEW(DECISION)", f"d._outcome = {outcome}", f"d._event_id = {self.m.field_var(ID)}",
+                 f"d._at = {self.m.field_var(AT)}"]
+        if self.m.has_guards and guards:
+            parts.append("d._guards = tuple(gs)")
         if self.trace:
             parts.append("d._log = log")
+        if recheck:  # a clock-reading condition was looked at: waiting may change the decision
+            parts.append("d._recheck_at = RECHECK(e, d)")
         return "; ".join(parts + ["return d"])
 
-    def rule(self, plan: PlanNode, done: frozenset, body: Callable[[], None]) -> frozenset:
-        """Emit a rule's condition, with `body` where it holds; returns the reads certainly done after.
+    def decide_with(self, action: str, rule: str | None, recheck: bool, forbidden: set[str],
+                    decided_by: str) -> None:
+        """The lines of one place a decision is made (semantics.decide, steps 3 and 4): a forbidden action
+        becomes manual_review naming the guard that forbade it."""
+        w, m = self.w, self.m
+        if action in forbidden:
+            w(f"if {m.const(action)} in fb:")
+            with w.indent():
+                w(self.decision(f"{m.forbidden_outcomes(action, rule)}[fb[{m.const(action)}]]", recheck))
+        w(self.decision(m.outcome((action, rule, None, None, decided_by)), recheck))
 
-        A conjunction of a few conditions becomes nested `if`s, each testing one
-        condition directly; anything else is computed into `t` first.
+    def applies_test(self, action: str) -> str | None:
+        """Python for semantics.applies(action, kind, status) on an open request (None: always)."""
+        how, values = applicability(action)
+        if how == "always":
+            return None
+        if how == "status":
+            return f"{self.m.field_var(STATUS)} in {self.m.const(values)}"
+        return f"ks in {self.m.const(values)}"  # ks: (kind, status), made once per decision
+
+    def rule(self, plan: PlanNode, done: frozenset, body: Callable[[], None], guard: bool) -> frozenset:
+        """Emit a rule's condition, with `body` where it acts; returns the reads certainly done after.
+
+        A rule acts when its condition is True, a guard is in force unless its condition is False
+        (semantics.decide). On the fast path a conjunction of a few conditions becomes nested `if`s,
+        each testing one part directly (all parts True; for a guard, no part False); the traced path
+        computes the three-valued answer into `t`, part by part as the trace replays it.
         """
+        if self.trace:
+            with self.w.at(plan.expr.span):
+                done = self.cond(plan, "t", done, _Scope(), THREE)
+                self.w(f"if t is {'not False' if guard else 'True'}:")
+            with self.w.indent():
+                body()
+            return done
+        mode = FALSE if guard else TRUE
         parts = plan.children if plan.kind == "and" and 0 < len(plan.children) <= MAX_NESTED else [plan]
         if len(parts) > 1 and self.w.depth + len(parts) + max(_depth(p) for p in parts) > MAX_DEPTH:
             parts = [plan]  # deep conditions: keep within Python's 100 indentation levels
@@ -475,13 +626,13 @@ class FunctionWriter:
         opened = 0
         for part in parts:
             with self.w.at(part.expr.span):
-                if part.kind == "leaf" and not self.trace:
-                    done = self.leaf(part, None, done, _Scope())
+                if part.kind == "leaf":
+                    done = self.leaf(part, None, done, _Scope(), mode)
                     test = self.last_test
                 else:
-                    done = self.cond(part, "t", done, _Scope())
+                    done = self.cond(part, "t", done, _Scope(), mode)
                     test = "t"
-                self.w(f"if {test}:")
+                self.w(f"if not ({test}):" if guard else f"if {test}:")
             self.w.depth += 1
             opened += 1
             if after is None:
@@ -491,7 +642,11 @@ class FunctionWriter:
         return after
 
     def function(self, name: str) -> None:
-        """`decide(event, trace=True)` (fast, the traced path one call away) or `decide_traced(event)`."""
+        """`decide(event, trace=True)` (fast, the traced path one call away) or `decide_traced(event)`.
+
+        The order is semantics.decide's: a closed request is no_action before any rule; every guard;
+        the rules whose action applies, until one acts; otherwise.
+        """
         w, m = self.w, self.m
         policy = m.policy
         with w.at(policy.span):
@@ -508,35 +663,56 @@ class FunctionWriter:
                 w(f"if e.__class__ is not dict: return OTHER(e, {self.trace!r})")
                 w("try:")
         w.depth += 2
+        guards = policy.guards
         with w.at(policy.span):
+            init_at = len(w.lines)
+            done = frozenset()
+            needed = [ID, AT, STATUS]
+            if self.trace or any(applicability(a)[0] == "pair"
+                                 for a in [r.action for r in policy.deciding_rules] + [policy.otherwise]):
+                needed.append(KIND)
+            for path in needed:  # the decision keeps `id` and `at` as they are now, checked and typed
+                done = self.ensure(path, done)
+            if KIND in needed:
+                w(f"ks = ({m.field_var(KIND)}, {m.field_var(STATUS)})")
             if self.trace:
-                w("log = []")
+                w("log = [ks]")  # Replay decides the order again (semantics.decide) from the request's state
                 w("L = log.append")
-            guards = policy.guards
+            w(f"if {m.field_var(STATUS)} in {m.const(sem.CLOSED_STATUSES)}:")
+            with w.indent():
+                w(self.decision(m.outcome((NO_ACTION, None, None, None, "closed")), False, guards=False))
             if guards:
                 w("gs = []")
                 w("fb = {}")
-            init_at = len(w.lines)
-        done = frozenset()
         forbidden = {a for g in guards for a in g.forbids}
+        clock = any(reads_clock(g.when) for g in guards)
         for index, (rule, plan) in enumerate(m.plan):
-            def body(rule=rule):
+            clock = clock or reads_clock(rule.when)
+
+            def body(rule=rule, clock=clock):
                 if rule.is_guard:
                     w(f"gs.append({m.const(rule.id)})")
                     for action in rule.forbids:
                         w(f"if {m.const(action)} not in fb: fb[{m.const(action)}] = {m.const(rule.id)}")
                     return
-                if rule.action in forbidden:
-                    w(f"if {m.const(rule.action)} in fb:")
-                    with w.indent():
-                        w(self.decision("manual_review", rule.id, rule.action))
-                w(self.decision(rule.action, rule.id))
+                self.decide_with(rule.action, rule.id, clock, forbidden, "rule")
 
             with w.at(rule.span):
                 w(f"# {'guard' if rule.is_guard else 'rule'} {index}")  # its index in the plan, never its id
-                done = self.rule(plan, done, body)
+                applies = None if rule.is_guard else self.applies_test(rule.action)
+                if applies:  # reads inside are not certain after it
+                    w(f"if {applies}:")
+                    with w.indent():
+                        self.rule(plan, done, body, False)
+                else:
+                    done = self.rule(plan, done, body, rule.is_guard)
         with w.at(policy.span):
-            w(self.decision(policy.otherwise, None))
+            applies = self.applies_test(policy.otherwise)
+            if applies:
+                w(f"if not ({applies}):")
+                with w.indent():
+                    w(self.decision(m.outcome(("manual_review", None, None, None, "not_applicable")), clock))
+            self.decide_with(policy.otherwise, None, clock, forbidden, "otherwise")
         w.depth -= 1
         with w.at(policy.span):
             w("except Exception as exc:  # the event breaks its schema where it was read (or a bug)")
@@ -549,6 +725,19 @@ class FunctionWriter:
         if self.guarded:
             w.lines.insert(init_at, "        " + " = ".join(sorted(self.guarded)) + " = UNSET")
             w.spans.insert(init_at, policy.span)
+
+
+def applicability(action: str) -> tuple[str, frozenset]:
+    """semantics.applies for one action over every kind and open status the event schema allows:
+    ("always", ...), ("status", statuses it applies in, whatever the kind) or ("pair", (kind, status) pairs)."""
+    kinds = event_spec(KIND).enum
+    pairs = frozenset((k, s) for k in kinds for s in sem.OPEN_STATUSES if sem.applies(action, k, s))
+    if len(pairs) == len(kinds) * len(sem.OPEN_STATUSES):
+        return "always", frozenset()
+    statuses = frozenset(s for _, s in pairs)
+    if pairs == frozenset((k, s) for k in kinds for s in statuses):
+        return "status", statuses
+    return "pair", pairs
 
 
 def _depth(plan: PlanNode) -> int:
@@ -633,11 +822,17 @@ class ModuleWriter:
             self.injected[name + "_VALUES"] = frozenset(spec.enum)
         return name
 
-    def outcome(self, action: str, rule: str | None, forbidden: str | None) -> str:
-        """The name of the Decision class for one outcome (made when the code is compiled)."""
-        key = (action, rule, forbidden)
+    def outcome(self, key: tuple) -> str:
+        """The name of the Outcome for one place a decision is made (made when the code is compiled)."""
         name = self._name("O", key, inject=False)
-        self.outcomes[key] = name
+        self.outcomes[name] = key
+        return name
+
+    def forbidden_outcomes(self, action: str, rule: str | None) -> str:
+        """The name of {guard id: Outcome} for the rule (or otherwise) whose action a guard forbids."""
+        name = self._name("F", (action, rule), inject=False)
+        self.outcomes[name] = {g.id: ("manual_review", rule, g.id, action, "forbidden")
+                               for g in self.policy.guards if action in g.forbids}
         return name
 
     def keys_name(self, path: tuple[str, ...], keys: frozenset) -> str:
@@ -686,20 +881,6 @@ class Generated:
         return None
 
 
-class _LazyWriter:
-    """Stands for the policy's RecordWriter until a record is actually made."""
-
-    __slots__ = ("_make", "_writer")
-
-    def __init__(self, make: Callable[[], Any]):
-        self._make, self._writer = make, None
-
-    def __getattr__(self, name: str):
-        if self._writer is None:
-            self._writer = self._make()
-        return getattr(self._writer, name)
-
-
 class CompiledPolicy:
     """The compiled backend for one policy.
 
@@ -712,6 +893,9 @@ class CompiledPolicy:
     `failures` counts it and InternalError is raised (with `strict`, as tests
     use, the original exception instead, for its traceback). The same holds if
     Python ever refused to compile the generated code (`compile_error`).
+
+    A compiled policy pickles (and deep-copies) as its rule tree: the code is
+    generated again where it is unpickled.
     """
 
     def __init__(self, policy: ir.Policy, writer: Callable[[], Any] | None = None,
@@ -722,13 +906,22 @@ class CompiledPolicy:
         self.calendar = Calendar(policy.holidays)
         self.clock = runtime.Clock(self.tz, policy.service_hours, self.calendar)
         self._make_interpreter = interpreter or (lambda: _interpreter(policy))
-        self.writer = _LazyWriter(writer or (lambda: _record_writer(self.interpreter)))
-        self.replay = Replay(self.plan)
-        self.decisions = decision_classes(self.writer, self.replay)
+        self.origin = Origin(policy, writer)
         self.strict = strict
         self.compile_error: Exception | None = None
         self.failures = 0  # exceptions generated code raised on valid events (bugs; each one raised)
         self._generated: dict[bool, Generated] = {}
+
+    def __reduce__(self):
+        return CompiledPolicy, (self.policy, None, None, self.strict)
+
+    @property
+    def writer(self):
+        return self.origin.writer
+
+    @property
+    def replay(self):
+        return self.origin.replay
 
     @cached_property
     def interpreter(self):
@@ -780,8 +973,16 @@ class CompiledPolicy:
         return self._interpret(parsed, trace)
 
     def _interpret(self, event: Event, trace: bool) -> Decision:
-        action, rule, guards, forbidden, traces = self.interpreter.run(event, trace)
-        return Decision(event.id, action, rule, tuple(guards), forbidden, traces, event.get(("at",)), self.writer)
+        from ..backends.interpreted import decide_parsed
+
+        return decide_parsed(self.interpreter, event, trace, self.origin)
+
+    def recheck(self, event: dict, decision: Decision):
+        """`recheck_at` of a decision generated code made where a clock-reading condition was looked at:
+        the interpreter's (evaluator/recheck.py), on the whole event, read and checked."""
+        verdict = sem.Verdict(decision.action, decision.rule, decision.guards, decision.forbidden_by,
+                              decision.forbidden_action, decision.decided_by)
+        return self.interpreter.recheck_at(parse_event(event), verdict)
 
     def _traced_first(self, event) -> Decision:
         """Stands for the traced function in the fast code until it is first needed, then compiles it."""
@@ -810,16 +1011,21 @@ class CompiledPolicy:
                 raise InternalError("the compiled backend (Python refused the generated code)", exc) from exc
         return self._generated[trace]
 
+    def outcome(self, key):
+        """The Outcome (or {guard id: Outcome}) a generated name stands for."""
+        if isinstance(key, dict):
+            return {guard: Outcome(*k, self.origin) for guard, k in key.items()}
+        return Outcome(*key, self.origin)
+
     def _generate(self, trace: bool) -> Generated:
         module = ModuleWriter(self.policy, self.plan)
         source, spans = module.render(trace)
         digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
         filename = f"<aftersale compiled policy {'traced' if trace else 'fast'} {digest}>"
-        outcome = self.decisions[1] if trace else self.decisions[0]
         namespace = {**readers.namespace(), **runtime.namespace(), **module.injected,
-                     **{name: outcome(*key) for key, name in module.outcomes.items()},
-                     "CTX": Context(self.tz, self.policy.service_hours, self.calendar, None),
-                     "OPEN": self.clock.open, "OUTSIDE": self.clock.outside,
+                     **{name: self.outcome(key) for name, key in module.outcomes.items()},
+                     "DECISION": Decision, "CTX": Context(self.tz, self.policy.service_hours, self.calendar, None),
+                     "OPEN": self.clock.open, "OUTSIDE": self.clock.outside, "RECHECK": self.recheck,
                      "OTHER": self.decide_other, "RECOVER": self.recover, "TRACED": self._traced_first}
         code = compile(source, filename, "exec")
         _show_in_tracebacks(filename, source)
@@ -851,12 +1057,6 @@ def _interpreter(policy: ir.Policy):
     from .interpreter import Interpreter
 
     return Interpreter(policy)
-
-
-def _record_writer(interpreter):
-    from .record import RecordWriter
-
-    return RecordWriter(interpreter)
 
 
 __all__ = ["CompiledPolicy", "Generated"]

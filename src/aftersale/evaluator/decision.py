@@ -1,145 +1,196 @@
-"""The decision: what a policy decided for one event, and its record."""
+"""The decision: what a policy decided for one event, and its record.
+
+A `Decision` is immutable: its attributes are fixed when it is made, from
+values captured then (the event's `id` and `at`, checked and typed by the
+event reader), so changing the event dict afterwards changes nothing. It
+pickles and deep-copies (multiprocessing, data engines): it holds no
+generated code and no closures, only its `Outcome`, typed values and an
+`Origin` that pickles as the policy's rule tree.
+
+The compiled traced path hands its trace over as a log (captured at decision
+time) that becomes the `trace` tree the first time it is read, so a decision
+nobody inspects costs no trace objects.
+"""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
-from ..values import to_json_value
+from .. import rules as ir
+from ..semantics import Verdict
 from .trace import RuleTrace
 
-_FIELDS = ("event_id", "action", "rule", "guards", "forbidden_action", "trace", "at")
+
+class Origin:
+    """The policy a decision came from: what renders its record and replays its trace log.
+
+    Pickles (and deep-copies) as its rule tree; the record writer and the
+    replay are made again from it when first needed.
+    """
+
+    __slots__ = ("tree", "_make_writer", "_writer", "_replay")
+
+    def __init__(self, tree: ir.Policy, make_writer=None):
+        self.tree = tree
+        self._make_writer = make_writer
+        self._writer = self._replay = None
+
+    @property
+    def writer(self):
+        if self._writer is None:
+            if self._make_writer is not None:
+                self._writer = self._make_writer()
+            else:
+                from .interpreter import Interpreter
+                from .record import RecordWriter
+
+                self._writer = RecordWriter(Interpreter(self.tree))
+        return self._writer
+
+    @property
+    def replay(self):
+        if self._replay is None:
+            from .replay import Replay
+
+            self._replay = Replay(self.tree)
+        return self._replay
+
+    def __reduce__(self):
+        return Origin, (self.tree,)
+
+    def __deepcopy__(self, memo):
+        return self  # nothing in it changes after it is made
+
+
+class Outcome(NamedTuple):
+    """What the order of a decision gave, less the guards (which vary per event): one per place a
+    decision is made, shared by every decision made there."""
+
+    action: str
+    rule: str | None
+    forbidden_by: str | None
+    forbidden_action: str | None
+    decided_by: str
+    origin: Origin
+
+    @classmethod
+    def of(cls, verdict: Verdict, origin: Origin) -> "Outcome":
+        return cls(verdict.action, verdict.rule, verdict.forbidden_by, verdict.forbidden_action, verdict.decided_by,
+                   origin)
+
+
+_FIELDS = ("event_id", "at", "action", "rule", "guards", "forbidden_by", "forbidden_action", "decided_by",
+           "recheck_at", "trace")
+_NO_GUARDS: tuple[str, ...] = ()
+_UNBUILT: Any = object()
 
 
 class Decision:
-    """One decision: action, deciding rule, matched guards, and the trace when traced.
+    """One decision: `event_id, at, action, rule, guards, forbidden_by, forbidden_action, decided_by,
+    recheck_at, trace` (the trace is None when decided with trace=False).
 
-    The compiled paths keep a reference to the event dict and read, check and
-    type its `id` and `at` the first time they are asked for (an invalid one
-    raises AftersaleError then, with the event's diagnostics); their traced
-    path hands its trace over
-    as a log (`_log`, read by the `_replay` callable) that becomes the `trace`
-    tree the first time it is read. So a decision nobody inspects costs no
-    trace objects and no timestamp parsing. Attributes a decision does not set
-    keep the class's defaults (the compiled backend sets only what varies).
+    Read-only. Compiled code makes one with `object.__new__` and stores only
+    what varies (`_outcome`, `_event_id`, `_at`, and where they apply
+    `_guards`, `_recheck_at`, `_log`); `Decision.make` is the constructor
+    for everything else.
     """
 
-    guards: tuple[str, ...] = ()
-    forbidden_action: str | None = None   # set when a guard turned the rule's action into manual_review
-    _event: Any = None        # the event dict, until `_event_id` and `_at` are read from it
-    _event_id: Any = None
-    _at: Any = None
-    _trace: list[RuleTrace] | None = None
-    _writer: Any = None
-    _replay: Any = None
-    _log: list | None = None
+    __slots__ = ("_outcome", "_event_id", "_at", "_guards", "_recheck_at", "_log", "_trace")
 
-    def __init__(self, event_id: str | None, action: str, rule: str | None, guards: tuple[str, ...],
-                 forbidden_action: str | None = None, trace: list[RuleTrace] | None = None, at: Any = None,
-                 _writer: Any = None, _replay: Any = None, _log: list | None = None):
-        self._event_id = event_id
-        self.action = action
-        self.rule = rule
-        self.guards = guards
-        self.forbidden_action = forbidden_action
-        self._trace = trace
-        self._at = at
-        self._writer = _writer
-        if _log is not None:
-            self._replay, self._log = _replay, _log
-
-    def _settle(self) -> None:
-        """Check and type the raw `id` and `at` (AftersaleError, as parse_event says, if invalid)."""
-        from .readers import read_field
-
-        from ..values import MISSING
-
-        event, self._event = self._event, None
-        self._event_id = read_field(("id",), event.get("id", MISSING), event)
-        self._at = read_field(("at",), event.get("at", MISSING), event)
+    @classmethod
+    def make(cls, outcome: Outcome, event_id: str | None, at: Any, guards: tuple[str, ...] = (),
+             recheck_at: Any = None, trace: list[RuleTrace] | None = None, log: list | None = None) -> "Decision":
+        d = object.__new__(cls)
+        d._outcome, d._event_id, d._at, d._guards, d._recheck_at = outcome, event_id, at, tuple(guards), recheck_at
+        if log is not None:
+            d._log = log
+        else:
+            d._trace = trace
+        return d
 
     @property
     def event_id(self) -> str | None:
-        if self._event is not None:
-            self._settle()
         return self._event_id
-
-    @event_id.setter
-    def event_id(self, value: str | None) -> None:
-        if self._event is not None:
-            self._settle()
-        self._event_id = value
 
     @property
     def at(self) -> Any:
-        """The event's evaluation moment (an aware datetime)."""
-        if self._event is not None:
-            self._settle()
+        """The event's evaluation moment (an aware datetime), as it was when the decision was made."""
         return self._at
 
-    @at.setter
-    def at(self, value: Any) -> None:
-        if self._event is not None:
-            self._settle()
-        self._at = value
+    @property
+    def action(self) -> str:
+        return self._outcome.action
+
+    @property
+    def rule(self) -> str | None:
+        return self._outcome.rule
+
+    @property
+    def forbidden_by(self) -> str | None:
+        """The guard that turned the deciding rule's (or otherwise's) action into manual_review."""
+        return self._outcome.forbidden_by
+
+    @property
+    def forbidden_action(self) -> str | None:
+        return self._outcome.forbidden_action
+
+    @property
+    def decided_by(self) -> str:
+        """`rule`, `forbidden`, `otherwise`, `not_applicable` or `closed` (semantics.Verdict)."""
+        return self._outcome.decided_by
+
+    @property
+    def guards(self) -> tuple[str, ...]:
+        try:
+            return self._guards
+        except AttributeError:
+            return _NO_GUARDS
+
+    @property
+    def recheck_at(self) -> Any:
+        """The earliest moment after `at` at which deciding the same event again could differ, or None."""
+        try:
+            return self._recheck_at
+        except AttributeError:
+            return None
 
     @property
     def trace(self) -> list[RuleTrace] | None:
-        if self._log is not None:
-            self._trace, self._log = self._replay(self._log), None
+        try:
+            return self._trace
+        except AttributeError:
+            pass
+        try:
+            log = self._log
+        except AttributeError:
+            return None
+        self._trace = self._outcome.origin.replay(log)  # built once, from the log captured when decided
         return self._trace
 
-    @trace.setter
-    def trace(self, value: list[RuleTrace] | None) -> None:
-        self._trace, self._log = value, None
+    def __reduce__(self):
+        return _restore, (self._outcome, self._event_id, self._at, self.guards, self.recheck_at, self.trace)
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, Decision):
             return NotImplemented
         return all(getattr(self, name) == getattr(other, name) for name in _FIELDS)
 
-    __hash__ = None  # type: ignore[assignment] - mutable, like the dataclass it replaces
+    __hash__ = None  # type: ignore[assignment] - equal decisions may hold unhashable traces
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FIELDS)
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FIELDS if name != "trace")
         return f"Decision({inner})"
-
-    @property
-    def decided_by(self) -> str:
-        if self.forbidden_action:
-            return "forbidden"
-        return "rule" if self.rule else "otherwise"
 
     def to_json(self) -> dict[str, Any]:
         """The decision record (schema/decision.json); the trace is [] when decided with trace=False."""
         from .record import encode, policy_info
 
-        writer = self._writer
+        writer = self._outcome.origin.writer
         trace = self.trace
         return encode(self, policy_info(writer.policy), [writer.rule(rt) for rt in trace] if trace is not None else [])
 
 
-def decision_classes(writer: Any, replay: Any) -> tuple[Any, Any]:
-    """Factories of Decision subclasses for one compiled policy: (fast, traced).
+def _restore(outcome: Outcome, event_id, at, guards, recheck_at, trace) -> Decision:
+    return Decision.make(outcome, event_id, at, guards, recheck_at, trace)
 
-    `factory(action, rule, forbidden_action)` gives a class with those (and the
-    policy's writer, and replay for the traced one) as class attributes, one
-    class per place a generated decide function returns. Compiled code makes
-    a decision with `object.__new__(cls)` and sets only `_event` (and guards,
-    and the log): no __init__ call and a few stores on the hot path.
-    """
 
-    class FastDecision(Decision):
-        _writer = writer
-
-    class TracedDecision(Decision):
-        _writer = writer
-        _replay = replay
-
-    def factory(base: type) -> Any:
-        def outcome(action: str, rule: str | None, forbidden_action: str | None = None) -> type:
-            cls = type("Decision", (base,), {"action": action, "rule": rule, "forbidden_action": forbidden_action,
-                                             "__module__": __name__})
-            cls.__qualname__ = "Decision"
-            return cls
-        return outcome
-
-    return factory(FastDecision), factory(TracedDecision)
+__all__ = ["Decision", "Outcome", "Origin"]

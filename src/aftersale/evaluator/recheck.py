@@ -92,19 +92,26 @@ def candidates(clocked: Clocked, at: datetime, evaluate: Callable[[ir.Expr, date
             continue
         try:
             gap0, gap1 = l0 - r0, l1 - r1  # how far apart the sides are now, and a second later
-        except TypeError:
+            slope = (gap1 - gap0) // SECOND  # -2..2: how the gap moves per second of waiting (whole seconds)
+        except TypeError:  # sides that are no times or durations (a count, a number) have no threshold here
             continue
-        slope = (gap1 - gap0) // SECOND  # -2..2: how the gap moves per second of waiting (whole seconds)
         if not slope:
             continue
-        meet = at - gap0 / slope  # (a slope of 2 may halve a microsecond: look on both sides)
-        out.update((meet - TICK, meet, meet + TICK))
+        try:
+            meet = at - gap0 / slope  # (a slope of 2 may halve a microsecond: look on both sides)
+            out.update((meet - TICK, meet, meet + TICK))
+        except OverflowError:  # beyond the calendar: never
+            continue
     for arg in clocked.calendar_args:
         value = evaluate(arg, at)
         if not isinstance(value, datetime):
             continue
         offset = value - at  # the argument runs with the clock at this distance (slope 1)
-        out.update(c - offset for c in _calendar_moments(value, zone, hours, clocked.times_of_day))
+        for c in _calendar_moments(value, zone, hours, clocked.times_of_day):
+            try:
+                out.add(c - offset)
+            except OverflowError:  # beyond the calendar: never
+                continue
     return sorted(c for c in out if c > at and in_range(c))
 
 
@@ -123,12 +130,18 @@ def _calendar_moments(start: datetime, zone: ZoneInfo, hours, times_of_day: Iter
             for s, e in spans:
                 boundaries.update((s, e))
     boundaries.discard(time.max)  # 24:00 is the next midnight
-    for n in range(1, MIDNIGHT_DAYS + 1):
-        out.add(datetime.combine(day + timedelta(days=n), time(0), zone))
-    for n in range(INTRADAY_DAYS + 1):
-        d = day + timedelta(days=n)
-        for t in boundaries:
-            out.add(datetime.combine(d, t, zone))
+    try:  # (the calendar ends in year 9999: no candidates after it)
+        for n in range(1, MIDNIGHT_DAYS + 1):
+            out.add(datetime.combine(day + timedelta(days=n), time(0), zone))
+    except OverflowError:
+        pass
+    try:
+        for n in range(INTRADAY_DAYS + 1):
+            d = day + timedelta(days=n)
+            for t in boundaries:
+                out.add(datetime.combine(d, t, zone))
+    except OverflowError:
+        pass
     return out
 
 

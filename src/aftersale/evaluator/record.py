@@ -55,7 +55,9 @@ def encode(decision, policy: dict[str, Any], trace: list[dict[str, Any]]) -> dic
         "rule": decision.rule,
         "guards": list(decision.guards),
         "decided_by": decision.decided_by,
+        "forbidden_by": decision.forbidden_by,
         "forbidden_action": decision.forbidden_action,
+        "recheck_at": to_json_value(decision.recheck_at),
         "policy": policy,
         "trace": trace,
     }
@@ -116,7 +118,7 @@ class RecordWriter:
 
     def rule(self, rt: RuleTrace) -> dict[str, Any]:
         r = rt.rule
-        return {
+        out = {
             "rule": r.id,
             "kind": "guard" if r.is_guard else "rule",
             "action": r.action,
@@ -127,6 +129,9 @@ class RecordWriter:
             "matched": rt.matched,
             "condition": self.node(rt.condition),
         }
+        if not rt.applies:  # the action does not apply to this request: the condition was not evaluated
+            out["applies"] = False
+        return out
 
 
 __all__ = ["RecordWriter", "SCHEMA_VERSION", "encode", "policy_info", "result_code"]

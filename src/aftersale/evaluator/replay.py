@@ -19,10 +19,11 @@ from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from .. import rules as ir
+from .. import semantics as sem
 from ..values import MISSING
 from .interpreter import fields_in as _fields_in, operands as _operands
 from .readers import event_spec
-from .trace import RuleTrace, TraceNode, junction, negation, quantified
+from .trace import RuleTrace, TraceNode, junction, negation, not_applicable, quantified
 
 #: Item fields every item has (the item schema requires them).
 ITEM_REQUIRED = frozenset(("sku",))
@@ -147,19 +148,34 @@ def build_plan(policy: ir.Policy) -> list[tuple[ir.Rule, PlanNode]]:
 
 
 class Replay:
-    """Rebuilds `list[RuleTrace]` from one decision's log (see the module docstring)."""
+    """Rebuilds `list[RuleTrace]` from one decision's log (see the module docstring).
 
-    def __init__(self, plan: list[tuple[ir.Rule, PlanNode]]):
-        self.plan = plan
+    The log starts with the request's (kind, status); the order in which rules
+    are looked at is `semantics.decide`'s own, run again here over the logged
+    conditions, so the trace follows the decision order by construction.
+    """
+
+    def __init__(self, policy: ir.Policy):
+        self.policy = policy
+        self.plan = build_plan(policy)
 
     def __call__(self, log: list[tuple]) -> list[RuleTrace]:
+        kind, status = log[0]
         cursor = _Cursor(log)
+        cursor.pos = 1
         traces: list[RuleTrace] = []
-        for rule, node in self.plan:
-            trace = RuleTrace(rule, _node(node, cursor))
-            traces.append(trace)
-            if trace.matched and not rule.is_guard:
-                break
+        plans = iter(self.plan)
+
+        def holds(rule: ir.Rule):
+            for planned, node in plans:  # rules whose action does not apply have no entries: pass them
+                if planned is rule:
+                    traces.append(RuleTrace(rule, _node(node, cursor)))
+                    return traces[-1].condition.result
+            raise AssertionError(f"rule {rule.id} is not in the plan")  # pragma: no cover
+
+        p = self.policy
+        sem.decide(p.guards, p.deciding_rules, p.otherwise, kind, status, holds,
+                   lambda rule: traces.append(not_applicable(rule)))
         if cursor.pos != len(log):  # pragma: no cover - generator and plan out of step
             raise AssertionError(f"trace log has {len(log) - cursor.pos} entries left over")
         return traces

@@ -1,9 +1,9 @@
 """What compiled policies call at run time besides field reads: guarded operators and the clock.
 
 The generated code writes plain Python operators wherever the types are known
-to fit (the checker proved them); where they may not, it calls these, which
-keep the interpreter's rules: a comparison that cannot be made is false, an
-arithmetic that cannot be done is MISSING.
+to fit (the checker proved them); where they may not, it calls the semantics
+module's own operators (`namespace`): a comparison that cannot be made is
+unknown, an arithmetic that cannot be done is MISSING.
 
 Timestamps near the ends of the calendar (year 1 or 9999) cannot always move
 to another zone or take a duration: a timestamp that `+`/`-` moves out of the
@@ -12,47 +12,11 @@ interpreter, and so is a function of one that leaves the calendar.
 """
 from __future__ import annotations
 
-import operator
-from datetime import datetime, time
+from datetime import time
 
-from ..functions import FUNCTIONS, Context
+from .. import semantics as sem
 from ..hours import Calendar, is_open
-from ..values import MISSING, in_range
-
-_OPS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-        ">": operator.gt, ">=": operator.ge, "+": operator.add, "-": operator.sub}
-
-
-def compare(op: str, a, b) -> bool:
-    """`a op b`; False where the values cannot be compared (interpreter.compare)."""
-    try:
-        return _OPS[op](a, b)
-    except TypeError:
-        return False
-
-
-def between(low, a, high) -> bool:
-    return compare("<=", low, a) and compare("<=", a, high)
-
-
-def arith(op: str, a, b):
-    """`a + b` or `a - b`; MISSING if either is missing or they do not add up."""
-    if a is MISSING or b is MISSING:
-        return MISSING
-    try:
-        out = _OPS[op](a, b)
-    except (TypeError, OverflowError):
-        return MISSING
-    # as the interpreter: a timestamp moved out of the years events may hold is missing (values.in_range)
-    return MISSING if isinstance(out, datetime) and not in_range(out) else out
-
-
-def call(name: str, ctx: Context, *args):
-    """A built-in function (arguments already present); MISSING where a date leaves the calendar."""
-    try:
-        return FUNCTIONS[name].impl(ctx, *args)
-    except OverflowError:
-        return MISSING
+from ..values import MISSING
 
 
 class Clock:
@@ -103,7 +67,9 @@ class Clock:
 
 
 def namespace() -> dict:
-    return {"CMP": compare, "BETWEEN": between, "ARITH": arith, "CALL": call}
+    """What generated code calls for operators whose Python form may not give the answer: semantics's own."""
+    return {"CMP": sem.compare, "BETWEEN": sem.between, "MEMBER": sem.member, "ARITH": sem.arith,
+            "CALL": sem.call}
 
 
-__all__ = ["Clock", "compare", "between", "arith", "call", "namespace"]
+__all__ = ["Clock", "namespace"]

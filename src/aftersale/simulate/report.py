@@ -50,8 +50,15 @@ def _rules(policy, rules: dict, guards: dict | None, total: int) -> list[dict]:
         out.append({"rule": r.id, "kind": "rule", "action": r.action, "decided": n, "share": _share(n, total),
                     "money": _money(m), "forbidden": fn, "forbidden_money": _money(fm)})
     n, m = rules.get((None, "otherwise"), (0, Decimal(0)))
+    fn, fm = rules.get((None, "forbidden"), (0, Decimal(0)))  # otherwise's action forbidden by a guard
     out.append({"rule": None, "kind": "otherwise", "action": policy.tree.otherwise, "decided": n,
-                "share": _share(n, total), "money": _money(m)})
+                "share": _share(n, total), "money": _money(m), "forbidden": fn, "forbidden_money": _money(fm)})
+    # version 2: decisions no rule and not otherwise made (semantics.Verdict.decided_by)
+    for kind, action in (("not_applicable", "manual_review"), ("closed", "no_action")):
+        n, m = rules.get((None, kind), (0, Decimal(0)))
+        if n:
+            out.append({"rule": None, "kind": kind, "action": action, "decided": n, "share": _share(n, total),
+                        "money": _money(m)})
     return out
 
 
@@ -153,7 +160,7 @@ def text(report: dict) -> str:
                          f"matched; forbids {', '.join(r['forbids'])}; forbade {_n(r['forbade'], 'decision')}"])
             continue
         note = f"+{r['forbidden']:,} forbidden by a guard ({_yuan(r['forbidden_money'])})" if r.get("forbidden") else ""
-        name = "otherwise" if r["kind"] == "otherwise" else f"rule {r['rule']}"
+        name = f"rule {r['rule']}" if r["kind"] == "rule" else r["kind"].replace("_", " ")
         rows.append([name, r["action"], f"{r['decided']:,}", _pct(r["share"]), _yuan(r["money"]), note])
     lines += _table(rows, {2, 3, 4})
     changes = report["changes"]
@@ -239,7 +246,7 @@ def markdown(report: dict) -> str:
                          + f"; forbade {_n(r['forbade'], 'decision')}"])
             continue
         note = f"+{r['forbidden']:,} forbidden by a guard" if r.get("forbidden") else ""
-        name = "otherwise" if r["kind"] == "otherwise" else f"rule `{r['rule']}`"
+        name = f"rule `{r['rule']}`" if r["kind"] == "rule" else r["kind"].replace("_", " ")
         rows.append([name, f"`{r['action']}`", f"{r['decided']:,}", _pct(r["share"]), _yuan(r["money"]), note])
     lines += _md_table(rows, {2, 3, 4})
     changes = report["changes"]
