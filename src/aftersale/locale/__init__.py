@@ -14,8 +14,10 @@ from __future__ import annotations
 import functools
 import string
 import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 LANGUAGES = ("en", "zh")
 DEFAULT = "en"
@@ -57,11 +59,19 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
 
 @functools.cache
 def catalog(lang: str) -> dict[str, str]:
-    """Message id → text for `lang` (`en.toml` or `zh.toml`)."""
+    """Message id → text for `lang`: `en.toml` (explanations) and the files of `en/` (errors, lint,
+    reports, the CLI), one family each; an id defined twice is a bug."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language `{lang}`, known: {', '.join(LANGUAGES)}")
-    with open(_HERE / f"{lang}.toml", "rb") as f:
-        return _flatten(tomllib.load(f))
+    out: dict[str, str] = {}
+    for path in [_HERE / f"{lang}.toml", *sorted((_HERE / lang).glob("*.toml"))]:
+        with open(path, "rb") as f:
+            table = _flatten(tomllib.load(f))
+        twice = out.keys() & table.keys()
+        if twice:
+            raise ValueError(f"{path.name}: message ids defined twice: {', '.join(sorted(twice))}")
+        out.update(table)
+    return out
 
 
 def placeholders(text: str) -> set[str]:
@@ -78,4 +88,66 @@ def message(lang: str, msgid: str, **values) -> str:
     return catalog(lang)[msgid].format_map(values)
 
 
-__all__ = ["LANGUAGES", "catalog", "has", "message", "placeholders", "resolve"]
+@dataclass(frozen=True)
+class Msg:
+    """A message in no language yet: its id and named arguments, rendered at the edge.
+
+    Arguments are values the user wrote and ids (kept as they are), numbers (formatted
+    per locale by Babel), other messages (rendered in the same language) and tuples of
+    these (joined as a list).
+
+    >>> m = msg("lint.who.rule", rule="off-hours")
+    >>> m.render("en"), m.render("zh"), m.to_json()
+    ('rule `off-hours`', '规则 `off-hours`', {'message_id': 'lint.who.rule', 'args': {'rule': 'off-hours'}})
+    """
+    id: str
+    args: tuple[tuple[str, Any], ...] = ()
+
+    def render(self, lang: str) -> str:
+        return message(lang, self.id, **{k: say(v, lang) for k, v in self.args})
+
+    def to_json(self) -> dict:
+        """Stable data for machines: `{"message_id": ..., "args": {...}}`, arguments in English."""
+        return {"message_id": self.id, "args": {k: _json_arg(v) for k, v in self.args}}
+
+    def __str__(self) -> str:
+        return self.render(DEFAULT)
+
+
+def msg(msgid: str, **args) -> Msg:
+    """A `Msg`; list arguments become tuples (so messages stay hashable), None arguments are dropped."""
+    return Msg(msgid, tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items() if v is not None))
+
+
+def and_list(items) -> Msg | str:
+    """`a`, `b` and `c` in any language: one item as it is, more as the message `list.and`."""
+    items = list(items)
+    return items[0] if len(items) == 1 else msg("list.and", head=items[:-1], last=items[-1])
+
+
+def say(value, lang: str) -> str:
+    """Any message argument as text in `lang`."""
+    if isinstance(value, Msg):
+        return value.render(lang)
+    if isinstance(value, bool):
+        return message(lang, "value.true" if value else "value.false")
+    if isinstance(value, (int, Decimal)):
+        from .formats import decimal
+
+        return decimal(value, lang)
+    if isinstance(value, tuple):
+        return message(lang, "list.sep").join(say(v, lang) for v in value)
+    return str(value)
+
+
+def _json_arg(value):
+    if isinstance(value, Msg):
+        return value.to_json()
+    if isinstance(value, tuple):
+        return [_json_arg(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+__all__ = ["LANGUAGES", "Msg", "and_list", "catalog", "has", "message", "msg", "placeholders", "resolve", "say"]
