@@ -93,8 +93,8 @@ class Msg:
     """A message in no language yet: its id and named arguments, rendered at the edge.
 
     Arguments are values the user wrote and ids (kept as they are), numbers (formatted
-    per locale by Babel), other messages (rendered in the same language) and tuples of
-    these (joined as a list).
+    per locale by Babel), other messages (rendered in the same language), tuples of
+    these (joined as a list), and functions of the language (another renderer's words).
 
     >>> m = msg("lint.who.rule", rule="off-hours")
     >>> m.render("en"), m.render("zh"), m.to_json()
@@ -137,6 +137,8 @@ def say(value, lang: str) -> str:
         return decimal(value, lang)
     if isinstance(value, tuple):
         return message(lang, "list.sep").join(say(v, lang) for v in value)
+    if callable(value):  # words another renderer makes per language (e.g. explain's `need`)
+        return value(lang)
     return str(value)
 
 
@@ -147,6 +149,8 @@ def _json_arg(value):
         return [_json_arg(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
+    if callable(value):
+        return value(DEFAULT)
     return value
 
 
