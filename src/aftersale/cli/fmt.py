@@ -5,6 +5,8 @@ from pathlib import Path
 
 import click
 
+from .language import lang_option
+
 from ..files import atomic_write
 from ..casefile import TEST_SUFFIXES
 from ..terminal import EXIT_FINDINGS
@@ -17,6 +19,7 @@ from ..terminal import EXIT_FINDINGS
 @click.option("--write", "-w", is_flag=True,
               help="Rewrite files in place (atomically; a symlink's target is rewritten, the link stays).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Write the header and sentence rules in this language.")
+@lang_option
 def fmt(paths, target, check, write, lang):
     """Format policies canonically, or convert between DSL and YAML.
 
