@@ -5,8 +5,6 @@ from pathlib import Path
 
 import click
 
-from .language import lang_option
-
 from ..files import atomic_write
 from ..casefile import TEST_SUFFIXES
 from ..terminal import EXIT_FINDINGS
@@ -19,12 +17,14 @@ from ..terminal import EXIT_FINDINGS
 @click.option("--write", "-w", is_flag=True,
               help="Rewrite files in place (atomically; a symlink's target is rewritten, the link stays).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Write the header and sentence rules in this language.")
-@lang_option
 def fmt(paths, target, check, write, lang):
     """Format policies canonically, or convert between DSL and YAML.
 
-    Re-parsing the output always gives the same rule tree.
+    Re-parsing the output always gives the same rule tree. `--lang` is also the language of its messages.
     """
+    from .language import FLAG
+
+    click.get_current_context().meta[FLAG] = lang
     from .. import fmt as formatter
     from ..comments import LostComment
     from ..policy import format_for, load

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .language import lang_option, language, policy_language
+from .language import lang_option, language
 
 
 @click.command()
