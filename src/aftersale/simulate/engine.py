@@ -123,7 +123,7 @@ class Decider:
                 self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc.msg}", exc.colno, text)
                 continue
             except DuplicateKey:
-                self.bad(tally, rejects, n, "invalid-json", duplicate_message(text), 1, text)
+                self.bad(tally, rejects, n, "invalid-json", str(duplicate_message(text)), 1, text)
                 continue
             except ValueError as exc:            # NaN, Infinity
                 self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc}", 1, text)

@@ -233,7 +233,7 @@ def _matrix_text(report: dict, say: _Say) -> list[str]:
 
 def _bad_line(b: dict, say: _Say, code: str = "") -> str:
     return say("bad_line", line=b["line"], column=b["column"], name=f"{code}{b['name']}{code}",
-               message=b.get("message_" + say.lang) or b["message"])
+               message=b["message"])  # the reason as the tally kept it (English)
 
 
 def _bad_text(bad: dict, say: _Say) -> list[str]:
