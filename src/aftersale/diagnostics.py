@@ -143,3 +143,10 @@ def did_you_mean(word: str, choices) -> str | None:
 
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return match[0] if match else None
+
+
+def did_you_mean_msg(hint: str):
+    """The help "did you mean `hint`?" as a message."""
+    from .locale import msg
+
+    return msg("error.did_you_mean", hint=hint)
