@@ -98,6 +98,8 @@ def _describe(err, prefix: tuple = ()) -> Msg:
         return msg("event.timestamp", where=where, value=shown)
     if v == "type":
         return msg("event.type_expected", where=where, value=shown, expected=str(err.validator_value))
+    if v in ("maximum", "minimum") and not isinstance(inst, bool):
+        return msg(f"event.{v}", where=where, value=shown, limit=str(err.validator_value))
     return msg("event.schema", where=where, message=err.message)
 
 
