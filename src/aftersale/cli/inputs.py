@@ -5,14 +5,16 @@ import json
 import sys
 
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
+from ..events.text import json_problem
+from ..locale import msg
 from ..source import Span
 from ..terminal import report
 
 STDIN = "<stdin>"
 
 
-def stdin_closed(name: str = "standard input") -> AftersaleError:
-    return AftersaleError(Diagnostic("io-error", ERROR, f"{name} is closed: give a file, or pipe the input in",
+def stdin_closed() -> AftersaleError:
+    return AftersaleError(Diagnostic("io-error", ERROR, msg("cli.stdin_closed"),
                                      Span(STDIN, 1, 1, 1, 1)))
 
 
@@ -35,7 +37,7 @@ def read_input(path: str) -> tuple[str, str]:
         try:
             return data.decode("utf-8-sig"), STDIN
         except UnicodeDecodeError:
-            raise AftersaleError(Diagnostic("invalid-json", ERROR, "standard input is not valid UTF-8",
+            raise AftersaleError(Diagnostic("invalid-json", ERROR, msg("cli.stdin_not_utf8"),
                                             Span(STDIN, 1, 1, 1, 1))) from None
     return read_text(path), path
 
@@ -93,10 +95,10 @@ def read_records(path: str):
         try:
             docs = [json.loads(text)]
         except json.JSONDecodeError as exc:
-            raise AftersaleError(Diagnostic("invalid-json", ERROR, f"invalid JSON: {exc.msg}",
+            raise AftersaleError(Diagnostic("invalid-json", ERROR, json_problem(exc.msg),
                                             Span(name, exc.lineno, exc.colno, exc.lineno, exc.colno + 1))) from None
         except ValueError as exc:
-            raise AftersaleError(Diagnostic("invalid-json", ERROR, f"invalid JSON: {str(exc)[:100]}",
+            raise AftersaleError(Diagnostic("invalid-json", ERROR, json_problem(str(exc)[:100]),
                                             Span(name, 1, 1, 1, 1))) from None
     if len(docs) == 1 and isinstance(docs[0], list):
         docs = docs[0]
@@ -106,6 +108,6 @@ def read_records(path: str):
             e = errors[0]
             where = "/".join(str(p) for p in e.absolute_path) or "(record)"
             raise AftersaleError(Diagnostic("invalid-record", ERROR,
-                                            f"record {n} is not a decision record: `{where}`: {e.message[:200]}",
+                                            msg("cli.not_a_record", n=str(n), where=where, problem=e.message[:200]),
                                             Span(name, 1, 1, 1, 1)))
         yield doc
