@@ -165,3 +165,23 @@ def test_the_check_finds_english_words_of_ours() -> None:
     out = run("lint", "--lang", "en", "--format", "text", str(path))
     found = set(english(out, allowed(words_of(path))))
     assert {"decide", "example", "move", "help"} <= found, found
+
+
+def test_the_language_is_the_flag_then_the_policy_line_then_lang(tmp_path: Path) -> None:
+    """product.md's order, through the commands: `--lang`, the policy's `语言` line, LANG, English."""
+    zh_policy = ROOT / "policies" / "douyin-assistant.zh.policy"   # holds `语言 中文`
+    assert "语言 中文" in zh_policy.read_text(encoding="utf-8")
+    en_policy = ROOT / "policies" / "tea-house.policy"             # no language line
+    event = str(ROOT / "policies" / "events" / "AS-1001.json")
+
+    def headline(policy: Path, *flags: str, env: dict | None = None) -> str:
+        out = CliRunner().invoke(cli, ["eval", "--format", "text", *flags, str(policy), event], env=env).output
+        return out.split("\t")[-1]
+
+    english_env, chinese_env = {"LANG": "en_US.UTF-8", "LC_ALL": ""}, {"LANG": "zh_CN.UTF-8", "LC_ALL": ""}
+    assert headline(zh_policy, env=english_env).startswith("已")          # the policy's line beats LANG
+    assert headline(zh_policy, "--lang", "en", env=chinese_env).startswith(("Approved", "Sent"))  # the flag wins
+    assert headline(en_policy, env=chinese_env).startswith("已")          # LANG, without a line
+    assert headline(en_policy, env=english_env).startswith(("Approved", "Sent"))
+    lint = CliRunner().invoke(cli, ["lint", str(zh_policy)], env=english_env).output
+    assert "个文件" in lint                                                # one policy: its line counts

@@ -1,8 +1,11 @@
 """Every word a person reads, per language (en, zh): message catalogs and CLDR formats.
 
-Messages live in one catalog file per language (`en.toml`, `zh.toml`): message
-ids with named `{placeholders}`. Money, dates, weekdays and numbers are
-formatted by Babel from CLDR data (see `formats.py`).
+Messages live in catalog files per language: `en.toml`/`zh.toml` (explanations)
+and one file per family under `en/` and `zh/` (errors, events, lint, test,
+simulate, cli): message ids with named `{placeholders}`, the same in both
+languages (tested). Code that reports a problem builds a `Msg` (an id and
+arguments) and renders it at the edge, in the language `resolve` chose. Money,
+dates, weekdays and numbers are formatted by Babel from CLDR data (`formats.py`).
 
 >>> message("en", "action.done.approve_return")
 'Approved the return'
