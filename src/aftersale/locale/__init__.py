@@ -117,6 +117,17 @@ class Msg:
         return self.render(DEFAULT)
 
 
+def from_json(data: dict) -> Msg:
+    """The `Msg` that `Msg.to_json()` gave (a stored report renders in either language)."""
+    def arg(value):
+        if isinstance(value, dict) and "message_id" in value:
+            return from_json(value)
+        if isinstance(value, list):
+            return tuple(arg(v) for v in value)
+        return value
+    return Msg(data["message_id"], tuple((k, arg(v)) for k, v in data.get("args", {}).items()))
+
+
 def msg(msgid: str, **args) -> Msg:
     """A `Msg`; list arguments become tuples (so messages stay hashable), None arguments are dropped."""
     return Msg(msgid, tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items() if v is not None))
@@ -157,4 +168,4 @@ def _json_arg(value):
     return value
 
 
-__all__ = ["LANGUAGES", "Msg", "and_list", "catalog", "has", "message", "msg", "placeholders", "resolve", "say"]
+__all__ = ["LANGUAGES", "Msg", "and_list", "catalog", "from_json", "has", "message", "msg", "placeholders", "resolve", "say"]

@@ -23,7 +23,8 @@ from typing import BinaryIO, Callable, Iterator
 
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
 from ..events import MAX_EVENT_BYTES, parse_event
-from ..events.text import DECODER, DuplicateKey, duplicate_message
+from ..events.text import DECODER, DuplicateKey, duplicate_message, json_problem
+from ..locale import Msg, msg
 from ..source import Span
 from .tally import Bad, Tally
 
@@ -78,9 +79,10 @@ class Decider:
         # the guard a forbidden action is charged to: the first matching guard that forbids it
         self.forbids = {g.id: set(g.forbids) for g in self.policy.tree.guards}
 
-    def bad(self, tally: Tally, rejects: list | None, line: int, name: str, message: str, column: int,
+    def bad(self, tally: Tally, rejects: list | None, line: int, name: str, message: Msg, column: int,
             text: str | bytes) -> None:
         tally.add_bad(Bad(line, name, message, column))
+        message = str(message)  # the rejects file is for machines: English, as JSON is
         if rejects is not None:
             if isinstance(text, bytes):
                 text = text.decode("utf-8", "replace")
@@ -106,37 +108,39 @@ class Decider:
                 tally.blank += 1
                 continue
             if len(raw) > max_bytes:
-                self.bad(tally, rejects, n, "too-large",
-                         f"the line is {len(raw):,} bytes, more than an event may be ({max_bytes:,})", 1,
-                         raw[:200])
+                self.bad(tally, rejects, n, "too-large", msg("sim.reason.too_large", size=len(raw), limit=max_bytes),
+                         1, raw[:200])
                 continue
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                self.bad(tally, rejects, n, "invalid-utf8", "the line is not valid UTF-8", exc.start + 1, raw)
+                self.bad(tally, rejects, n, "invalid-utf8", msg("sim.reason.not_utf8"), exc.start + 1, raw)
                 continue
             if n == 1 and text.startswith("\ufeff"):
                 text = text[1:]
             try:
                 obj = decode(text)
             except json.JSONDecodeError as exc:
-                self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc.msg}", exc.colno, text)
+                self.bad(tally, rejects, n, "invalid-json", json_problem(exc.msg), exc.colno, text)
                 continue
             except DuplicateKey:
-                self.bad(tally, rejects, n, "invalid-json", str(duplicate_message(text)), 1, text)
+                self.bad(tally, rejects, n, "invalid-json", duplicate_message(text), 1, text)
                 continue
             except ValueError as exc:            # NaN, Infinity
-                self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc}", 1, text)
+                self.bad(tally, rejects, n, "invalid-json", msg("event.json", problem=exc.args[0] if exc.args
+                                                                else str(exc)), 1, text)
                 continue
             except RecursionError:
-                self.bad(tally, rejects, n, "invalid-json", "the JSON is nested too deeply", 1, text)
+                self.bad(tally, rejects, n, "invalid-json", msg("event.json_too_deep"), 1, text)
                 continue
             try:
                 event = parse_event(obj, source=self.source, line=n, text=text)
             except AftersaleError as err:
                 d = err.diagnostics
-                more = f" (and {len(d) - 1} more problem{'s' if len(d) > 2 else ''})" if len(d) > 1 else ""
-                self.bad(tally, rejects, n, d[0].name, d[0].message + more, d[0].span.column, text)
+                first = d[0].text or d[0].message
+                said = first if len(d) == 1 else msg("sim.reason.more_one" if len(d) == 2 else "sim.reason.more_other",
+                                                     message=first, n=len(d) - 1)
+                self.bad(tally, rejects, n, d[0].name, said, d[0].span.column, text)
                 continue
             decision = decide(event, trace=self.trace)
             forbade = None
@@ -201,13 +205,12 @@ class Input:
                 block = self.stream.read(size)
             except (OSError, EOFError) as exc:
                 raise AftersaleError(Diagnostic(
-                    "io-error", ERROR, f"cannot read `{self.name}` after line {line - 1}: {exc}",
+                    "io-error", ERROR, msg("sim.reason.cannot_read", file=self.name, line=str(line - 1), reason=str(exc)),
                     Span(self.name, line, 1, line, 1))) from None
             if not block:
                 if self.gzip and not self.stream.complete:  # type: ignore[attr-defined]
                     # the whole lines are decided; the cut one, and whatever followed, is the bad input
-                    self.truncated = (line, f"`{self.name}` ends in the middle of its gzip data (a truncated "
-                                            f"file?): line {line} and any after it could not be read")
+                    self.truncated = (line, msg("sim.reason.truncated", file=self.name, line=str(line)))
                     return
                 if carry:
                     yield line, carry

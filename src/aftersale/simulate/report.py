@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import unicodedata
 
-from ..locale import message
+from ..locale import from_json, message
 from ..locale.formats import LOCALES, decimal, money
 from ..rules import ACTIONS
 from .tally import Tally
@@ -232,8 +232,8 @@ def _matrix_text(report: dict, say: _Say) -> list[str]:
 
 
 def _bad_line(b: dict, say: _Say, code: str = "") -> str:
-    return say("bad_line", line=b["line"], column=b["column"], name=f"{code}{b['name']}{code}",
-               message=b["message"])  # the reason as the tally kept it (English)
+    reason = from_json(b).render(say.lang) if "message_id" in b else b["message"]
+    return say("bad_line", line=b["line"], column=b["column"], name=f"{code}{b['name']}{code}", message=reason)
 
 
 def _bad_text(bad: dict, say: _Say) -> list[str]:
