@@ -433,14 +433,14 @@ def _terms(condition) -> int:
     return total
 
 
-def check_yaml(text: str, max_values: int = MAX_NODES) -> tuple[str, int] | None:
+def check_yaml(text: str, max_values: int = MAX_NODES) -> tuple[Msg, int] | None:
     """(message, offset) when YAML text other than a policy (a test file) breaks the limits every YAML
     read must keep, or None: flow nesting deeper than MAX_YAML_DEPTH, more than `max_values` values
     once aliases are expanded (billion laughs), aliases to themselves, tags other than plain data.
     What the safe loader itself refuses is left to the caller's loader to report."""
     deep = _flow_too_deep_at(text)
     if deep is not None:
-        return str(_TOO_DEEP), deep
+        return _TOO_DEEP, deep
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except (yaml.YAMLError, RecursionError):
@@ -450,7 +450,7 @@ def check_yaml(text: str, max_values: int = MAX_NODES) -> tuple[str, int] | None
     try:
         _Built(Source(text), max_values).data(node, (), frozenset())
     except _Refused as exc:
-        return str(exc), exc.node.start_mark.index
+        return exc.args[0], exc.node.start_mark.index
     return None
 
 
