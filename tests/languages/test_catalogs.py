@@ -51,6 +51,18 @@ def computed_ids() -> set[str]:
         ids |= {facts.what, facts.rule, *(r.unmet for r in facts.requirements)}
     for timer in platforms.TIMERS:
         ids |= {timer.step, timer.outcome, timer.rule}
+    ids |= {f"config.known_{k}" for k in ("findings", "settings")}
+    ids |= {f"severity.{s}" for s in ("error", "warning", "info")}
+    ids |= {f"lint.kind.{k}" for k in ("rule", "guard")}
+    ids |= {f"test.what.{w}" for w in ("action", "rule", "guards", "decided_by")}
+    ids |= {f"event.type.{t}" for t in ("boolean", "number", "object", "array", "string", "null")}
+    ids |= {f"error.type.{t}" for t in ("money", "number", "duration", "timestamp", "time", "date", "enum",
+                                        "bool", "text", "list", "any")}
+    ids |= {f"error.same_file_{k}" for k in ("input", "output")}
+    plurals = ("lint.summary.files", "lint.summary.error", "lint.summary.warning", "lint.summary.info",
+               "test.cases", "test.rules", "test.policies", "test.summary.errors", "test.summary.not_run",
+               "sim.requests", "sim.decisions", "error.arguments", "cli.undecided")
+    ids |= {f"{p}.{n}" for p in plurals for n in ("one", "other")}
     return ids
 
 
