@@ -33,7 +33,7 @@ TOKENS = {"aftersale", "lint", "docs", "md", "json", "format", "rejects", "FILE"
           "null", "jsonl", "gz", "policy", "yaml", "tests", "policies", "events", "CNY", "UTC", "Asia", "Shanghai",
           "age", "DSL", "YAML", "service_hours", "mon-fri", "xml", "error", "warning", "notice", "file", "line", "col",
           "endLine", "endColumn", "title",  # GitHub workflow-command syntax
-          "invalid-event", "invalid-json", "io-error", "usage", "YYYY-MM-DD", "HH", "MM", "NUL",
+          "invalid-event", "invalid-json", "io-error", "usage", "invalid-profile", "invalid-test", "invalid-config", "YYYY-MM-DD", "HH", "MM", "NUL",
           "mon", "tue", "wed", "thu", "fri", "sat", "sun", "daily"}
 
 
@@ -185,3 +185,24 @@ def test_the_language_is_the_flag_then_the_policy_line_then_lang(tmp_path: Path)
     assert headline(en_policy, env=english_env).startswith(("Approved", "Sent"))
     lint = CliRunner().invoke(cli, ["lint", str(zh_policy)], env=english_env).output
     assert "个文件" in lint                                                # one policy: its line counts
+
+
+def _profile_cases():
+    from simulate.test_profile import ERRORS
+
+    return [text for text, *_ in ERRORS]
+
+
+@pytest.mark.parametrize("text", _profile_cases())
+def test_profile_errors_in_chinese(text: str) -> None:
+    """Profile keys, categories and enum names are the profile file's own words (ids)."""
+    from aftersale.simulate.profile import parse
+
+    from aftersale.simulate.generate import PRICES
+    from aftersale.simulate.profile import KEYS
+
+    with pytest.raises(AftersaleError) as info:
+        parse(text, "shop.yaml")
+    ok = allowed(words_in(text) | set(KEYS) | set(PRICES) | {"shop", "typical", "weight", "min", "max", "service",
+                                                               "off_hours_share", "hours", "mixed"})
+    assert english(info.value.render("zh"), ok) == []

@@ -454,8 +454,11 @@ def check_yaml(text: str, max_values: int = MAX_NODES) -> tuple[Msg, int] | None
     return None
 
 
-#: PyYAML's commonest problems, as message ids (`yaml.problem.*`); any other is shown as PyYAML words it.
+#: PyYAML's commonest problems (by how they start), as message ids (`yaml.problem.*`); any other is shown
+#: as PyYAML words it.
 YAML_PROBLEMS = {
+    "expected ',' or ']'": "unclosed_list",
+    "expected ',' or '}'": "unclosed_mapping",
     "mapping values are not allowed here": "mapping_values",
     "could not find expected ':'": "expected_colon",
     "found character that cannot start any token": "bad_character",
@@ -468,10 +471,16 @@ YAML_PROBLEMS = {
 }
 
 
+def yaml_problem_words(problem: str | None) -> Msg | str:
+    """A PyYAML problem in our words where it is a known one (else as PyYAML says it)."""
+    text = (problem or "").strip()
+    known = next((v for k, v in YAML_PROBLEMS.items() if text.startswith(k)), None)
+    return msg(f"yaml.problem.{known}") if known else (problem or "?")
+
+
 def yaml_problem(problem: str | None) -> Msg:
-    """`invalid YAML: ...` for a PyYAML problem, in our words where it is a known one."""
-    known = YAML_PROBLEMS.get((problem or "").strip())
-    return msg("yaml.invalid", problem=msg(f"yaml.problem.{known}") if known else (problem or "?"))
+    """`invalid YAML: ...` for a PyYAML problem."""
+    return msg("yaml.invalid", problem=yaml_problem_words(problem))
 
 
 def compile_yaml(text: str, filename: str = "<string>") -> ir.Policy:
