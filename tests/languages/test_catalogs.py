@@ -61,7 +61,7 @@ def computed_ids() -> set[str]:
     ids |= {f"error.same_file_{k}" for k in ("input", "output")}
     plurals = ("lint.summary.files", "lint.summary.error", "lint.summary.warning", "lint.summary.info",
                "test.cases", "test.rules", "test.policies", "test.summary.errors", "test.summary.not_run",
-               "sim.requests", "sim.decisions", "error.arguments", "cli.undecided")
+               "sim.requests", "sim.decisions", "error.arguments", "cli.undecided", "sim.reason.more")
     ids |= {f"{p}.{n}" for p in plurals for n in ("one", "other")}
     return ids
 

@@ -5,7 +5,7 @@ import json
 
 import click
 
-from ..locale import msg
+from ..locale import msg, plural_id
 from ..terminal import EXIT_INPUT, Stdout, note, printable
 from .language import lang_option, language, policy_language
 from .inputs import decide_all
@@ -41,5 +41,5 @@ def eval_cmd(policy, events, fmt, no_trace, pretty):
             out.echo("\t".join(printable(f) for f in fields))
     if counts["bad"]:
         bad = counts["bad"]
-        note(msg("cli.undecided.one" if bad == 1 else "cli.undecided.other", n=bad))
+        note(msg(plural_id("cli.undecided", bad), n=bad))
         raise SystemExit(EXIT_INPUT)

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from ..diagnostics import DOCS_URL, ERROR, INFO, WARNING, Diagnostic
-from ..locale import message
+from ..locale import message, plural
 from .registry import TABLE
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -20,19 +20,12 @@ SARIF_LEVELS = {ERROR: "error", WARNING: "warning", INFO: "note"}
 GITHUB_LEVELS = {ERROR: "error", WARNING: "warning", INFO: "notice"}
 
 
-def _plural(lang: str, msgid: str, n: int) -> str:
-    """`msgid.one` or `msgid.other` with `{n}` (English plurals; Chinese says both the same way)."""
-    from ..locale.formats import decimal
-
-    return message(lang, f"{msgid}.{'one' if n == 1 else 'other'}", n=decimal(n, lang))
-
-
 def summary(findings: list[Diagnostic], files: int, hidden: int = 0, lang: str = "en") -> str:
     counts = {s: sum(1 for d in findings if d.severity == s) for s in (ERROR, WARNING, INFO)}
-    files_text = _plural(lang, "lint.summary.files", files)
+    files_text = plural(lang, "lint.summary.files", files)
     if not findings and not hidden:
         return message(lang, "lint.summary.clean", files=files_text)
-    parts = [_plural(lang, f"lint.summary.{s}", n) for s, n in counts.items() if n]
+    parts = [plural(lang, f"lint.summary.{s}", n) for s, n in counts.items() if n]
     shown = message(lang, "list.sep").join(parts) if parts else message(lang, "lint.summary.nothing")
     text = message(lang, "lint.summary.found", counts=shown, files=files_text)
     if hidden:

@@ -133,6 +133,18 @@ def msg(msgid: str, **args) -> Msg:
     return Msg(msgid, tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items() if v is not None))
 
 
+def plural_id(msgid: str, n: int) -> str:
+    """`msgid.one` or `msgid.other`: English has two forms; Chinese writes both alike (CLDR: "other" only)."""
+    return f"{msgid}.{'one' if n == 1 else 'other'}"
+
+
+def plural(lang: str, msgid: str, n: int, **values) -> str:
+    """The plural message for `n`, with `{n}` formatted by the locale's conventions (`1,000` / `1,000`)."""
+    from .formats import decimal
+
+    return message(lang, plural_id(msgid, n), n=decimal(n, lang), **values)
+
+
 def and_list(items) -> Msg | str:
     """`a`, `b` and `c` in any language: one item as it is, more as the message `list.and`."""
     items = list(items)
@@ -168,4 +180,4 @@ def _json_arg(value):
     return value
 
 
-__all__ = ["LANGUAGES", "Msg", "and_list", "catalog", "from_json", "has", "message", "msg", "placeholders", "resolve", "say"]
+__all__ = ["LANGUAGES", "Msg", "and_list", "catalog", "from_json", "plural", "plural_id", "has", "message", "msg", "placeholders", "resolve", "say"]

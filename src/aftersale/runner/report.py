@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 from typing import Callable
 
-from ..locale import message as m
+from ..locale import message as m, plural
 from ..locale.formats import decimal
 from ..terminal import printable, printable_data
 from .coverage import COVERED, PolicyCoverage
@@ -43,10 +43,6 @@ def decision_text(action: str, rule=None, guards=(), decided_by=None, show=("rul
     if "decided_by" in show:
         text = m(lang, "test.decision.decided_by", text=text, how=decided_by)
     return text
-
-
-def _plural(lang: str, msgid: str, n: int) -> str:
-    return m(lang, f"{msgid}.{'one' if n == 1 else 'other'}", n=decimal(n, lang))
 
 
 def case_line(r: CaseResult, several: bool, style: Style) -> str:
@@ -96,7 +92,7 @@ def file_block(f: FileResult, style: Style, lang: str = "en") -> list[str]:
     cf = f.case_file
     policies = m(lang, "list.sep").join(printable(p.name) for p in cf.policy_paths)
     lines = [m(lang, "test.file", file=printable(str(f.path)), policies=policies,
-               cases=_plural(lang, "test.cases", len(cf.cases)))]
+               cases=plural(lang, "test.cases", len(cf.cases)))]
     for r in f.results:
         lines.append(case_line(r, f.several, style))
         if r.status == FAIL:
@@ -127,10 +123,10 @@ def coverage_block(cov: list[PolicyCoverage], style: Style, lang: str = "en") ->
     for c in cov:
         n = len(c.rules)
         role = "pass" if c.covered == n else "fail"
-        share = style(m(lang, "test.coverage.share", covered=decimal(c.covered, lang), rules=_plural(lang, "test.rules", n),
+        share = style(m(lang, "test.coverage.share", covered=decimal(c.covered, lang), rules=plural(lang, "test.rules", n),
                         percent=percent(c.percent, lang)), role)
         lines.append("  " + m(lang, "test.coverage.policy", file=printable(str(c.path)), name=printable(c.name),
-                              share=share, otherwise=_plural(lang, "test.cases", c.otherwise_cases)))
+                              share=share, otherwise=plural(lang, "test.cases", c.otherwise_cases)))
         for r in c.rules:
             if r.status != COVERED:
                 lines.append(printable("    - " + m(lang, "test.coverage.missed", kind=m(lang, f"lint.kind.{r.kind}"),
@@ -146,11 +142,11 @@ def summary(run: RunResult, cov: list[PolicyCoverage], style: Style, lang: str =
     if n[FAIL]:
         parts.append(style(m(lang, "test.summary.failed", n=decimal(n[FAIL], lang)), "fail"))
     if n[ERROR_STATUS]:
-        parts.append(style(_plural(lang, "test.summary.errors", n[ERROR_STATUS]), "error"))
+        parts.append(style(plural(lang, "test.summary.errors", n[ERROR_STATUS]), "error"))
     if bad_files:
-        parts.append(style(_plural(lang, "test.summary.not_run", bad_files), "error"))
+        parts.append(style(plural(lang, "test.summary.not_run", bad_files), "error"))
     cases = sum(len(f.case_file.cases) for f in run.files if f.case_file is not None)
-    text = _plural(lang, "test.cases", cases)
+    text = plural(lang, "test.cases", cases)
     if len(results) != cases:
         text = m(lang, "test.summary.runs", cases=text, runs=decimal(len(results), lang))
     text = m(lang, "test.summary.line", cases=text, parts=m(lang, "list.sep").join(parts))
@@ -158,6 +154,6 @@ def summary(run: RunResult, cov: list[PolicyCoverage], style: Style, lang: str =
     if total:
         covered = sum(c.covered for c in cov)
         text = m(lang, "test.summary.coverage", summary=text, percent=percent(100.0 * covered / total, lang),
-                 covered=decimal(covered, lang), rules=_plural(lang, "test.rules", total),
-                 policies=_plural(lang, "test.policies", len(cov)))
+                 covered=decimal(covered, lang), rules=plural(lang, "test.rules", total),
+                 policies=plural(lang, "test.policies", len(cov)))
     return text

@@ -24,7 +24,7 @@ from typing import BinaryIO, Callable, Iterator
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
 from ..events import MAX_EVENT_BYTES, parse_event
 from ..events.text import DECODER, DuplicateKey, duplicate_message, json_problem
-from ..locale import Msg, msg
+from ..locale import Msg, msg, plural_id
 from ..source import Span
 from .tally import Bad, Tally
 
@@ -138,8 +138,8 @@ class Decider:
             except AftersaleError as err:
                 d = err.diagnostics
                 first = d[0].text or d[0].message
-                said = first if len(d) == 1 else msg("sim.reason.more_one" if len(d) == 2 else "sim.reason.more_other",
-                                                     message=first, n=len(d) - 1)
+                said = first if len(d) == 1 else msg(plural_id("sim.reason.more", len(d) - 1), message=first,
+                                                     n=len(d) - 1)
                 self.bad(tally, rejects, n, d[0].name, said, d[0].span.column, text)
                 continue
             decision = decide(event, trace=self.trace)

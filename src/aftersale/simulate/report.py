@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import unicodedata
 
-from ..locale import from_json, message
+from ..locale import from_json, message, plural
 from ..locale.formats import LOCALES, decimal, money
 from ..rules import ACTIONS
 from .tally import Tally
@@ -116,7 +116,7 @@ class _Say:
 
     def count(self, value: int, noun: str) -> str:
         """`1 request`, `2,000 requests` / `2,000 个申请`."""
-        return self(f"{noun}.{'one' if value == 1 else 'other'}", n=self.n(value))
+        return plural(self.lang, f"sim.{noun}", value)
 
     def yuan(self, text: str) -> str:
         return money({"amount": str(Decimal(text).quantize(CENT)), "currency": "CNY"}, self.lang)

@@ -15,7 +15,7 @@ from lark import Token, Tree
 
 from .. import rules as ir
 from ..diagnostics import Diagnostic, ERROR, did_you_mean, did_you_mean_msg
-from ..locale import Msg, msg
+from ..locale import Msg, msg, plural_id
 from ..fields import FIELDS, ITEM_FIELDS, ITEM_ROOT, ROOTS
 from ..functions import FUNCTIONS, QUANTIFIERS
 from ..limits import MAX_ID_CHARS, MAX_NAME_CHARS, MAX_SENTENCE_CHARS, MAX_TITLE_CHARS
@@ -149,8 +149,8 @@ class Lowering:
                        msg("error.functions", names=", ".join(sorted(list(FUNCTIONS) + list(QUANTIFIERS)))))
         elif len(lowered) != len(function.params):
             wanted = len(function.params)
-            self.error("type-mismatch", msg("error.arguments.one" if wanted == 1 else "error.arguments.other",
-                                            name=name, n=wanted, given=len(lowered)),
+            self.error("type-mismatch", msg(plural_id("error.arguments", wanted), name=name, n=wanted,
+                                            given=len(lowered)),
                        span, help=msg(f"function.{name}"))
         return ir.Call(name, lowered, span=span)
 
