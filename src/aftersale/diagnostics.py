@@ -127,9 +127,11 @@ class InternalError(Exception):
         self.where, self.detail = where, detail
 
     def __str__(self) -> str:
+        return self.render("en")
+
+    def render(self, lang: str) -> str:
         detail = f": {self.detail}" if self.detail else ""
-        return (f"internal error in {self.where}{detail} (this is a bug in aftersale, not in your policy "
-                f"or events: please report it with the policy and the event)")
+        return _message(lang, "diagnostic.internal", where=self.where, detail=detail)
 
 
 def error(name: str, message: str | Msg, span: Span, *, source: Source | None = None,

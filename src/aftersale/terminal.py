@@ -101,7 +101,7 @@ def fail(message: str | Msg) -> None:
     click.echo(_message(lang, "cli.fail", message=printable(say(message, lang), lines=True)), err=True)
 
 
-def note(message: Msg) -> None:
+def note(message: str | Msg) -> None:
     """Print `aftersale: MESSAGE` to stderr in the command's language (escaped)."""
     click.echo(_message(_language(), "cli.note", message=printable(str(say(message, _language())), lines=True)),
                err=True)

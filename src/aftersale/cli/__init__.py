@@ -14,6 +14,7 @@ import click
 from ..diagnostics import AftersaleError, InternalError
 from ..files import handle_termination
 from ..locale import msg
+from .language import language
 from ..terminal import (EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, fail, note, printable, report,
                         silence_stdout)
 from .eval import eval_cmd
@@ -39,7 +40,7 @@ class Group(click.Group):
             fail(msg("cli.too_deep"))
             ctx.exit(EXIT_INPUT)
         except InternalError as err:  # a bug in aftersale (e.g. generated code that raised): say so
-            click.echo(f"aftersale: {printable(str(err))}", err=True)
+            note(err.render(language()))
             ctx.exit(EXIT_INTERNAL)
         except KeyboardInterrupt:
             note(msg("cli.interrupted"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..diagnostics import AftersaleError, Diagnostic, ERROR, INFO, WARNING, sort_key
-from ..locale import msg
+from ..locale import message, msg
 from ..policy import format_for, lower, read_text
 from ..source import Source, Span
 from . import config as settings
@@ -213,7 +213,7 @@ def cli_main(paths: list[str], fmt: str, strict: bool, lang: str | None = None) 
 
         click.echo(output.text(result.shown, result.files, result.hidden, color=color_wanted(None), lang=lang))
     for problem in result.internal:
-        click.echo(f"aftersale lint: internal error (please report it): {problem}", err=True)
+        click.echo(message(lang, "lint.internal", problem=problem), err=True)
     if result.errors or (strict and result.warnings):
         return 1
     return 2 if result.internal else 0
