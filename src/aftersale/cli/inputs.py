@@ -23,6 +23,18 @@ def stdin_buffer():
     return sys.stdin.buffer
 
 
+def decode(data: bytes, name: str) -> str:
+    """Input bytes as text (a byte order mark dropped), or an error at the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        what = "standard input is" if name == STDIN else "the file is"
+        raise AftersaleError(Diagnostic("invalid-json", ERROR, f"{what} not valid UTF-8",
+                                        Span(name, line, column, line, column + 1))) from None
+
+
 def read_input(path: str) -> tuple[str, str]:
     """(text, display name) of a file or of stdin for `-`."""
     from ..policy import read_text
@@ -32,22 +44,95 @@ def read_input(path: str) -> tuple[str, str]:
             data = stdin_buffer().read()
         except (OSError, ValueError):  # a closed or unreadable descriptor
             raise stdin_closed() from None
-        try:
-            return data.decode("utf-8-sig"), STDIN
-        except UnicodeDecodeError:
-            raise AftersaleError(Diagnostic("invalid-json", ERROR, "standard input is not valid UTF-8",
-                                            Span(STDIN, 1, 1, 1, 1))) from None
+        return decode(data, STDIN), STDIN
     return read_text(path), path
 
 
 def iter_events(paths: tuple[str, ...]):
-    """(EventInput, source name) for every event in the files (or stdin)."""
-    from ..events import read_events
+    """(EventInput, source name) for every event in the files (or stdin), as they are read.
 
+    JSON Lines (plain or gzip) are read line by line, so memory stays flat and each event is decided
+    as soon as its line arrives; a JSON array, or one event over several lines, is read whole.
+    """
     for path in paths or ("-",):
-        text, name = read_input(path)
-        for item in read_events(text, name):
+        if path == "-":
+            stdin_buffer()  # a closed standard input is an error before anything is read
+        for item, name in _stream(path):
             yield item, name
+
+
+def _stream(path: str):
+    from ..events import read_events
+    from ..simulate.engine import Input
+
+    source = Input(path)
+    name = STDIN if path == "-" else path
+    try:
+        chunks = source.chunks(partial=True)
+        head: list[tuple[int, bytes]] = []
+        lines = False
+        for chunk in chunks:
+            head.append(chunk)
+            kind = _first_line_kind(chunk[1])
+            if kind is not None:
+                lines = kind
+                break
+        if not lines:
+            data = b"".join(c for _, c in head) + b"".join(c for _, c in chunks)
+            text = decode(data, name) if (path == "-" or source.gzip) else read_input(path)[0]
+            for item in read_events(text, name):
+                yield item, name
+        else:
+            for first, data in head:
+                yield from _lines(first, data, name)
+            for first, data in chunks:
+                yield from _lines(first, data, name)
+        if source.truncated:
+            line, message = source.truncated
+            yield _bad("io-error", message, Span(name, line, 1, line, 1)), name
+    finally:
+        source.close()
+
+
+def _bad(code: str, message: str, span: Span):
+    from ..events import EventInput
+
+    return EventInput(span.line, error=AftersaleError(Diagnostic(code, ERROR, message, span)))
+
+
+def _first_line_kind(data: bytes) -> bool | None:
+    """Whether the first non-blank line in `data` starts JSON Lines (True), or a document to read whole
+    (False: a JSON array, or a line that ends before its value does); None when `data` is all blank."""
+    for raw in data.split(b"\n"):
+        line = raw.decode("utf-8", "replace").lstrip("\ufeff").strip()
+        if not line:
+            continue
+        if line.startswith("["):
+            return False
+        try:
+            json.loads(line)
+        except json.JSONDecodeError as exc:
+            return exc.pos < len(line)  # an error inside the line: a bad line of JSON Lines
+        except (ValueError, RecursionError):
+            return True
+        return True
+    return None
+
+
+def _lines(first: int, data: bytes, name: str):
+    """(EventInput, name) for each non-blank line of a block of whole lines that starts at line `first`."""
+    from ..events.text import read_line
+
+    for number, raw in enumerate(data.split(b"\n"), start=first):
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            span = Span(name, number, exc.start + 1, number, exc.start + 2)
+            yield _bad("invalid-json", "the line is not valid UTF-8", span), name
+            continue
+        yield read_line(text.removeprefix("\ufeff") if number == 1 else text, name, number), name
 
 
 def parse_or_report(item, name):
