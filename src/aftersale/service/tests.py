@@ -20,6 +20,7 @@ def _refusal(message: str) -> list[dict[str, Any]]:
 
 def run_tests(text: str, fmt: str, tests: str) -> tuple[list[dict[str, Any]], int]:
     """(problems, cases passed): problems are failed cases and errors, as JSON; none means all passed."""
+    from ..files import atomic_write
     from ..runner import run_paths
     from ..runner.run import PASS
     from ..syntax.yaml_front import check_yaml
@@ -40,10 +41,10 @@ def run_tests(text: str, fmt: str, tests: str) -> tuple[list[dict[str, Any]], in
         return _refusal("events in the tests are inline mappings: the service reads no files"), 0
     with tempfile.TemporaryDirectory(prefix="aftersale-publish-") as folder:
         policy_file = Path(folder) / ("policy.yaml" if fmt == "yaml" else "policy.policy")
-        policy_file.write_text(text, encoding="utf-8")
+        atomic_write(policy_file, text)
         data["policy"] = policy_file.name
         test_file = Path(folder) / "policy.tests.yaml"
-        test_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        atomic_write(test_file, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
         run = run_paths([str(test_file)])
     problems: list[dict[str, Any]] = []
     for err in run.errors:
