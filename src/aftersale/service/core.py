@@ -50,6 +50,14 @@ def load_json(text: str) -> Any:
     return json.loads(text, parse_float=Decimal)
 
 
+def recheck_time(decision: Any, event: dict) -> datetime | None:
+    """When the decision should be taken again: the engine's `decision.recheck_at` (product.md, "recheck_at").
+
+    Read with getattr, so the service runs on engines from before recheck_at (then nothing is rechecked).
+    """
+    return getattr(decision, "recheck_at", None)
+
+
 class Conflict(Exception):
     """The same request and moment was decided before with different content."""
 
@@ -194,7 +202,7 @@ class DecisionService:
         filled, buyer_id = self._with_counters(tx, obj, event_id, at, policy)
         decision = policy.decide(filled)
         record = decision.to_json()
-        recheck_at = getattr(decision, "recheck_at", None)
+        recheck_at = recheck_time(decision, filled)
         if recheck_at is not None and recheck_at <= at:
             recheck_at = None  # never again at the same moment: it would decide the same
         amount = (filled.get("request") or {}).get("amount")
