@@ -170,9 +170,6 @@ class DecisionService:
         """
         event_id, at = event.get(("id",)), event.get(("at",))
         digest = content_sha256(obj)
-        stored = self._replay(self.log.find(store, event_id, at), digest)
-        if stored is not None:
-            return stored, False
         started = time.perf_counter()
         try:
             with self.log.writing(store) as tx:

@@ -15,6 +15,7 @@ import binascii
 import hashlib
 import json
 import secrets
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,6 +103,9 @@ class DecisionLog:
         self.url = url
         parsed = make_url(engine_url(url))
         self.dialect = parsed.get_backend_name()
+        #: SQLite has one writer: this process's writers queue here, in order, instead of in SQLite's
+        #: busy handler, which sleeps and retries (seconds of tail latency under load).
+        self._write_lock = threading.Lock() if parsed.get_backend_name() == "sqlite" else None
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(parsed, immediate=True)
             self.reader = _sqlite_engine(parsed, immediate=False)
@@ -155,13 +159,23 @@ class DecisionLog:
         if self.reader is not self.engine:
             self.reader.dispose()
 
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite, after this process's earlier writers)."""
+        if self._write_lock is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
+
     # -- tokens ------------------------------------------------------------------
 
     def create_token(self, store: str, roles: list[str], now: datetime) -> str:
         """A new token for `store` with `roles`: returned once, only its hash is kept."""
         secret = secrets.token_bytes(32)
         token = "as_" + base64.urlsafe_b64encode(secret).decode().rstrip("=")
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(insert(tokens).values(token_sha256=hashlib.sha256(secret).hexdigest(), store=store,
                                                roles=",".join(sorted(set(roles))), created_at=now))
         return token
@@ -178,7 +192,7 @@ class DecisionLog:
 
     def publish(self, store: str, sha256: str, name: str, format: str, text: str, tests: str | None,
                 now: datetime, activate: bool) -> None:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             self._lock_store(conn, store)
             known = conn.execute(select(policies.c.sha256).where(
                 policies.c.store == store, policies.c.sha256 == sha256)).first()
@@ -210,7 +224,7 @@ class DecisionLog:
 
     def activate(self, store: str, sha256: str | None, now: datetime) -> None:
         """Make `sha256` the store's active version (None: back to the service's policy)."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             self._lock_store(conn, store)
             if sha256 is None:
                 conn.execute(active_policies.delete().where(active_policies.c.store == store))
@@ -228,7 +242,7 @@ class DecisionLog:
     @contextmanager
     def writing(self, store: str) -> Iterator["StoreTransaction"]:
         """One write transaction holding `store`'s lock: read counters, decide, insert, commit."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             self._lock_store(conn, store)
             yield StoreTransaction(conn, store)
 
@@ -295,7 +309,7 @@ class DecisionLog:
         `UPDATE ... WHERE recheck_state IS NULL`. The record is marked done in the same transaction
         that stores the recheck's decision, so a crash in between leaves it due, never lost.
         """
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             self._lock_store(conn, store)
             pending = (decisions.c.seq == seq) & decisions.c.recheck_state.is_(None)
             if self.dialect == "postgresql":
