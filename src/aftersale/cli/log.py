@@ -10,17 +10,14 @@ from ..terminal import Stdout, printable
 
 
 def _moment(ctx, param, value):
-    from datetime import datetime
+    from ..values import parse_timestamp
 
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise click.BadParameter("a time with a UTC offset, such as 2026-11-21T00:00:00+08:00")
-    return moment
+        return parse_timestamp(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc} (a time with a UTC offset, such as 2026-11-21T00:00:00+08:00)") from None
 
 
 @click.command("log")

@@ -101,16 +101,15 @@ def body(limit: int) -> Callable[..., Any]:
 
 
 def _aware(value: str | None, name: str) -> datetime | None:
+    from ..values import parse_timestamp
+
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ServiceError(422, "invalid-query", f"`{name}` is a time with a UTC offset, such as "
-                                                 "2026-11-21T00:00:00+08:00")
-    return moment
+        return parse_timestamp(value)
+    except ValueError as exc:
+        raise ServiceError(422, "invalid-query", f"`{name}`: {exc} (a time with a UTC offset, such as "
+                                                 "2026-11-21T00:00:00+08:00)") from None
 
 
 def explanation(record: dict[str, Any], lang: str) -> tuple[str, str]:
