@@ -45,16 +45,9 @@ TARGETS = {"fast": 1.5, "traced": 8.0, "compile": 0.5, "cold": 0.4}
 
 
 def typed_events(events: list[dict]):
-    """Parsed events for the interpreter: the simulator's fast reader where there is one, else parse_event."""
-    try:
-        from aftersale.simulate.fastparse import FastEvents
-
-        fast = FastEvents().parse
-    except Exception:  # noqa: BLE001 - optional speed-up only
-        fast = None
+    """Parsed events for the interpreter (parse_event takes the compiled schema check for these)."""
     for e in events:
-        parsed = fast(e) if fast is not None else None
-        yield parsed if parsed is not None else parse_event(e)
+        yield parse_event(e)
 
 
 def check(policy, events: list[dict]) -> dict[str, int]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 POLICY = '''\
 # The benchmark policy: the issue's seven rules (r0..r5 and otherwise).
@@ -111,6 +112,8 @@ def event(i: int, rnd: random.Random) -> dict:
     paid = _money(rnd, high=600)
     if target == "r1":
         paid = rnd.choice(("299.99", "300.00", "300.01")) if rnd.random() < 0.3 else _money(rnd, high=299)
+    if Decimal(str(amount)) > Decimal(str(paid)):
+        amount = paid   # an event never asks back more than was paid (the reader refuses it)
 
     request: dict = {"kind": kind, "reason": reason, "amount": amount, "created_at": _ts(created, rnd),
                      "status": rnd.choice(("pending_merchant", "pending_merchant", "awaiting_return",

@@ -14,6 +14,7 @@ import yaml
 
 import aftersale
 from aftersale import fmt
+from aftersale.comments import LostComment, comment_texts, find_comments
 from aftersale.policy import format_for
 from conftest import POLICIES, cases, read_cases
 
@@ -51,7 +52,9 @@ def test_formatted_policy_reparses_to_the_same_tree_and_is_stable(text, format):
     assert from_dsl == tree, as_dsl
     assert from_yaml == tree, as_yaml
     # idempotent, and the same text whichever format it came from
-    assert fmt.to_dsl(from_dsl) == as_dsl == fmt.to_dsl(from_yaml)
+    # (YAML keys are English: the header's language is the one the DSL was written in)
+    zh = fmt.written_language(tree) == "zh"
+    assert fmt.to_dsl(from_dsl) == as_dsl == (fmt.to_dsl(from_yaml, "zh") if zh else fmt.to_dsl(from_yaml))
     assert fmt.to_yaml(from_yaml) == as_yaml == fmt.to_yaml(from_dsl)
 
 
@@ -62,32 +65,109 @@ def test_canonical_output(case):
     assert fmt.to_yaml(tree) == case["yaml"]
     assert aftersale.compile(case["dsl"], "dsl").tree == tree
     assert aftersale.compile(case["yaml"], "yaml").tree == tree
-    if "fmt" in case:  # what `aftersale fmt` prints: the canonical DSL with the source's comments
-        assert fmt.keep_comments(tree, fmt.to_dsl(tree)) == case["fmt"]
+    if "fmt" in case:  # what `aftersale fmt` prints: the canonical DSL and YAML with the source's comments
+        assert fmt.keep_comments(tree, fmt.to_dsl(tree), "dsl") == case["fmt"]
+        assert fmt.keep_comments(tree, fmt.to_yaml(tree), "yaml") == case["fmt_yaml"]
+        for text, form in ((case["fmt"], "dsl"), (case["fmt_yaml"], "yaml")):  # every direction, and stable
+            again = aftersale.compile(text, form).tree
+            assert fmt.keep_comments(again, fmt.to_dsl(again), "dsl") == case["fmt"]
+            assert fmt.keep_comments(again, fmt.to_yaml(again), "yaml") == case["fmt_yaml"]
+        # to Chinese and back: every comment stays where it was
+        zh = fmt.keep_comments(tree, fmt.to_dsl(tree, "zh"), "dsl")
+        assert comment_texts(zh, "dsl") == comment_texts(case["fmt"], "dsl")
+        back = aftersale.compile(zh, "dsl").tree
+        english = fmt.keep_comments(tree, fmt.to_dsl(fmt.meaning(tree)), "dsl")  # sentences in canonical words
+        assert fmt.keep_comments(back, fmt.to_dsl(back, "en"), "dsl") == english
 
 
-COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|(#[^\n]*)')
+def shipped_policies() -> list[Path]:
+    return [p for p in sorted(POLICIES.glob("*.*"))
+            if p.suffix in (".policy", ".yaml") and not p.name.endswith(".tests.yaml")]
 
 
-@pytest.mark.parametrize("path", sorted(POLICIES.glob("*.policy")), ids=lambda p: p.name)
-def test_fmt_keeps_every_comment_in_order(path):
+@pytest.mark.parametrize("path", shipped_policies(), ids=lambda p: p.name)
+def test_fmt_keeps_every_comment_across_formats(path):
+    """Every shipped policy converts DSL ↔ YAML (and to the other language) with all its comments,
+    and DSL → YAML → DSL gives what DSL → DSL gives."""
     text = path.read_text(encoding="utf-8")
-    tree = aftersale.compile(text, "dsl", str(path)).tree
-    out = fmt.keep_comments(tree, fmt.to_dsl(tree))
-    again = aftersale.compile(out, "dsl", "out.policy").tree
-    assert again == tree
-    assert fmt.keep_comments(again, fmt.to_dsl(again)) == out
-    def comments(t):
-        return [m.group(1).rstrip() for m in COMMENT.finditer(t) if m.group(1)]
-    assert comments(out) == comments(text)
+    source = format_for(path)
+    tree = aftersale.compile(text, source, str(path)).tree
+    expected = comment_texts(text, source)
+    lang = fmt.written_language(tree)  # YAML keys are English: back to DSL in the language it was written in
+    texts = {to: fmt.keep_comments(tree, fmt.to_dsl(tree, lang) if to == "dsl" else fmt.to_yaml(tree), to)
+             for to in ("dsl", "yaml")}
+    for to, out in texts.items():
+        assert comment_texts(out, to) == expected, out
+        again = aftersale.compile(out, to, "out").tree
+        assert again == tree
+        for back in ("dsl", "yaml"):  # from the converted text to either format: the same text
+            formatted = fmt.to_dsl(again, lang) if back == "dsl" else fmt.to_yaml(again)
+            assert fmt.keep_comments(again, formatted, back) == texts[back]
+    other = "en" if lang == "zh" else "zh"
+    assert comment_texts(fmt.keep_comments(tree, fmt.to_dsl(tree, other), "dsl"), "dsl") == expected
+
+
+def test_a_comment_with_no_place_is_refused_naming_its_line():
+    text = 'policy "p"\nrule a: escalate requests\n# why b\nrule b: escalate requests  # b\n'
+    tree = aftersale.compile(text, "dsl").tree
+    without_b = fmt.to_dsl(aftersale.compile('policy "p"\nrule a: escalate requests\n', "dsl").tree)
+    with pytest.raises(LostComment, match="line 3: the comment `# why b`"):
+        fmt.keep_comments(tree, without_b, "dsl")
+
+
+def test_yaml_comments_are_found_exactly():
+    text = 'name: "a # b"  # one\nrules:\n  - id: x\n    sentence: |-  # two\n      escalate requests\n' \
+           '    # three\notherwise: reject # four\n'
+    assert [(c.line, c.text, c.own_line) for c in find_comments(text, "yaml")] == [
+        (1, "# one", False), (4, "# two", False), (6, "# three", True), (7, "# four", False)]
+
+
+def fmt_cli(*args):
+    from click.testing import CliRunner
+
+    from aftersale.cli import cli
+
+    return CliRunner().invoke(cli, ["fmt", *map(str, args)])
+
+
+def test_check_really_checks_commented_yaml(tmp_path):
+    canonical = yaml.safe_load((TESTS / "fixtures" / "fmt.yaml").read_text(encoding="utf-8"))["cases"][4]
+    good, messy = tmp_path / "good.yaml", tmp_path / "messy.yaml"
+    good.write_text(canonical["fmt_yaml"], encoding="utf-8")
+    messy.write_text(canonical["input"], encoding="utf-8")
+    assert fmt_cli("--check", good).exit_code == 0
+    result = fmt_cli("--check", messy)
+    assert result.exit_code == 1 and "messy.yaml: not formatted" in result.output
+    assert fmt_cli("-w", messy).exit_code == 0
+    assert messy.read_text(encoding="utf-8") == canonical["fmt_yaml"]
+
+
+def test_check_skips_test_files_with_a_note():
+    result = fmt_cli("--check", *sorted(POLICIES.glob("*.yaml")))
+    assert result.exit_code == 0, result.output
+    assert "tea-house.tests.yaml: a test file (*.tests.yaml), not a policy; skipped" in result.output
+
+
+def test_crlf_files_keep_their_line_endings(tmp_path):
+    """--check and -w agree: a canonical file with CRLF passes and -w keeps CRLF; a mixed one is rewritten."""
+    canonical = (POLICIES / "tea-house.policy").read_bytes()
+    crlf = tmp_path / "crlf.policy"
+    crlf.write_bytes(canonical.replace(b"\n", b"\r\n"))
+    assert fmt_cli("--check", crlf).exit_code == 0
+    assert fmt_cli("-w", crlf).exit_code == 0 and crlf.read_bytes() == canonical.replace(b"\n", b"\r\n")
+    mixed = tmp_path / "mixed.policy"
+    mixed.write_bytes(canonical.replace(b"\n", b"\r\n", 1))
+    assert fmt_cli("--check", mixed).exit_code == 1
+    assert fmt_cli("-w", mixed).exit_code == 0 and mixed.read_bytes() == canonical.replace(b"\n", b"\r\n")
+    assert fmt_cli("--check", mixed).exit_code == 0
 
 
 def test_shipped_policies_are_canonical():
-    """`aftersale fmt --check` passes on every shipped policy it can check (YAML with comments is skipped)."""
+    """`aftersale fmt --check` passes on every shipped policy, comments and all."""
     import subprocess
     import sys
 
-    files = [str(p) for p in sorted(POLICIES.glob("*.policy"))] + [str(POLICIES / "tea-house.yaml")]
+    files = [str(p) for p in shipped_policies()]
     out = subprocess.run([sys.executable, "-m", "aftersale", "fmt", "--check", *files],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

@@ -47,7 +47,7 @@ def test_tour_policy_and_its_console_output(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == console.group(2).strip()
     explain = _run("explain", "shop.policy", str(ROOT / "policies/events/AS-1001.json"), cwd=tmp_path)
-    assert explain.stdout.splitlines()[0].startswith("Approved the return by rule off-hours:")
+    assert explain.stdout.splitlines()[0].startswith("Approved the return (rule off-hours):")
     assert "✗ guard no-risky (line 8): not matched — buyer risk level is low, not high" in explain.stdout
 
 

@@ -81,6 +81,24 @@ class AftersaleError(Exception):
         return "\n".join(d.render() for d in self.diagnostics)
 
 
+class InternalError(Exception):
+    """A bug in aftersale itself, not in its input (e.g. in the compiled backend's generated code).
+
+    The CLI prints `aftersale: <message>` and exits with code 3; the message asks for a report.
+    Built from plain strings, so it crosses process boundaries (simulate's workers) unchanged.
+    """
+
+    def __init__(self, where: str, cause: BaseException | str | None = None):
+        detail = f"{type(cause).__name__}: {cause}" if isinstance(cause, BaseException) else (cause or "")
+        super().__init__(where, detail)
+        self.where, self.detail = where, detail
+
+    def __str__(self) -> str:
+        detail = f": {self.detail}" if self.detail else ""
+        return (f"internal error in {self.where}{detail} (this is a bug in aftersale, not in your policy "
+                f"or events: please report it with the policy and the event)")
+
+
 def error(name: str, message: str, span: Span, *, source: Source | None = None,
           help: str | None = None, rule: str | None = None) -> Diagnostic:
     return Diagnostic(name, ERROR, message, span, rule=rule, help=help, source=source)

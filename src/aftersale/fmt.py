@@ -12,7 +12,8 @@ from datetime import timedelta
 from functools import lru_cache
 
 from . import rules as ir
-from .source import Span
+from .syntax.vocabulary import (ACTION_ROWS, EN_HOURS_ZH, HEADER, HOLIDAY_ROWS, LANGUAGE_ROWS, PLATFORM_ROWS,
+                                zh_word)
 from .values import (BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, format_duration,
                      format_number, format_time, parse_duration)
 
@@ -141,17 +142,67 @@ def condition_lines(rule: ir.Rule) -> list[str]:
     return [expr_text(x) if _prec(x) > _AND else f"({expr_text(x)})" for x in parts]
 
 
-def to_dsl(policy: ir.Policy) -> str:
-    """The policy as canonical DSL."""
-    lines = [f"policy {quote(policy.name)}"]
+def written_language(policy: ir.Policy) -> str:
+    """The language a DSL policy's header is written in (`zh` when it starts `策略`), else `en`."""
+    span = policy.spans.get("policy_name")
+    if policy.source is None or span is None:
+        return "en"
+    return "zh" if policy.source.text.startswith(HEADER["policy_name"]["zh"], span.start) else "en"
+
+
+_DAYS = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)(?:-(mon|tue|wed|thu|fri|sat|sun))?\b|, ")
+
+
+def hours_text(policy: ir.Policy, lang: str) -> str:
+    """Service hours in `lang`: `周一至周五 09:00-18:00，周六 10:00-16:00`."""
+    text = policy.service_hours.to_dsl()
+    if lang == "en":
+        return text
+
+    def zh(m: re.Match) -> str:
+        if m.group() == ", ":
+            return EN_HOURS_ZH[","]
+        return EN_HOURS_ZH[m.group(1)] + (EN_HOURS_ZH["-"] + EN_HOURS_ZH[m.group(2)] if m.group(2) else "")
+    return _DAYS.sub(zh, text)
+
+
+def _sentence(rule: ir.Rule, lang: str | None) -> str:
+    """A sentence in `lang`: one already in that language (or without a language asked) is kept as
+    written, as fmt keeps every sentence; one in the other language is rewritten in canonical words."""
+    from .syntax.sentences import language_of, translate
+
+    return rule.sentence if lang is None or language_of(rule.sentence) == lang else translate(rule.sentence, lang)
+
+
+def meaning(policy: ir.Policy) -> ir.Policy:
+    """The policy with each sentence in canonical English: two policies that say the same thing,
+    in whatever language, have equal meanings (`fmt --lang` converts without changing it)."""
+    from dataclasses import replace
+
+    from .syntax.sentences import translate
+
+    return replace(policy, rules=tuple(replace(r, sentence=translate(r.sentence, "en")) if r.sentence is not None else r
+                                       for r in policy.rules))
+
+
+def to_dsl(policy: ir.Policy, lang: str | None = None) -> str:
+    """The policy as canonical DSL: header and sentence rules in `lang` (en or zh); without one, the
+    header in the language it was written in and each sentence as written."""
+    words = lang or written_language(policy)
+    key = lambda k: HEADER[k][words]  # noqa: E731
+    value = (lambda rows, v: zh_word(rows, v)) if words == "zh" else (lambda rows, v: v)  # noqa: E731
+    colon = "：" if words == "zh" else ": "
+    lines = [f"{key('policy_name')} {quote(policy.name)}"]
     if policy.platform:
-        lines.append(f"platform {policy.platform}")
-    lines.append(f"timezone {policy.timezone}")
-    lines.append(f"currency {policy.currency}")
+        lines.append(f"{key('platform')} {value(PLATFORM_ROWS, policy.platform)}")
+    lines.append(f"{key('timezone')} {policy.timezone}")
+    lines.append(f"{key('currency')} {policy.currency}")
     if policy.service_hours is not None:
-        lines.append(f"service hours {policy.service_hours.to_dsl()}")
+        lines.append(f"{key('service_hours')} {hours_text(policy, words)}")
     if policy.holidays:
-        lines.append(f"holidays {policy.holidays}")
+        lines.append(f"{key('holidays')} {value(HOLIDAY_ROWS, policy.holidays)}")
+    if policy.language:
+        lines.append(f"{key('language')} {value(LANGUAGE_ROWS, policy.language)}")
     previous: ir.Rule | None = None
     for rule in policy.rules:
         # One-line sentence rules stand together; a block rule is set apart by blank lines.
@@ -160,15 +211,15 @@ def to_dsl(policy: ir.Policy) -> str:
         previous = rule
         title = f" {quote(rule.title)}" if rule.title else ""
         if rule.sentence is not None:
-            lines.append(f"rule {rule.id}{title}: {rule.sentence}")
+            lines.append(f"{key('rule')} {rule.id}{title}{colon}{_sentence(rule, lang)}")
             continue
-        lines.append(f"rule {rule.id}{title}:")
+        lines.append(f"{key('rule')} {rule.id}{title}:")
         first, *rest = condition_lines(rule)
         lines.append(f"  when {first}")
         lines.extend(f"   and {x}" for x in rest)
         lines.append(f"  then {_outcome(rule)}")
     lines.append("")
-    lines.append(f"otherwise {policy.otherwise}")
+    lines.append(f"{key('otherwise')} {value(ACTION_ROWS, policy.otherwise)}")
     return "\n".join(lines) + "\n"
 
 
@@ -182,8 +233,8 @@ def _when_yaml(e: ir.Expr):
     return expr_text(e)
 
 
-def to_data(policy: ir.Policy) -> dict:
-    """The policy as the data of its YAML form."""
+def to_data(policy: ir.Policy, lang: str | None = None) -> dict:
+    """The policy as the data of its YAML form (sentences in `lang`, else as written)."""
     data: dict = {"name": policy.name}
     if policy.platform:
         data["platform"] = policy.platform
@@ -193,13 +244,15 @@ def to_data(policy: ir.Policy) -> dict:
         data["service_hours"] = _Flow(policy.service_hours.to_mapping())
     if policy.holidays:
         data["holidays"] = policy.holidays
+    if policy.language:
+        data["language"] = policy.language
     rules = []
     for rule in policy.rules:
         entry: dict = {"id": rule.id}
         if rule.title:
             entry["title"] = rule.title
         if rule.sentence is not None:
-            entry["sentence"] = rule.sentence
+            entry["sentence"] = _sentence(rule, lang)
         else:
             entry["when"] = _when_yaml(rule.when)
             entry["then"] = {"forbid": list(rule.forbids)} if rule.is_guard else rule.action
@@ -209,11 +262,11 @@ def to_data(policy: ir.Policy) -> dict:
     return data
 
 
-def to_yaml(policy: ir.Policy) -> str:
+def to_yaml(policy: ir.Policy, lang: str | None = None) -> str:
     """The policy as canonical YAML."""
     import yaml
 
-    return yaml.dump(to_data(policy), Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(to_data(policy, lang), Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100)
 
 
 @lru_cache(maxsize=1)
@@ -251,78 +304,10 @@ class _Flow(dict):
 
 
 # -- comments ----------------------------------------------------------------------
-_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|(#[^\n]*)')
+def keep_comments(policy: ir.Policy, formatted: str, to: str = "dsl") -> str:
+    """`formatted` (the policy in format `to`) with the comments of the policy's source, DSL or
+    YAML, put back where they were (aftersale/comments.py says where). Raises
+    `comments.LostComment` rather than drop one."""
+    from .comments import carry
 
-
-def _statements(policy: ir.Policy) -> list[tuple[object, Span, ir.Rule | None]]:
-    """(key, span, rule) of every statement of a DSL policy, in source order."""
-    out = [(key, span, None) for key, span in policy.spans.items()]
-    out += [(("rule", r.id), r.span, r) for r in policy.rules]
-    return sorted(out, key=lambda s: (s[1].line, s[1].column))
-
-
-def _slot_lines(rule: ir.Rule) -> list[tuple[int, int]]:
-    """The (first, last) source lines of a rule's output lines: `rule ID:`, each condition, `then`."""
-    if rule.sentence is not None:
-        return [(rule.span.line, rule.span.end_line)]
-    parts = _when_parts(rule)
-    return ([(rule.span.line, rule.span.line)] + [(p.span.line, p.span.end_line) for p in parts]
-            + [(rule.span.end_line, rule.span.end_line)])
-
-
-def keep_comments(policy: ir.Policy, formatted: str) -> str:
-    """`formatted` (to_dsl of `policy`) with the comments of the policy's DSL source put back.
-
-    A comment on a line of its own goes with the statement after it (inside a
-    block rule: before the rule); a comment at the end of a line stays at the end
-    of the line that says the same thing; comments after the last statement stay last.
-    """
-    source = policy.source
-    if source is None or "rules" in policy.spans:  # no source, or YAML (whose comments are not kept)
-        return formatted
-    comments = [(source.position(m.start(1)), m.group(1).rstrip())
-                for m in _COMMENT.finditer(source.text) if m.group(1)]
-    if not comments:
-        return formatted
-    statements = _statements(policy)
-    leading: dict = {}
-    trailing: dict = {}
-    tail: list[str] = []
-    for (line, column), text in comments:
-        own_line = not source.line_text(line)[:column - 1].strip()
-        home = next((s for s in statements if s[1].line <= line <= s[1].end_line), None)
-        if home is not None and not own_line:
-            key, _, rule = home
-            slots = _slot_lines(rule) if rule is not None else [(home[1].line, home[1].end_line)]
-            slot = next((i for i, (a, b) in enumerate(slots) if a <= line <= b), None)
-            if slot is not None:
-                trailing.setdefault((key, slot), []).append(text)
-                continue
-        after = home if home is not None else next((s for s in statements if s[1].line > line), None)
-        if after is None:
-            tail.append(text)
-        else:
-            group = leading.setdefault(after[0], [])
-            group.append(text)
-            if own_line and not source.line_text(line + 1).strip() and after[1].line > line + 1:
-                group.append("")  # a blank line after a comment block stays
-    from .syntax.dsl import lower_dsl  # the formatted text is parsed to find its lines
-
-    tree, _ = lower_dsl(formatted, "<formatted>")
-    lines = formatted.rstrip("\n").split("\n")
-    before: dict[int, list[str]] = {}
-    for key, span, rule in _statements(tree):
-        before[span.line] = leading.get(key, [])
-        slots = _slot_lines(rule) if rule is not None else [(span.line, span.end_line)]
-        for i, (first, _last) in enumerate(slots):
-            if (key, i) in trailing:
-                lines[first - 1] += "  " + "  ".join(trailing[(key, i)])
-    rule_lines = {r.span.line for r in tree.rules}
-    out: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        group = before.get(number, [])
-        if group and number in rule_lines and out and out[-1] != "":
-            out.append("")  # a rule's comment block is set apart from the rule before it
-        out.extend(group)
-        out.append(line)
-    return "\n".join(out + tail) + "\n"
+    return carry(policy, formatted, to)

@@ -174,6 +174,7 @@ class Policy(Node):
     service_hours: Any = None      # aftersale.hours.ServiceHours or None
     holidays: str | None = None
     otherwise: str = "manual_review"
+    language: str | None = None    # the output language the policy asks for (zh/en); decides nothing
     source: Source | None = field(default=None, compare=False, repr=False)
     spans: dict = field(default_factory=dict, compare=False, repr=False)  # header spans by key
 

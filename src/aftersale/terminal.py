@@ -24,6 +24,7 @@ from .diagnostics import AftersaleError
 
 #: The exit code table (README, "Exit codes").
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+EXIT_INTERNAL = 3  # a bug in aftersale itself (e.g. generated code that raised): reported as such
 EXIT_INTERRUPTED = 130
 
 #: Bidirectional controls (Trojan Source) and line/paragraph separators, shown escaped like C0/C1 controls.
@@ -119,5 +120,5 @@ def silence_stdout() -> None:
         pass
 
 
-__all__ = ["EXIT_OK", "EXIT_FINDINGS", "EXIT_INPUT", "EXIT_INTERRUPTED", "printable", "printable_data",
+__all__ = ["EXIT_OK", "EXIT_FINDINGS", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "printable", "printable_data",
            "color_wanted", "report", "fail", "Stdout", "silence_stdout"]

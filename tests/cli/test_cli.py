@@ -163,10 +163,11 @@ def test_fmt_write_rewrites_in_place_and_then_checks_clean(tmp_path):
 def test_fmt_never_drops_a_yaml_files_comments(tmp_path):
     yml = tmp_path / "commented.yaml"
     text = (POLICIES / "express-refund.yaml").read_text(encoding="utf-8")
-    yml.write_text(text, encoding="utf-8")
+    yml.write_text(text.replace("otherwise: ", "otherwise:    "), encoding="utf-8")  # not canonical
+    assert run("fmt", "--check", str(yml)).returncode == 1
     wrote = run("fmt", "-w", str(yml))
-    assert wrote.returncode == 2 and "has comments, which `fmt` does not keep in YAML" in wrote.stderr
-    assert yml.read_text(encoding="utf-8") == text
+    assert wrote.returncode == 0, wrote.stderr
+    assert yml.read_text(encoding="utf-8") == text  # canonical again, every comment in place
 
 
 def test_fmt_converts_both_ways_to_the_same_decisions(tmp_path):

@@ -9,6 +9,7 @@ AftersaleError, and it builds traces and reads `id` and `at` only when asked.
 from __future__ import annotations
 
 import copy
+import json
 import inspect
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import aftersale
-from aftersale.diagnostics import AftersaleError
+from aftersale.diagnostics import AftersaleError, InternalError
 from aftersale.evaluator import readers
 from aftersale.evaluator.compiler import CompiledPolicy
 from aftersale.events import parse_event
@@ -69,12 +70,14 @@ def test_generated_lines_map_back_to_the_policy():
     backend = CompiledPolicy(BENCH.tree)
     generated = backend.generated(False)
     lines = generated.source.splitlines()
-    rules = {r.id: r for r in BENCH.tree.rules}
+    rules = [rule for rule, _ in backend.plan]  # `# rule N` comments carry the rule's index, never its id
     for number, line in enumerate(lines, start=1):
-        if line.strip().startswith("# rule "):
-            assert generated.span_for_line(number) == rules[line.split()[-1]].span
+        if line.strip().startswith(("# rule ", "# guard ")):
+            assert generated.span_for_line(number) == rules[int(line.split()[-1])].span
     # the line testing `order.paid_amount < ¥300` points at that condition in rule r1
-    number = next(i for i, line in enumerate(lines, start=1) if "f_order_paid_amount < K" in line)
+    k300 = next(name for name, value in generated.namespace.items()
+                if name.startswith("K") and isinstance(value, Decimal) and value == 300)
+    number = next(i for i, line in enumerate(lines, start=1) if f" < {k300}" in line)
     span = generated.span_for_line(number)
     assert BENCH.tree.source.text_of(span) == "order.paid_amount < ¥300"
     assert generated.span_for_line(0) is None and generated.span_for_line(len(lines) + 5) is None
@@ -259,9 +262,10 @@ def read_with_generated_code(path: tuple[str, ...], e: dict):
     lines = ["def read(e):", "    c = e"]
     for i in range(1, len(path)):
         lines += [f"    c = c.get({path[i - 1]!r}, MISSING)", "    if c.__class__ is not dict: c = EMPTY"]
-    lines += ["    " + line for line in spec.load_lines("v", "c", name, absent_ok="True")]
+    lines += ["    " + line for line in spec.load_lines("v", "c", name, "KEY", absent_ok="True")]
     lines += ["    return v"]
     namespace = dict(module.namespace)
+    namespace["KEY"] = path[-1]
     namespace[name] = spec
     if spec.enum:
         namespace[name + "_VALUES"] = frozenset(spec.enum)
@@ -278,13 +282,15 @@ def read_with_generated_code(path: tuple[str, ...], e: dict):
 def test_float_comparisons_are_exact(number, literal, op):
     """A float compared as a float, where far from the literal, answers as its Decimal would."""
     constant = Decimal(literal)
-    code = readers.float_compare(op, "f", "K", constant)
-    got = eval(code, {"f": number, "K": constant, "DEC": Decimal})  # noqa: S307 - our own expression
+    code = readers.float_compare(op, "f", "K", "LO", "HI")
+    low, high = readers.float_bounds(constant)
+    names = {"K": constant, "DEC": Decimal, "LO": low, "HI": high}
+    got = eval(code, {"f": number, **names})  # noqa: S307 - our own expression
     want = eval(f"D {op} K", {"D": Decimal(repr(number)), "K": constant})  # noqa: S307
     assert got == want
     near = float(literal)
     for f in (near, near + 1e-16, near - 1e-16, near * (1 + 1e-10), near * (1 - 1e-10)):
-        assert eval(code, {"f": f, "K": constant, "DEC": Decimal}) == \
+        assert eval(code, {"f": f, **names}) == \
             eval(f"D {op} K", {"D": Decimal(repr(f)), "K": constant})  # noqa: S307
 
 
@@ -321,7 +327,7 @@ def test_guards_and_forbidden_actions():
         assert (d.action, d.rule, d.guards, d.forbidden_action, d.decided_by) == \
             ("manual_review", "off-hours", ("no-risky",), "approve_return", "forbidden")
     e2 = copy.deepcopy(e)
-    e2["request"]["amount"] = "2000.00"
+    e2["request"]["amount"] = e2["order"]["paid_amount"] = "2000.00"   # never more than was paid
     d = backend.decide(e2, False)
     assert (d.action, d.rule, d.guards, d.forbidden_action) == ("manual_review", "big", ("no-risky",), None)
 
@@ -362,15 +368,36 @@ def test_doctests(name):
     assert result.failed == 0
 
 
-def test_code_python_cannot_compile_falls_back_to_the_interpreter(monkeypatch):
+def test_code_python_cannot_compile_is_an_internal_error_not_a_fallback(monkeypatch):
     backend = CompiledPolicy(BENCH.tree)
     monkeypatch.setattr(backend, "_generate", lambda trace: compile("(" * 300, "x", "exec"))
     e = workload.generate(1)[0]
-    want = aftersale.compile(workload.POLICY).decide(e, False)
     for trace in (False, True):
-        d = backend.decide(e, trace)
-        assert (d.action, d.rule) == (want.action, want.rule)
-    assert isinstance(backend.compile_error, SyntaxError)
+        with pytest.raises(InternalError, match="internal error in the compiled backend.*please report it"):
+            backend.decide(e, trace)
+    assert isinstance(backend.compile_error, SyntaxError) and backend.failures == 2
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_an_exception_in_generated_code_is_counted_and_raised(strict):
+    """A bug in generated code on a valid event surfaces: never decided by the interpreter instead."""
+    backend = CompiledPolicy(BENCH.tree, strict=strict)
+    e = workload.generate(1)[0]
+    assert backend.decide(e, False).action and backend.failures == 0
+
+    def broken(*args):
+        raise ZeroDivisionError("a bug")
+
+    for trace in (False, True):
+        backend.generated(trace).namespace["NEW"] = broken  # every decision is made by NEW
+    for trace in (False, True):
+        with pytest.raises(ZeroDivisionError if strict else InternalError):
+            backend.decide(e, trace)
+    assert backend.failures == 2
+    bad = {**e, "request": {**e["request"], "amount": "lots"}}  # an invalid event is still the user's error
+    with pytest.raises(AftersaleError):
+        backend.decide(bad, False)
+    assert backend.failures == 2
 
 
 def test_deeply_nested_conditions_stay_within_pythons_indentation_limit():
@@ -381,3 +408,20 @@ def test_deeply_nested_conditions_stay_within_pythons_indentation_limit():
     assert backend.decide(event(request__amount="100.00"), False).rule == "d"
     assert backend.decide(event(request__amount="100.00"), True).rule == "d"
     assert backend.compile_error is None
+
+
+def test_the_cli_reports_a_compiled_backend_bug_as_an_internal_error(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from aftersale.cli import cli
+
+    def broken(self, trace):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(CompiledPolicy, "_generate", broken)
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps(event()), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", str(TEA_HOUSE), str(path)])
+    assert result.exit_code == 3
+    assert "aftersale: internal error in the compiled backend" in result.output
+    assert "please report it" in result.output and "Traceback" not in result.output

@@ -19,6 +19,7 @@ import aftersale
 from aftersale.casefile import apply_overrides
 from aftersale.evaluator.interpreter import Interpreter
 from aftersale.events import parse_event
+from aftersale.explain.words import Words
 from aftersale.schema import load_schema
 from conftest import base_event, cases
 
@@ -62,10 +63,16 @@ def find_node(node: dict, text: str) -> dict | None:
 
 
 def shown(node: dict, key: str):
+    """What an English reader is shown for `key` of a record's node (records hold facts, words come at render)."""
+    words = Words("en")
     if key == "values":
-        return [v["value"] for v in node.get("values", [])]
+        return [words.value(v["value"]) for v in node.get("values", [])]
     if key in ("missing",):
         return node.get(key, [])
+    if key == "fact":
+        return words.fact(node) if node.get("fact") else None
+    if key == "need":
+        return words.need(node) if node.get("fact") and node.get("result") is False else None
     return node.get(key)
 
 
@@ -157,4 +164,4 @@ def test_a_stored_record_is_json_and_self_contained():
     policy = aftersale.compile('policy "p"\nrule a: auto-approve returns under ¥300\n', "dsl", "p.policy")
     record = json.loads(json.dumps(policy.decide(base_event()).to_json(), ensure_ascii=False))
     check_record(record)
-    assert render(record).startswith("Approved the return by rule a")
+    assert render(record).startswith("Approved the return (rule a)")

@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator
 
 import aftersale.explain as explain
 from aftersale.explain import headline, layout, phrases, render, summary
+from aftersale.explain.words import Words
 render_module = importlib.import_module("aftersale.explain.render")
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -100,13 +101,13 @@ def test_record_without_action_is_invalid(validator: Draft202012Validator) -> No
         (lambda r: r["trace"][1]["condition"]["children"][2].update(result=True),
          ["trace", 1, "condition", "children", 2, "result"]),
         (lambda r: r["trace"][0].update(action="approve_return"), ["trace", 0, "action"]),
-        (lambda r: r["trace"][2]["condition"]["children"][0]["values"][0].pop("raw"),
+        (lambda r: r["trace"][2]["condition"]["children"][0]["values"][0].pop("value"),
          ["trace", 2, "condition", "children", 0, "values", 0]),
         (lambda r: r.update(verdict="yes"), []),
     ],
     ids=["unknown-action", "forbidden-but-not-manual-review", "forbidden-action-without-forbidden",
          "otherwise-with-rule", "bad-sha256", "skipped-with-result", "guard-with-action",
-         "value-without-raw", "unknown-property"],
+         "value-without-value", "unknown-property"],
 )
 def test_schema_rejects(change, path, validator: Draft202012Validator) -> None:
     record = load("approved-sentence.json")
@@ -140,15 +141,17 @@ def test_schema_describes_every_property() -> None:
     "record, expected",
     [
         ("approved-sentence.json",
-         "Approved the return by rule off-hours: reason is no_reason_7d, kind is return_refund, "
+         "Approved the return (rule off-hours): reason is no_reason_7d, kind is return_refund, "
          "amount ¥129.00 is under ¥300, opened Saturday 22:14 Asia/Shanghai, outside service hours "
          "Mon–Fri 09:00–18:00"),
         ("forbidden-by-guard.json",
          "Sent to manual review: rule off-hours would approve the return, but guard no-risky "
          "forbids it (buyer risk level is high)"),
-        ("otherwise-several-failed.json", "Sent to manual review: no rule applied (otherwise)"),
+        ("otherwise-several-failed.json",
+         "Sent to manual review: no rule applied (otherwise); closest rule express “Express refund, as the "
+         "platform offers it”: paid amount under ¥300 (it was ¥350.00)"),
         ("skipped-or-branch.json",
-         "Sent to manual review by rule stale: status is pending_merchant, reason is quality, "
+         "Sent to manual review (rule stale “Escalate before the platform's 48h timer”): status is pending_merchant, reason is quality, "
          "pending for 1d 17h 10m, over 40h"),
     ],
 )
@@ -171,7 +174,7 @@ def test_headline(record: str, expected: str) -> None:
 def test_action_phrases(action: str, phrase: str) -> None:
     record = load("approved-sentence.json")
     record["action"] = record["trace"][-1]["action"] = action
-    assert headline(record).startswith(f"{phrase} by rule off-hours: ")
+    assert headline(record).startswith(f"{phrase} (rule off-hours): ")
     otherwise = {"action": action, "rule": None, "decided_by": "otherwise", "trace": []}
     assert headline(otherwise) == f"{phrase}: no rule applied (otherwise)"
 
@@ -185,7 +188,7 @@ def test_forbidden_by_two_guards() -> None:
     record["guards"] = ["no-risky", "no-express"]
     assert headline(record) == (
         "Sent to manual review: rule off-hours would approve the return, but guards no-risky and "
-        "no-express forbid it (buyer risk level is high; buyer risk level is high)"
+        "no-express forbid it (buyer risk level is high, buyer risk level is high)"
     )
 
 
@@ -194,7 +197,7 @@ def test_rule_without_conditions_has_no_facts() -> None:
     record["trace"][-1]["condition"] = {
         "node": "always", "text": "", "span": record["trace"][-1]["span"], "result": True, "skipped": False,
     }
-    assert headline(record) == "Approved the return by rule off-hours"
+    assert headline(record) == "Approved the return (rule off-hours)"
 
 
 def _leaf(text: str, result, **extra) -> dict:
@@ -205,7 +208,7 @@ def _leaf(text: str, result, **extra) -> dict:
 def test_failed_not_and_or_give_their_reasons() -> None:
     held = _leaf("request.first_request", True, fact="first request is true")
     negated = {**_leaf("not request.first_request", False), "node": "not", "children": [held]}
-    assert phrases.reason(negated) == "first request is true, so `not request.first_request` is false"
+    assert phrases.reason(negated, Words("en")) == "first request is true → `not request.first_request` ✗"
     a = _leaf("request.reason == damaged", False, fact="reason is quality", need="reason damaged (it was quality)")
     b = _leaf("request.reason == lost", False, fact="reason is quality", need="reason lost (it was quality)")
     either = {**_leaf("a or b", False), "node": "or", "children": [a, b]}
@@ -232,7 +235,7 @@ def test_width_none_never_wraps() -> None:
 def test_minimal_record_renders() -> None:
     """An older or partial record (only what `eval` must print) still renders."""
     record = {"event_id": "AS-9", "action": "reject", "rule": "r1", "guards": [], "trace": []}
-    assert render(record).splitlines()[0] == "Rejected the request by rule r1"
+    assert render(record).splitlines()[0] == "Rejected the request (rule r1)"
 
 
 def test_wide_characters_take_two_cells() -> None:
@@ -249,7 +252,7 @@ def test_color_paints_the_plain_text() -> None:
         colored = render(record, color=True, **options)
         assert ANSI.sub("", colored) == plain
     colored = render(record, color=True, full=True)
-    assert "\x1b[1mSent to manual review: no rule applied (otherwise)\x1b[0m" in colored
+    assert f"\x1b[1m{headline(record)}\x1b[0m" in colored
     assert "\x1b[32m✓\x1b[0m" in colored
     assert "\x1b[31m✗\x1b[0m" in colored
     assert "\x1b[" not in render(record, full=True)
@@ -266,7 +269,9 @@ def test_importing_explain_does_not_import_rich() -> None:
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("module", [layout, phrases, render_module], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [layout, phrases, render_module, importlib.import_module("aftersale.explain.words"),
+                                    importlib.import_module("aftersale.locale"),
+                                    importlib.import_module("aftersale.locale.formats")], ids=lambda m: m.__name__)
 def test_doctests(module) -> None:
     result = doctest.testmod(module)
     assert result.failed == 0

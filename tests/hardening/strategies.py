@@ -366,6 +366,9 @@ def events(draw) -> dict:
     event = _from_schema(draw, schema, schema, "")
     if draw(st.booleans()):  # often opened shortly before `at`, so that ages are meaningful
         event["request"]["created_at"] = event["at"]
+    amount, paid = (Decimal(str(event[k][f])) for k, f in (("request", "amount"), ("order", "paid_amount")))
+    if amount > paid:  # the reader refuses a request for more than was paid (product.md)
+        event["order"]["paid_amount"] = event["request"]["amount"]
     return event
 
 

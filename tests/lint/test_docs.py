@@ -10,6 +10,8 @@ from aftersale.diagnostics import DOCS_URL
 from aftersale.lint import lint_text
 from aftersale.lint.registry import CHECKS
 
+from .test_fixtures import CONFIG
+
 DOCS = Path(__file__).parent.parent.parent / "docs" / "lint"
 ROOT = DOCS.parent.parent
 BLOCK = re.compile(r"^## (Bad|Good) \((DSL|YAML)\)\n.*?```(?:text|yaml)\n(.*?)```", re.S | re.M)
@@ -23,7 +25,7 @@ def test_each_finding_has_a_page_whose_examples_lint_as_it_says(name):
     blocks = BLOCK.findall(page)
     assert {kind for kind, _, _ in blocks} == {"Bad", "Good"}
     for kind, fmt, body in blocks:
-        found = lint_text(body, "yaml" if fmt == "YAML" else "dsl", f"{name}.md")
+        found = lint_text(body, "yaml" if fmt == "YAML" else "dsl", f"{name}.md", config=CONFIG.get(name))
         names = {d.name for d in found}
         if kind == "Bad":
             assert name in names, (fmt, [(d.name, d.message) for d in found])

@@ -83,7 +83,7 @@ def test_failure_shows_expected_actual_and_the_explanation(tmp_path):
     assert "expected: approve_return by rule night" in out
     assert "actual:   approve_return by rule small, guards: none" in out
     assert "- rule: expected night, got small" in out
-    assert "Approved the return by rule small" in out          # the explanation of the actual record
+    assert "Approved the return (rule small)" in out          # the explanation of the actual record
     assert "Rules before it:" in out
 
 
@@ -214,7 +214,7 @@ def test_junit_xml_is_well_formed_and_written_atomically(tmp_path):
     assert cases[0].get("name") == 'small night <return> & "more"' and cases[0].get("line") == "4"
     failure = cases[0].find("failure")
     assert failure.get("message") == "expected approve_return by rule night, got approve_return by rule small"
-    assert "Approved the return by rule small" in failure.text
+    assert "Approved the return (rule small)" in failure.text
     assert cases[1].find("failure") is None
     assert root.get("tests") == "3" and root.get("failures") == "2"
 

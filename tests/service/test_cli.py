@@ -39,7 +39,7 @@ def test_explain_from_the_log_by_request_id(service, db_url):
     fill(service)
     run = CliRunner().invoke(cli, ["explain", "--db", db_url, "--id", "AS-1001"])
     assert run.exit_code == 0, run.output
-    assert run.stdout.startswith("Approved the return by rule off-hours")
+    assert run.stdout.startswith("Approved the return (rule off-hours)")
     missing = CliRunner().invoke(cli, ["explain", "--db", db_url, "--id", "AS-9999"])
     assert missing.exit_code == 2 and "no decision for request `AS-9999`" in missing.output
     alone = CliRunner().invoke(cli, ["explain", "--db", db_url])

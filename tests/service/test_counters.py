@@ -96,7 +96,8 @@ def _compared(entry, prefix: str) -> str | None:
     """The raw left-hand value of the first comparison in the record's trace whose text starts with `prefix`."""
     def walk(node):
         if node.get("node") == "compare" and node.get("text", "").startswith(prefix):
-            return node["values"][0]["raw"]
+            value = node["values"][0]["value"]   # a typed value: {"type": "money", "amount": ...}
+            return str(value.get("amount", value.get("value"))) if isinstance(value, dict) else str(value)
         for child in node.get("children") or []:
             found = walk(child)
             if found is not None:

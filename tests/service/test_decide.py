@@ -100,9 +100,11 @@ def test_explanation_by_request_id(client, token):
     english = client.get("/v1/decisions/AS-1001/explanation?lang=en", headers=headers)
     assert english.status_code == 200
     assert english.headers["content-type"].startswith("text/plain")
-    assert english.text.startswith("Approved the return by rule off-hours")
+    assert english.text.startswith("Approved the return (rule off-hours)")
     chinese = client.get("/v1/decisions/AS-1001/explanation?lang=zh", headers=headers)
-    assert chinese.status_code == 200 and chinese.headers["content-language"] in ("zh", "en")
+    assert chinese.status_code == 200 and chinese.headers["content-language"] == "zh"
+    assert "off-hours" in chinese.text and any("\u4e00" <= ch <= "\u9fff" for ch in chinese.text.splitlines()[0])
+    assert client.get("/v1/decisions/AS-1001/explanation", headers=headers).text == chinese.text  # zh first
     assert client.get("/v1/decisions/AS-1001/explanation?lang=fr", headers=headers).status_code == 422
 
 

@@ -24,10 +24,11 @@ SENTENCES = Path(__file__).parent / "fixtures" / "parse" / "sentences.yaml"
 
 #: What each placeholder of a phrase is filled with in generated cases.
 SAMPLES = {"{money}": "¥300", "{count}": "7", "{duration}": "40h", "{word}": "apparel",
-           "{words}": "food, medicine", "{expr}": "request.first_request"}
+           "{words}": "food, medicine", "{risks}": "low-risk or high-risk", "{expr}": "request.first_request"}
 #: ... and what it stands for in the phrase's template.
 TEMPLATE_SAMPLES = {"{money}": "¥300", "{money2}": "¥300", "{count}": "7", "{duration}": "40h",
-                    "{word}": '"apparel"', "{words}": '"food", "medicine"', "{expr}": "request.first_request"}
+                    "{word}": '"apparel"', "{words}": '"food", "medicine"', "{risks}": "low, high",
+                    "{expr}": "request.first_request"}
 
 
 def clean(text: str, fmt: str) -> ir.Policy:

@@ -11,9 +11,9 @@ import sys
 
 import click
 
-from ..diagnostics import AftersaleError
+from ..diagnostics import AftersaleError, InternalError
 from ..files import handle_termination
-from ..terminal import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, fail, printable, report, silence_stdout
+from ..terminal import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, fail, printable, report, silence_stdout
 from .eval import eval_cmd
 from .explain import explain
 from .fmt import fmt
@@ -39,6 +39,9 @@ class Group(click.Group):
         except RecursionError:
             fail("the input is nested too deeply to process")
             ctx.exit(EXIT_INPUT)
+        except InternalError as err:  # a bug in aftersale (e.g. generated code that raised): say so
+            click.echo(f"aftersale: {printable(str(err))}", err=True)
+            ctx.exit(EXIT_INTERNAL)
         except KeyboardInterrupt:
             click.echo("aftersale: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)

@@ -1,6 +1,9 @@
 """`aftersale explain`: decisions for people, the answer first, then why."""
 from __future__ import annotations
 
+import shutil
+import sys
+
 import click
 
 from ..terminal import EXIT_INPUT, Stdout, color_wanted, printable, printable_data
@@ -57,7 +60,8 @@ def explain(policy, events, record_file, db, event_id, store, full, why_not, col
         if i:
             out.echo()
         # escape what came from events and policies before styling adds escapes of its own
-        text = render(printable_data(record), full=full, why_not=why_not, color=use_color)
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None  # wrap only on a terminal
+        text = render(printable_data(record), full=full, why_not=why_not, color=use_color, width=width)
         out.echo(text if use_color else printable(text, lines=True), color=use_color)
     if counts["bad"]:
         bad = counts["bad"]

@@ -6,7 +6,8 @@ from pathlib import Path
 import click
 
 from ..files import atomic_write
-from ..terminal import EXIT_FINDINGS, EXIT_INPUT
+from ..casefile import TEST_SUFFIXES
+from ..terminal import EXIT_FINDINGS
 
 
 @click.command()
@@ -15,32 +16,37 @@ from ..terminal import EXIT_FINDINGS, EXIT_INPUT
 @click.option("--check", is_flag=True, help="Exit 1 if a file is not formatted canonically; change nothing.")
 @click.option("--write", "-w", is_flag=True,
               help="Rewrite files in place (atomically; a symlink's target is rewritten, the link stays).")
-def fmt(paths, target, check, write):
+@click.option("--lang", type=click.Choice(["en", "zh"]), help="Write the header and sentence rules in this language.")
+def fmt(paths, target, check, write, lang):
     """Format policies canonically, or convert between DSL and YAML.
 
     Re-parsing the output always gives the same rule tree.
     """
     from .. import fmt as formatter
+    from ..comments import LostComment
     from ..policy import format_for, load
 
     unformatted = []
     for path in paths:
+        if Path(path).name.lower().endswith(TEST_SUFFIXES):
+            # a test file is not a policy (lint skips it too): `aftersale test` reads it
+            click.echo(f"{path}: a test file (*.tests.yaml), not a policy; skipped", err=True)
+            continue
         pol = load(path)
         to = target or format_for(path)
-        out = formatter.to_yaml(pol.tree) if to == "yaml" else formatter.to_dsl(pol.tree)
-        if to == "dsl" == format_for(path):
-            out = formatter.keep_comments(pol.tree, out)
+        out = formatter.to_yaml(pol.tree, lang) if to == "yaml" else formatter.to_dsl(pol.tree, lang)
+        try:
+            out = formatter.keep_comments(pol.tree, out, to)
+        except LostComment as exc:  # never drop a comment silently
+            click.echo(f"{path}:{exc}; not formatted (move or remove the comment)", err=True)
+            raise SystemExit(EXIT_FINDINGS) from None
         _assert_round_trip(pol, out, to, path)
-        drops_comments = to == "yaml" and _has_yaml_comments(pol)
-        if drops_comments and (check or write):
-            # fmt cannot keep a YAML file's comments: never drop them silently
-            click.echo(f"{path}: has comments, which `fmt` does not keep in YAML; "
-                       f"{'not checked' if check else 'not rewritten'}", err=True)
-            if write:
-                raise SystemExit(EXIT_INPUT)
-            continue
+        if check or write:
+            # The canonical form uses LF; a file written with CRLF (its first line's ending) keeps it.
+            current = _read_as_is(path)
+            out = out.replace("\n", "\r\n") if current.partition("\n")[0].endswith("\r") else out
         if check:
-            if Path(path).read_text(encoding="utf-8") != out:
+            if current != out:
                 unformatted.append(path)
                 click.echo(f"{path}: not formatted (run `aftersale fmt -w {path}`)", err=True)
         elif write:
@@ -53,18 +59,18 @@ def fmt(paths, target, check, write):
         raise SystemExit(EXIT_FINDINGS)
 
 
-def _has_yaml_comments(pol) -> bool:
-    """Whether a YAML policy's source may hold a comment (a `#` at a line's start or after a space)."""
-    source = pol.tree.source
-    if source is None or pol.tree.spans.get("rules") is None:
-        return False
-    return any(line.lstrip().startswith("#") or " #" in line for line in source.text.splitlines())
+def _read_as_is(path: str) -> str:
+    """The file's text with its line endings (`load` has already read it: it is UTF-8)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        return f.read()
 
 
 def _assert_round_trip(pol, out: str, to: str, path: str) -> None:
     """The formatter's soundness check: its output must compile to the same tree."""
     from .. import compile
 
+    from ..fmt import meaning
+
     again = compile(out, to, f"{path} (formatted)")
-    if again.tree != pol.tree:  # pragma: no cover - a formatter bug, never user error
+    if meaning(again.tree) != meaning(pol.tree):  # pragma: no cover - a formatter bug, never user error
         raise click.ClickException(f"formatting {path} would change its meaning; please report this")

@@ -42,6 +42,7 @@ def log_cmd(db, store, event_id, action, rule, since, until, limit, fmt):
 
     require()
     from ..decision.log import DecisionLog
+    from ..explain import headline
 
     log = DecisionLog.open(db, must_exist=True)
     found, _ = log.search(store, event_id=event_id, action=action, rule=rule, since=since, until=until,
@@ -52,6 +53,6 @@ def log_cmd(db, store, event_id, action, rule, since, until, limit, fmt):
             out.echo(json.dumps(e, ensure_ascii=False))
         else:
             fields = (e["store"], e["event_id"], e["at"], e["trigger"], e["record"]["action"],
-                      e["record"]["rule"] or "-", e["record"].get("summary", ""))
+                      e["record"]["rule"] or "-", headline(e["record"]))
             out.echo("\t".join(printable(str(f)) for f in fields))
 

@@ -21,8 +21,13 @@ inclusive, guards first and then the first matching rule.
     >>> import aftersale
     >>> from aftersale.evaluator.compiler import CompiledPolicy
     >>> tree = aftersale.compile('policy "p"\\nrule small: auto-refund refunds up to ¥30\\n').tree
-    >>> print(CompiledPolicy(tree).source(trace=False).split("# rule small")[1].splitlines()[1].strip())
-    c_request = e.get('request', MISSING)
+    >>> print(CompiledPolicy(tree).source(trace=False).split("# rule 0")[1].splitlines()[1].strip())
+    c0 = e.get(K0, MISSING)
+
+Nothing from the policy's text is ever written into the source (see
+`ModuleWriter`): its values reach the code as constants, so a policy is only
+ever data to this backend. An exception inside generated code is a bug, never
+papered over: `CompiledPolicy.failures` counts it and it raises InternalError.
 """
 from __future__ import annotations
 
@@ -30,7 +35,6 @@ import hashlib
 import linecache
 from contextlib import contextmanager
 from functools import cached_property
-from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
@@ -40,10 +44,11 @@ from ..events import Event, parse_event
 from ..functions import Context
 from ..hours import Calendar
 from ..source import Span
-from ..values import ANY, BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, Type
+from ..diagnostics import InternalError
+from ..values import ANY, BOOL, DATE, DURATION, ENUM, MISSING, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, Type
 from . import readers, runtime
 from .decision import Decision, decision_classes
-from .readers import FieldSpec, event_spec, float_compare
+from .readers import FieldSpec, event_spec, float_bounds, float_compare
 from .replay import PlanNode, Replay, build_plan, children, field_presence, walk
 
 #: Types whose values Python orders and compares without TypeError, grouped by what they mix with.
@@ -61,6 +66,10 @@ MAX_NESTED = 32
 MAX_DEPTH = 90
 #: `a op b` is `b FLIP[op] a`.
 FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+#: The operator tokens the generated code may hold, and the names the runtime knows them by: an
+#: operator of the rule tree is written as one of these (or fails), never copied from the tree.
+OPS = {op: op for op in ("==", "!=", "<", "<=", ">", ">=", "+", "-")}
+OP_NAMES = {op: repr(op) for op in OPS}
 #: Functions that never give MISSING for present arguments (time functions may: see runtime).
 PURE = frozenset(("age", "contains", "starts_with", "ends_with", "lower", "length"))
 
@@ -88,21 +97,6 @@ def static_type(e: ir.Expr, item: bool) -> Type:
 
 def family(e: ir.Expr, item: bool) -> str | None:
     return FAMILIES.get(static_type(e, item))
-
-
-def const_source(value) -> str | None:
-    """Python source that rebuilds a literal value, or None when there is none (then it is injected)."""
-    if value is None or isinstance(value, (bool, str, int)):
-        return repr(value)
-    if isinstance(value, Decimal):
-        return f"DEC({str(value)!r})"
-    if isinstance(value, timedelta):
-        return f"timedelta({value.days}, {value.seconds}, {value.microseconds})"
-    if isinstance(value, time) and value.tzinfo is None:
-        return f"time({value.hour}, {value.minute}, {value.second}, {value.microsecond})"
-    if isinstance(value, date) and type(value) is date:
-        return f"date({value.year}, {value.month}, {value.day})"
-    return None
 
 
 class Writer:
@@ -200,15 +194,16 @@ class FunctionWriter:
             var = self.m.container_var(path)
             slow = f"CONTAINER({var}, {self.m.spec_name(spec)}, {parent})"
             fix = f"EMPTY if {var} is MISSING and ({absent_ok}) else {slow}" if absent_ok else slow
-            lines = [f"{var} = {parent}.get({path[-1]!r}, MISSING)", f"if {var}.__class__ is not dict: {var} = {fix}"]
+            lines = [f"{var} = {parent}.get({self.m.const(path[-1])}, MISSING)",
+                     f"if {var}.__class__ is not dict: {var} = {fix}"]
         else:
             var = self.m.field_var(path)
-            lines = spec.load_lines(var, parent, self.m.spec_name(spec), raw_float=path in self.raw_floats,
-                                    absent_ok=absent_ok)
+            lines = spec.load_lines(var, parent, self.m.spec_name(spec), self.m.const(path[-1]),
+                                    raw_float=path in self.raw_floats, absent_ok=absent_ok)
         if key in self.possible:
             self.guarded.add(var)
             if not obj and self.m.compact:  # a big policy: one line per conditional read (fast to compile)
-                self.w(f"if {var} is UNSET: {var} = READ({parent}.get({path[-1]!r}, MISSING), "
+                self.w(f"if {var} is UNSET: {var} = READ({parent}.get({self.m.const(path[-1])}, MISSING), "
                        f"{self.m.spec_name(spec)}, {parent})")
                 self.possible.add(key)
                 return done | {key}
@@ -232,7 +227,7 @@ class FunctionWriter:
             return "True"
         check = f"{self.m.keys_name(parent_path, spec.siblings)}.issuperset({parent})"
         if self.m.absent_sites.get(parent_path, 0) > 1:
-            flag = f"k_{parent}"
+            flag = f"k{parent}"
             self.flags.add(flag)
             check = f"{flag} or ({flag} := {check})"
         if parent_path and not event_spec(parent_path).always_present:
@@ -275,18 +270,18 @@ class FunctionWriter:
             if presence == "always":
                 return "MISSING", True
             if e.path[0] == "item":
-                return f"{scope.item}.get({e.path[1]!r}, MISSING)", presence == "maybe"
+                return f"{scope.item}.get({self.m.const(e.path[1])}, MISSING)", presence == "maybe"
             return self.m.field_var(e.path), presence == "maybe"
         if isinstance(e, ir.Arith):
             (a, am), (b, bm) = self.value(e.left, scope), self.value(e.right, scope)
             fa, fb = family(e.left, item), family(e.right, item)
             if (e.op, fa, fb) in SAFE_ARITH:
                 if not (am or bm):
-                    return f"({a} {e.op} {b})", False
+                    return f"({a} {OPS[e.op]} {b})", False
                 a, b = self.atom(a), self.atom(b)
                 test = " or ".join(f"{x} is MISSING" for x, m in ((a, am), (b, bm)) if m)
-                return f"(MISSING if {test} else {a} {e.op} {b})", True
-            return f"ARITH({e.op!r}, {a}, {b})", True
+                return f"(MISSING if {test} else {a} {OPS[e.op]} {b})", True
+            return f"ARITH({OP_NAMES[e.op]}, {a}, {b})", True
         if isinstance(e, ir.Call):
             return self.call(e.function, [self.value(a, scope) for a in e.args])
         if isinstance(e, ir.Quantifier) and e.kind == "count":
@@ -315,11 +310,11 @@ class FunctionWriter:
             args = [(self.atom(c), m) for c, m in args]
         codes = [c for c, _ in args]
         if function == "age" and len(codes) == 1:
-            code = f"(f_at - {codes[0]})"  # the event's `at`, read with the condition's fields
+            code = f"({self.m.field_var(('at',))} - {codes[0]})"  # the event's `at`, read with the condition's fields
         elif function in ("in_service_hours", "outside_service_hours") and len(codes) == 1:
             code = f"{'OPEN' if function == 'in_service_hours' else 'OUTSIDE'}({codes[0]})"
         else:
-            code = f"CALL({function!r}, CTX{''.join(', ' + c for c in codes)})"
+            code = f"CALL({self.m.const(function)}, CTX{''.join(', ' + c for c in codes)})"
         missing = [c for c, m in args if m]
         if missing:
             return f"(MISSING if {' or '.join(c + ' is MISSING' for c in missing)} else {code})", True
@@ -416,12 +411,13 @@ class FunctionWriter:
                 present = []  # MISSING equals no literal: `==` alone is false already
             fa, fb = family(e.left, item), family(e.right, item)
             direct = e.op in ("==", "!=") or (fa is not None and fa == fb and fa not in ("bool",))
-            comparison = f"{a} {e.op} {b}" if direct else f"CMP({e.op!r}, {a}, {b})"
-            for var, lit, op in ((e.left, e.right, e.op), (e.right, e.left, FLIP[e.op])):
+            comparison = f"{a} {OPS[e.op]} {b}" if direct else f"CMP({OP_NAMES[e.op]}, {a}, {b})"
+            for var, lit, op in ((e.left, e.right, OPS[e.op]), (e.right, e.left, FLIP[e.op])):
                 if isinstance(var, ir.Field) and var.path in self.raw_floats and isinstance(lit, ir.Literal) \
                         and isinstance(lit.value, Decimal) and not item:
                     name, const = (a, b) if var is e.left else (b, a)
-                    exact = float_compare(op, name, const, lit.value)
+                    low, high = (self.m.const(bound) for bound in float_bounds(lit.value))
+                    exact = float_compare(op, name, const, low, high)
                     rest = " and ".join(present + [comparison])
                     return f"({exact} if {name}.__class__ is float else {rest})"
             return " and ".join(present + [comparison])
@@ -436,7 +432,7 @@ class FunctionWriter:
             literal = all(isinstance(o, ir.Literal) and isinstance(o.value, str) for o in e.options)
             head = [f"{s} is not MISSING"] if sm and (e.negated or not literal) else []
             if literal and static_type(e.subject, item) in (ENUM, TEXT) and options:
-                members = "{" + ", ".join(c for c, _ in options) + "}"
+                members = self.m.const(frozenset(o.value for o in e.options))
                 found = f"{s} {'not in' if e.negated else 'in'} {members}"
             elif options:
                 found = " or ".join(f"{s} == {c}" for c, _ in options)
@@ -505,7 +501,7 @@ class FunctionWriter:
                 w(f"def {name}(event, trace=True):")
         with w.indent():
             with w.at(policy.span):
-                w(f'"""Decide one event with policy {policy.name!r} (see aftersale.Policy.decide)."""')
+                w('"""Decide one event (see aftersale.Policy.decide)."""')
                 if not self.trace:
                     w("if trace: return TRACED(event)")
                     w("e = event")
@@ -523,21 +519,21 @@ class FunctionWriter:
             init_at = len(w.lines)
         done = frozenset()
         forbidden = {a for g in guards for a in g.forbids}
-        for rule, plan in m.plan:
+        for index, (rule, plan) in enumerate(m.plan):
             def body(rule=rule):
                 if rule.is_guard:
-                    w(f"gs.append({rule.id!r})")
+                    w(f"gs.append({m.const(rule.id)})")
                     for action in rule.forbids:
-                        w(f"if {action!r} not in fb: fb[{action!r}] = {rule.id!r}")
+                        w(f"if {m.const(action)} not in fb: fb[{m.const(action)}] = {m.const(rule.id)}")
                     return
                 if rule.action in forbidden:
-                    w(f"if {rule.action!r} in fb:")
+                    w(f"if {m.const(rule.action)} in fb:")
                     with w.indent():
                         w(self.decision("manual_review", rule.id, rule.action))
                 w(self.decision(rule.action, rule.id))
 
             with w.at(rule.span):
-                w(f"# {'guard' if rule.is_guard else 'rule'} {rule.id}")
+                w(f"# {'guard' if rule.is_guard else 'rule'} {index}")  # its index in the plan, never its id
                 done = self.rule(plan, done, body)
         with w.at(policy.span):
             w(self.decision(policy.otherwise, None))
@@ -585,77 +581,74 @@ def _absent_sites(policy: ir.Policy) -> dict[tuple, int]:
 
 
 class ModuleWriter:
-    """The generated module: a header, constants, specs, then one function."""
+    """The generated module: a header, then one function; every value it uses is handed to it.
+
+    Nothing that comes from policy text (names, ids, titles, strings, enum
+    values, field paths, numbers, dates, durations, function names) is ever
+    written into the source: each such value is a constant (`K0`, `K1`...),
+    a spec (`S0`...), a key set (`KEYS0`...) or an outcome (`O0`...) that the
+    generated code receives in its namespace (`injected`, `outcomes`). Every
+    identifier in the source is made here (`f0` for a field, `c0` for an
+    object), in order of first use, so the same tree gives the same source.
+    """
 
     def __init__(self, policy: ir.Policy, plan):
         self.policy = policy
         self.plan = plan
         self.w = Writer()
-        self.consts: dict[tuple, str] = {}
-        self.const_lines: list[str] = []
         self.injected: dict[str, Any] = {}
-        self.specs: dict[tuple, str] = {}
-        self.spec_lines: list[str] = []
-        self.key_names: set[str] = set()
+        self.names: dict[tuple, str] = {}
+        self.counts: dict[str, int] = {}
         self.outcomes: dict[tuple, str] = {}
-        self.outcome_lines: list[str] = []
         self.absent_sites = _absent_sites(policy)
         self.has_guards = bool(policy.guards)
         self.compact = len(policy.rules) > COMPACT_RULES
 
-    def const(self, value) -> str:
-        if value is None or isinstance(value, (bool, str)):
-            return repr(value)
-        key = (type(value).__name__, repr(value))
-        if key not in self.consts:
-            name = f"K{len(self.consts)}"
-            self.consts[key] = name
-            source = const_source(value)
-            if source is None:
+    def _name(self, prefix: str, key: tuple, value: Any = None, inject: bool = True) -> str:
+        """The generator-made name for `key` (`prefix` + a counter), its value injected once."""
+        name = self.names.get((prefix, key))
+        if name is None:
+            number = self.counts.get(prefix, 0)
+            self.counts[prefix] = number + 1
+            name = self.names[(prefix, key)] = f"{prefix}{number}"
+            if inject:
                 self.injected[name] = value
-                self.const_lines.append(f"# {name}: {type(value).__name__} {value!r} (given at compile time)")
-            else:
-                self.const_lines.append(f"{name} = {source}")
-        return self.consts[key]
-
-    def spec_name(self, spec: FieldSpec) -> str:
-        if spec.path not in self.specs:
-            name = "S_" + "_".join(spec.path) if spec.path else "ROOT"
-            self.specs[spec.path] = name
-            if spec.path:
-                self.spec_lines.append(f"{name} = SPEC({spec.path!r})")
-                if spec.enum:
-                    members = ", ".join(repr(v) for v in spec.enum)
-                    self.spec_lines.append(f"{name}_VALUES = frozenset(({members},))")
-        return self.specs[spec.path]
-
-    def outcome(self, action: str, rule: str | None, forbidden: str | None) -> str:
-        """The module constant naming the Decision class for one outcome."""
-        key = (action, rule, forbidden)
-        if key not in self.outcomes:
-            name = f"O{len(self.outcomes)}"
-            self.outcomes[key] = name
-            self.outcome_lines.append(f"{name} = OUTCOME({action!r}, {rule!r}, {forbidden!r})")
-        return self.outcomes[key]
-
-    def keys_name(self, path: tuple[str, ...], keys: frozenset) -> str:
-        """The module constant holding the keys the object at `path` may have."""
-        name = "KEYS_" + ("_".join(path) or "event")
-        if name not in self.key_names:
-            self.key_names.add(name)
-            schema_order = event_spec(path).schema.get("properties", {}) if path else \
-                __import__("aftersale.schema", fromlist=["load_schema"]).load_schema("event")["properties"]
-            members = ", ".join(repr(k) for k in schema_order if k in keys)
-            self.spec_lines.append(f"{name} = frozenset(({members},))")
         return name
 
-    @staticmethod
-    def field_var(path: tuple[str, ...]) -> str:
-        return "f_" + "_".join(path)
+    def const(self, value) -> str:
+        """The name of a constant holding `value` (the generated code receives it, never its text)."""
+        if value is MISSING:
+            return "MISSING"
+        if isinstance(value, frozenset):
+            key = ("frozenset", tuple(sorted((type(v).__name__, repr(v)) for v in value)))
+        else:
+            key = (type(value).__name__, repr(value))
+        return self._name("K", key, value)
 
-    @staticmethod
-    def container_var(path: tuple[str, ...]) -> str:
-        return "c_" + "_".join(path) if path else "e"
+    def spec_name(self, spec: FieldSpec) -> str:
+        if not spec.path:
+            return "ROOT"
+        name = self._name("S", spec.path, spec)
+        if spec.enum:
+            self.injected[name + "_VALUES"] = frozenset(spec.enum)
+        return name
+
+    def outcome(self, action: str, rule: str | None, forbidden: str | None) -> str:
+        """The name of the Decision class for one outcome (made when the code is compiled)."""
+        key = (action, rule, forbidden)
+        name = self._name("O", key, inject=False)
+        self.outcomes[key] = name
+        return name
+
+    def keys_name(self, path: tuple[str, ...], keys: frozenset) -> str:
+        """The name of the set of keys the object at `path` may have."""
+        return self._name("KEYS", path, frozenset(keys))
+
+    def field_var(self, path: tuple[str, ...]) -> str:
+        return self._name("f", path, inject=False)
+
+    def container_var(self, path: tuple[str, ...]) -> str:
+        return self._name("c", path, inject=False) if path else "e"
 
     def planner_leafless(self, e: ir.Expr, item: bool) -> PlanNode:
         from .replay import Planner
@@ -668,11 +661,12 @@ class ModuleWriter:
         src = self.policy.source
         digest = hashlib.sha256((src.text if src is not None else "").encode("utf-8")).hexdigest()
         header = [
-            f"# aftersale compiled policy {self.policy.name!r} ({'traced' if trace else 'fast'} path)",
-            f"# source sha256 {digest}; generated by aftersale.evaluator.compiler, do not edit",
+            f"# aftersale compiled policy, {'traced' if trace else 'fast'} path, policy source sha256 {digest}",
+            "# generated by aftersale.evaluator.compiler, do not edit; every value of the policy is a",
+            "# constant (K0, S0, KEYS0, O0...) given to this code when it is compiled, never text in it",
             "",
         ]
-        top = header + self.const_lines + self.spec_lines + self.outcome_lines + [""]
+        top = header
         lines = top + self.w.lines
         spans: list[Span | None] = [None] * len(top) + self.w.spans
         return "\n".join(lines) + "\n", spans
@@ -711,8 +705,13 @@ class CompiledPolicy:
 
     `decide(event, trace)` is what `Policy.decide` calls; `run(event, trace)` is
     the interface it shares with `Interpreter` (the parity tests run both).
-    With `strict`, an event the compiled code cannot decide although the schema
-    accepts it raises instead of falling back to the interpreter (tests use it).
+
+    Generated code stops only for an event that breaks its schema (then
+    `parse_event` reports every problem, as AftersaleError). Anything else it
+    raises is a bug in the backend, never hidden by asking the interpreter:
+    `failures` counts it and InternalError is raised (with `strict`, as tests
+    use, the original exception instead, for its traceback). The same holds if
+    Python ever refused to compile the generated code (`compile_error`).
     """
 
     def __init__(self, policy: ir.Policy, writer: Callable[[], Any] | None = None,
@@ -728,6 +727,7 @@ class CompiledPolicy:
         self.decisions = decision_classes(self.writer, self.replay)
         self.strict = strict
         self.compile_error: Exception | None = None
+        self.failures = 0  # exceptions generated code raised on valid events (bugs; each one raised)
         self._generated: dict[bool, Generated] = {}
 
     @cached_property
@@ -764,10 +764,19 @@ class CompiledPolicy:
         return self.decide_traced(event) if trace else self.entry(event, False)
 
     def recover(self, event, trace: bool, failure: Exception | None) -> Decision:
-        """The compiled code stopped: report the event's problems, or decide it with the interpreter."""
+        """The compiled code stopped (`failure`) or was given no dict: report the event's problems.
+
+        A valid event the compiled code could not decide is a bug: counted and raised. Only an
+        input that is no dict at all (`failure` None) but that `parse_event` accepts is decided
+        by the interpreter, which reads such inputs.
+        """
         parsed = parse_event(event)  # AftersaleError with every problem, the usual case
-        if self.strict and failure is not None:
-            raise failure
+        if failure is not None:
+            self.failures += 1
+            if self.strict:
+                raise failure
+            raise InternalError("the compiled backend (generated code raised on a valid event)", failure) \
+                from failure
         return self._interpret(parsed, trace)
 
     def _interpret(self, event: Event, trace: bool) -> Decision:
@@ -787,35 +796,31 @@ class CompiledPolicy:
     def generated(self, trace: bool) -> Generated:
         """The generated function (compiled on first use), with its source and line map.
 
-        Should a policy ever give code Python cannot compile (the limits in
-        aftersale/limits.py are meant to rule that out), its decisions come
-        from the interpreter instead, and `compile_error` says why.
+        The source holds only generator-made text, and the limits in
+        aftersale/limits.py keep it within what Python compiles, so there is no
+        fallback: should Python ever refuse it, `compile_error` says why,
+        `failures` counts it and InternalError is raised (on every call).
         """
         if trace not in self._generated:
             try:
                 self._generated[trace] = self._generate(trace)
-            except (SyntaxError, RecursionError, MemoryError, ValueError) as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure to build the code is a bug
                 self.compile_error = exc
-                self._generated[trace] = Generated("", [], "<interpreter>", self._interpreted_entry(trace), {})
+                self.failures += 1
+                raise InternalError("the compiled backend (Python refused the generated code)", exc) from exc
         return self._generated[trace]
-
-    def _interpreted_entry(self, traced_only: bool) -> Callable:
-        def entry(event, trace: bool = True):
-            parsed = event if isinstance(event, Event) else parse_event(event)
-            return self._interpret(parsed, True if traced_only else trace)
-        return entry
 
     def _generate(self, trace: bool) -> Generated:
         module = ModuleWriter(self.policy, self.plan)
         source, spans = module.render(trace)
         digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
-        filename = f"<aftersale policy {self.policy.name!r} {'traced' if trace else 'fast'} {digest}>"
+        filename = f"<aftersale compiled policy {'traced' if trace else 'fast'} {digest}>"
+        outcome = self.decisions[1] if trace else self.decisions[0]
         namespace = {**readers.namespace(), **runtime.namespace(), **module.injected,
-                     "SPEC": event_spec, "timedelta": timedelta, "time": time, "date": date,
+                     **{name: outcome(*key) for key, name in module.outcomes.items()},
                      "CTX": Context(self.tz, self.policy.service_hours, self.calendar, None),
                      "OPEN": self.clock.open, "OUTSIDE": self.clock.outside,
-                     "OTHER": self.decide_other, "RECOVER": self.recover, "TRACED": self._traced_first,
-                     "OUTCOME": self.decisions[1] if trace else self.decisions[0]}
+                     "OTHER": self.decide_other, "RECOVER": self.recover, "TRACED": self._traced_first}
         code = compile(source, filename, "exec")
         _show_in_tracebacks(filename, source)
         exec(code, namespace)  # noqa: S102 - our own generated code
@@ -854,4 +859,4 @@ def _record_writer(interpreter):
     return RecordWriter(interpreter)
 
 
-__all__ = ["CompiledPolicy", "Generated", "const_source"]
+__all__ = ["CompiledPolicy", "Generated"]

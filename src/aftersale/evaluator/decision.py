@@ -110,24 +110,11 @@ class Decision:
 
     def to_json(self) -> dict[str, Any]:
         """The decision record (schema/decision.json); the trace is [] when decided with trace=False."""
-        from ..explain.render import summary
-        from .record import policy_info
+        from .record import encode, policy_info
 
         writer = self._writer
         trace = self.trace
-        record: dict[str, Any] = {
-            "event_id": self.event_id,
-            "at": to_json_value(self.at),
-            "action": self.action,
-            "rule": self.rule,
-            "guards": list(self.guards),
-            "decided_by": self.decided_by,
-            "forbidden_action": self.forbidden_action,
-            "policy": policy_info(writer.policy),
-            "trace": [writer.rule(rt) for rt in trace] if trace is not None else [],
-        }
-        record["summary"] = summary(record)
-        return record
+        return encode(self, policy_info(writer.policy), [writer.rule(rt) for rt in trace] if trace is not None else [])
 
 
 def decision_classes(writer: Any, replay: Any) -> tuple[Any, Any]:

@@ -1,7 +1,8 @@
 """Decision records: the stable JSON shape of a decision (schema/decision.json).
 
 A record is self-contained: every condition carries its source text, position,
-formatted values, fact and need, so it renders again after the policy changed.
+typed values and fact code (`facts.py`), so it renders again, in any language,
+after the policy changed. Records hold no sentences (schema_version 2).
 """
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import hashlib
 from typing import Any
 
 from .. import rules as ir
-from ..values import format_value, to_json_value
-from .phrases import Phrasing, type_of
+from ..values import to_json_value
+from .facts import FactWriter, field_of
 from .trace import RuleTrace, TraceNode
 
 NODE_KINDS = {ir.And: "and", ir.Or: "or", ir.Not: "not", ir.Compare: "compare", ir.Between: "between",
@@ -25,16 +26,45 @@ def policy_info(policy: ir.Policy) -> dict[str, Any]:
         "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
         "file": policy.source.name if policy.source is not None else None,
         "timezone": policy.timezone,
-        "service_hours": hours.describe() if hours is not None else None,
+        "currency": policy.currency,
+        "service_hours": hours.to_mapping() if hours is not None else None,
         "holidays": policy.holidays,
         "otherwise": policy.otherwise,
+    }
+
+
+def result_code(t: TraceNode) -> bool | str | None:
+    """A node's `result`: true, false, "unknown" (three-valued logic), or null when skipped."""
+    if t.skipped:
+        return None
+    if t.result is True or t.result is False:
+        return t.result
+    return "unknown"
+
+
+SCHEMA_VERSION = 2
+
+
+def encode(decision, policy: dict[str, Any], trace: list[dict[str, Any]]) -> dict[str, Any]:
+    """The decision record: the one encoder behind `Decision.to_json`, eval, explain and simulate."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "event_id": decision.event_id,
+        "at": to_json_value(decision.at),
+        "action": decision.action,
+        "rule": decision.rule,
+        "guards": list(decision.guards),
+        "decided_by": decision.decided_by,
+        "forbidden_action": decision.forbidden_action,
+        "policy": policy,
+        "trace": trace,
     }
 
 
 class RecordWriter:
     def __init__(self, interpreter):
         self.policy: ir.Policy = interpreter.policy
-        self.phrasing = Phrasing(interpreter)
+        self.facts = FactWriter(interpreter)
         self.tz = interpreter.tz
 
     def text(self, node: ir.Node) -> str:
@@ -45,6 +75,20 @@ class RecordWriter:
             return expr_text(node) if isinstance(node, ir.Expr) else ""
         return " ".join(src.text_of(node.span).split())
 
+    def rule_text(self, rule: ir.Rule) -> str:
+        """A rule's own source: a YAML block keeps its lines, without the comments that follow it
+        (they belong to the next rule)."""
+        src = self.policy.source
+        if src is None or rule.span.end <= rule.span.start:
+            return self.text(rule)
+        lines = src.text_of(rule.span).splitlines()
+        while len(lines) > 1 and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
+            lines.pop()
+        if len(lines) == 1:
+            return " ".join(lines[0].split())
+        indent = " " * max(rule.span.column - 1, 0)
+        return "\n".join([lines[0].rstrip()] + [line.rstrip().removeprefix(indent) for line in lines[1:]])
+
     def node(self, t: TraceNode) -> dict[str, Any]:
         e = t.expr
         kind = NODE_KINDS.get(type(e), "value")
@@ -54,19 +98,18 @@ class RecordWriter:
             "node": kind,
             "text": self.text(e),
             "span": e.span.to_json(),
-            "result": None if t.skipped else bool(t.result),
+            "result": result_code(t),
             "skipped": t.skipped,
         }
         if t.values:
-            out["values"] = [{"text": self.text(x), "value": format_value(v, type_of(x), self.tz),
-                              "raw": to_json_value(v), "type": str(type_of(x))} for x, v in t.values]
+            subject = field_of(t.values[0][0])  # a literal enum value is worded as a value of the subject's field
+            out["values"] = [{"text": self.text(x), "value": self.facts.value(x, v, subject)} for x, v in t.values]
         if t.missing:
             out["missing"] = list(t.missing)
         if not t.skipped and kind not in ("and", "or", "not", "always"):
-            fact, need = self.phrasing.phrases(e, t.values, bool(t.result), t.missing)
-            out["fact"] = fact
-            if need and not t.result:
-                out["need"] = need
+            out["fact"] = self.facts.fact(e, t.values)
+        elif kind == "always":
+            out["fact"] = {"code": "always"}
         if t.children:
             out["children"] = [self.node(c) for c in t.children]
         return out
@@ -79,11 +122,11 @@ class RecordWriter:
             "action": r.action,
             "forbids": list(r.forbids),
             "title": r.title,
-            "text": self.text(r),
+            "text": self.rule_text(r),
             "span": r.span.to_json(),
             "matched": rt.matched,
             "condition": self.node(rt.condition),
         }
 
 
-__all__ = ["RecordWriter", "policy_info", "format_value"]
+__all__ = ["RecordWriter", "SCHEMA_VERSION", "encode", "policy_info", "result_code"]

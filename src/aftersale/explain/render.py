@@ -11,6 +11,8 @@ renders again after its policy changed or was deleted.
 >>> record = {"action": "manual_review", "rule": None, "decided_by": "otherwise", "trace": []}
 >>> headline(record)
 'Sent to manual review: no rule applied (otherwise)'
+>>> headline(record, lang="zh")
+'已转人工审核：没有规则适用（否则）'
 """
 from __future__ import annotations
 
@@ -18,40 +20,134 @@ import difflib
 from typing import Any
 
 from .layout import Line, to_ansi, to_text
-from .phrases import (
-    children, done, failing, held_facts, join, mark, missing_phrase, need,
-    reason, unchecked, values_phrase, where, would,
-)
+from .phrases import children, failing, held_facts, held_leaves, mark, reason, unchecked, where
+from .words import Words
 
 Record = dict[str, Any]
 
 
 # --- the one-line answer ---------------------------------------------------
 
-def headline(record: Record) -> str:
-    """The one-line answer: what was done, by which rule, on which facts."""
+def headline(record: Record, lang: str = "en") -> str:
+    """The one-line answer, as a person would say it: what was done, by which rule, on which facts."""
+    w = Words(lang, record)
     action = record.get("action")
     how = record.get("decided_by") or ("otherwise" if record.get("rule") is None else "rule")
-    if how == "otherwise":
-        return f"{done(action)}: no rule applied (otherwise)"
     entry = _decider(record)
-    rule = record.get("rule")
+    kind = _request_kind(record)
+    if how == "otherwise":
+        done = w.done(action, kind)
+        closest = _closest(record)
+        if closest is None:
+            return w.m("headline.otherwise", done=done)
+        lacks = w.m("list.facts").join(dict.fromkeys(w.lack(n) for n in failing(closest.get("condition") or {})))
+        return w.m("headline.closest", done=done, rule=_rule_id(closest, w), lacks=lacks)
+    rule = _rule_id(entry, w) if entry else record.get("rule")
     if how == "forbidden":
         wanted = record.get("forbidden_action") or (entry or {}).get("action")
         guards = _forbidding_guards(record, wanted)
         ids = [g.get("rule", "?") for g in guards] or list(record.get("guards") or [])
-        facts = "; ".join(f for f in (", ".join(held_facts(g.get("condition") or {})) for g in guards) if f)
-        who = f"guard {ids[0]} forbids" if len(ids) == 1 else f"guards {join(ids)} forbid"
-        text = f"{done(action)}: rule {rule} would {would(wanted)}, but {who} it"
-        return f"{text} ({facts})" if facts else text
-    facts = held_facts(entry.get("condition") or {}) if entry else []
-    text = f"{done(action)} by rule {rule}"
-    return f"{text}: {', '.join(facts)}" if facts else text
+        facts = w.m("list.facts").join(f for f in (w.m("list.sep").join(held_facts(g.get("condition") or {}, w))
+                                                  for g in guards) if f)
+        who = w.m("headline.guard_one" if len(ids) == 1 else "headline.guard_many", ids=w.join(ids))
+        values = dict(done=w.done(action, kind), rule=rule, would=w.would(wanted, kind), who=who, facts=facts)
+        return w.m("headline.forbidden" if facts else "headline.forbidden_bare", **values)
+    facts = _plain_facts(entry.get("condition") or {}, w) if entry else []
+    done = w.done(action, kind)
+    if not facts:
+        return w.m("headline.rule_bare", done=done, rule=rule)
+    return w.m("headline.rule", done=done, rule=rule, facts=w.m("list.facts").join(facts))
 
 
-def summary(record: Record) -> str:
-    """The decision record's `summary` field: the headline."""
-    return headline(record)
+def summary(record: Record, lang: str = "en") -> str:
+    """The headline (kept for callers of version 1, where records stored it as `summary`)."""
+    return headline(record, lang)
+
+
+def _plain_facts(condition: Record, w: Words) -> list[str]:
+    """The held facts, the request's kind, reason and amount said together: `a no-reason return of ¥129.00, under ¥300`."""
+    leaves = held_leaves(condition)
+    kind = reason = amount = None
+    rest = []
+    for leaf in leaves:
+        fact = leaf.get("fact")
+        field = (fact.get("measure") or {}).get("field") if isinstance(fact, dict) else None
+        values = _equal_values(fact) if isinstance(fact, dict) else None
+        if field == "request.kind" and values and kind is None:
+            kind = values
+        elif field == "request.reason" and values and reason is None:
+            reason = values
+        elif field == "request.amount" and fact.get("code") == "compare" and fact.get("op") in ("<", "<=", ">", ">=") \
+                and amount is None and (kind or reason):
+            amount = fact
+        else:
+            rest.append(w.fact(leaf) if leaf.get("fact") else leaf.get("text", ""))
+    out = []
+    if kind or reason:
+        if reason:
+            kinds = w.join([w.m(f"kind_noun.{k}") for k in kind or ()], "or") or w.m("kind_noun.request")
+            phrase = w.m("headline.request", reason=w.join([w.m(f"reason_adj.{r}") for r in reason], "or"), kind=kinds)
+        else:
+            phrase = w.join([w.m(f"kind_alone.{k}") for k in kind], "or")
+        if amount:
+            s, b = w.values(amount["subject"], amount["bound"])
+            phrase = w.m("headline.request_amount", request=phrase, amount=s, bound=b, op=w.m(f"op.{amount['op']}"))
+        out.append(phrase.strip())
+    return list(dict.fromkeys(out + [r for r in rest if r]))
+
+
+def _equal_values(fact: dict) -> list[str] | None:
+    """The enum values a held `==` or `in` fixes its field to."""
+    if fact.get("code") == "compare" and fact.get("op") == "==" and fact["bound"].get("type") == "enum":
+        return [fact["bound"]["value"]]
+    if fact.get("code") == "in" and not fact.get("negated"):
+        return [o["value"] for o in fact.get("options") or [] if o.get("type") == "enum"] or None
+    return None
+
+
+def _request_kind(record: Record) -> str | None:
+    """The request's kind, when a recorded fact shows it (so an exchange is worded as an exchange)."""
+    for entry in record.get("trace") or []:
+        stack = [entry.get("condition") or {}]
+        while stack:
+            node = stack.pop()
+            fact = node.get("fact")
+            if isinstance(fact, dict) and (fact.get("measure") or {}).get("field") == "request.kind" \
+                    and fact.get("subject", {}).get("type") == "enum":
+                return fact["subject"]["value"]
+            stack.extend(children(node))
+    return None
+
+
+def _closest(record: Record) -> Record | None:
+    """The rule that came nearest to deciding: fewest failed conditions, then most held, then first."""
+    best = None
+    for i, entry in enumerate(record.get("trace") or []):
+        if entry.get("kind") == "guard" or entry.get("matched"):
+            continue
+        cond = entry.get("condition") or {}
+        fails = failing(cond)
+        if not fails:
+            continue
+        key = (len(fails), -len(held_leaves_any(cond)), i)
+        if best is None or key < best[0]:
+            best = (key, entry)
+    return best[1] if best else None
+
+
+def held_leaves_any(node: Record) -> list[Record]:
+    """Leaves that held anywhere under `node` (a failed `and` still has some)."""
+    if node.get("skipped"):
+        return []
+    if children(node):
+        return [leaf for c in children(node) for leaf in held_leaves_any(c)]
+    return [node] if node.get("result") is True else []
+
+
+def _rule_id(entry: Record, w: Words) -> str:
+    if entry.get("title"):
+        return w.m("headline.titled", rule=entry.get("rule", "?"), title=entry["title"])
+    return entry.get("rule", "?")
 
 
 # --- the whole explanation -------------------------------------------------
@@ -62,188 +158,202 @@ def render(
     full: bool = False,
     why_not: str | None = None,
     color: bool = False,
-    width: int | None = 100,
+    width: int | None = None,
+    lang: str = "en",
 ) -> str:
-    """The explanation of a decision record for people.
+    """The explanation of a decision record for people, in `lang` ("en" or "zh").
 
     `full` adds the whole condition tree of every listed rule (of the
     `why_not` rule alone when one is named); `why_not` replaces the list of
     earlier rules with why that rule did not decide. `color` paints with ANSI
-    escapes (✓ green, ✗ red, headline bold); `width` wraps lines, None never.
+    escapes (✓ green, ✗ red, headline bold); `width` wraps lines (give it only
+    for a terminal), None never: the one-line answer stays one line.
     """
-    lines = [Line([(headline(record), "headline")], hang=2), Line()]
-    lines += _context(record)
+    w = Words(lang, record)
+    lines = [Line([(headline(record, lang), "headline")], hang=2), Line()]
+    lines += _context(record, w)
     trace = list(record.get("trace") or [])
     if why_not is not None:
         entry = _find(trace, why_not)
-        lines += [Line()] + (_why_not(record, entry) if entry else _absent(record, why_not))
+        lines += [Line()] + (_why_not(record, entry, w) if entry else _absent(record, why_not, w))
         shown = [entry] if entry else []
     else:
-        lines += [Line()] + _before(record)
+        lines += [Line()] + _before(record, w)
         shown = trace
     if full and shown:
-        lines += [Line(), Line([("Full trace:", "heading")])]
+        lines += [Line(), Line([(w.m("render.full_trace"), "heading")])]
         for entry in shown:
-            lines += _entry_tree(record, entry)
+            lines += _entry_tree(record, entry, w)
     return to_ansi(lines, width) if color else to_text(lines, width)
 
 
-def _context(record: Record) -> list[Line]:
+def _context(record: Record, w: Words) -> list[Line]:
     policy = record.get("policy") or {}
-    about = [f"Event {record.get('event_id', '?')} at {record.get('at', '?')}"]
+    about = [w.m("render.context", event=record.get("event_id", "?"), at=record.get("at", "?"))]
     if policy:
         origin = ", ".join(
             x for x in (policy.get("file"), f"sha256 {policy['sha256'][:12]}" if policy.get("sha256") else None) if x
         )
-        about.append(f'policy "{policy.get("name", "?")}"' + (f" ({origin})" if origin else ""))
-    lines = [Line([(", ".join(about), None)], hang=2)]
+        name = policy.get("name", "?")
+        about.append(w.m("render.policy_origin", name=name, origin=origin) if origin else w.m("render.policy", name=name))
+    lines = [Line([(w.m("list.facts").join(about), None)], hang=2)]
     entry = _decider(record)
     if entry and record.get("decided_by") != "otherwise":
-        lines.append(Line([(f"Deciding rule, {where(entry.get('span'))}:", None)], hang=2))
+        lines.append(Line([(w.m("render.deciding", where=where(entry.get("span"))), None)], hang=2))
         lines += _source(entry.get("text", ""), 2)
     return lines
 
 
-def _before(record: Record) -> list[Line]:
-    """Each guard and each earlier rule, with the first reason it did not apply."""
+def _before(record: Record, w: Words) -> list[Line]:
+    """Each guard and each earlier rule, with every reason it did not apply."""
     decider = _decider(record)
     earlier = [e for e in record.get("trace") or [] if e is not decider]
     if not earlier:
-        return [Line([("Rules before it: none", "heading")])]
-    lines = [Line([("Rules before it:", "heading")])]
+        return [Line([(w.m("render.before_none"), "heading")])]
+    lines = [Line([(w.m("render.before"), "heading")])]
     for entry in earlier:
         cond = entry.get("condition") or {}
         symbol, role = mark({"result": entry.get("matched"), "skipped": False})
-        status = _status(record, entry)
+        status = _status(record, entry, w)
         if entry.get("matched"):
-            facts = ", ".join(held_facts(cond))
-            detail = f" — {facts}" if facts else ""
+            detail = w.m("list.facts").join(held_facts(cond, w))
             if entry.get("kind") == "guard" and entry.get("forbids"):
-                detail += f"; forbids {join(entry['forbids'])}"
+                actions = w.join(entry["forbids"])
+                detail = w.m("render.forbids", facts=detail, actions=actions) if detail \
+                    else w.m("render.forbids_only", actions=actions)
         else:
-            fails = failing(cond)
-            detail = f" — {reason(fails[0])}" if fails else ""
-        lines.append(Line(
-            [(symbol, role), (f" {_name(entry)} ({where(entry.get('span'), short=True)}): {status}{detail}", None)],
-            indent=2, hang=4,
-        ))
+            detail = w.m("list.facts").join(dict.fromkeys(reason(n, w) for n in failing(cond)))
+        name, at = _name(entry, w), where(entry.get("span"), w, short=True)
+        text = w.m("render.entry_detail", name=name, where=at, status=status, detail=detail) if detail \
+            else w.m("render.entry", name=name, where=at, status=status)
+        lines.append(Line([(symbol, role), (f" {text}", None)], indent=2, hang=4))
     return lines
 
 
-def _status(record: Record, entry: Record) -> str:
+def _status(record: Record, entry: Record, w: Words) -> str:
     guard = entry.get("kind") == "guard"
     if not entry.get("matched"):
-        return "not matched" if guard else "not applied"
+        return w.m("render.not_matched" if guard else "render.not_applied")
     if guard:
-        return "matched"
+        return w.m("render.matched")
     if entry is _decider(record):
         if record.get("decided_by") == "forbidden":
-            guards = _forbidding_guards(record, record.get("forbidden_action") or entry.get("action"))
-            ids = [g.get("rule", "?") for g in guards] or list(record.get("guards") or [])
-            verb = "forbids" if len(ids) == 1 else "forbid"
-            return f"matched, but {'guard' if len(ids) == 1 else 'guards'} {join(ids)} {verb} its action {entry.get('action')}"
-        return "matched, decided"
-    return "matched"
+            ids = _guard_ids(record, entry)
+            return w.m("render.forbidden_one" if len(ids) == 1 else "render.forbidden_many",
+                       ids=w.join(ids), action=entry.get("action"))
+        return w.m("render.decided")
+    return w.m("render.matched")
+
+
+def _guard_ids(record: Record, entry: Record) -> list[str]:
+    guards = _forbidding_guards(record, record.get("forbidden_action") or entry.get("action"))
+    return [g.get("rule", "?") for g in guards] or list(record.get("guards") or [])
 
 
 # --- why not RULE ----------------------------------------------------------
 
-def _why_not(record: Record, entry: Record) -> list[Line]:
-    name, rid = _name(entry), entry.get("rule")
-    lines = [Line([(f"Why not {name} ({where(entry.get('span'))})?", "heading")], hang=2)]
+def _why_not(record: Record, entry: Record, w: Words) -> list[Line]:
+    rid = entry.get("rule")
+    lines = [Line([(w.m("render.why_not", name=_name(entry, w), where=where(entry.get("span"))), "heading")], hang=2)]
     lines += _source(entry.get("text", ""), 2)
     guard = entry.get("kind") == "guard"
     if entry.get("matched"):
         if guard:
-            said = f"guard {rid} matched: it forbids {join(entry.get('forbids') or []) or 'nothing'} for this request"
+            said = w.m("render.guard_matched", rule=rid, actions=w.join(entry.get("forbids") or []) or w.m("render.nothing"))
         elif entry is _decider(record) and record.get("decided_by") == "forbidden":
-            said = f"rule {rid} matched, but {_status(record, entry).removeprefix('matched, but ')}, so the request went to manual review"
+            ids = _guard_ids(record, entry)
+            why = w.m("render.guard_why_one" if len(ids) == 1 else "render.guard_why_many",
+                      ids=w.join(ids), action=entry.get("action"))
+            said = w.m("render.rule_forbidden", rule=rid, why=why)
         elif entry is _decider(record):
-            said = f"rule {rid} matched: every condition held, and it decided this request"
+            said = w.m("render.rule_decided", rule=rid)
         else:
-            said = f"rule {rid} matched"
+            said = w.m("render.rule_matched", rule=rid)
         return lines + [Line([("✓", "pass"), (f" {said}", None)], indent=2, hang=4)]
-    fails = failing(entry.get("condition") or {})
-    verb = "match" if guard else "apply"
-    lines.append(Line([(f"It did not {verb}. What failed, and what would have passed:", None)], indent=2, hang=2))
-    for node in fails:
+    lines.append(Line([(w.m("render.did_not_match" if guard else "render.did_not_apply"), None)], indent=2, hang=2))
+    for node in failing(entry.get("condition") or {}):
         lines.append(Line(
-            [("✗", "fail"), (f" {_one_line(node.get('text', ''))} ({node.get('node')}, {where(node.get('span'))})", None)],
+            [("✗", "fail"), (" " + w.m("render.failed_node", text=_one_line(node.get("text", "")),
+                                        node=node.get("node"), where=where(node.get("span"))), None)],
             indent=2, hang=4,
         ))
-        found = node.get("fact") or missing_phrase(node) or values_phrase(node)
+        found = w.fact(node) if node.get("fact") or node.get("missing") else w.values_phrase(node)
         if found:
-            lines.append(Line([(f"found: {found}", None)], indent=6, hang=2))
-        if node.get("fact") and missing_phrase(node):
-            lines.append(Line([(f"missing: {', '.join(node['missing'])}", None)], indent=6, hang=2))
-        lines.append(Line([(f"would pass: {need(node)}", None)], indent=6, hang=2))
+            lines.append(Line([(w.m("render.found", found=found), None)], indent=6, hang=2))
+        if isinstance(node.get("fact"), str) and node.get("missing"):
+            lines.append(Line([(w.m("render.missing", fields=", ".join(node["missing"])), None)], indent=6, hang=2))
+        lines.append(Line([(w.m("render.would_pass", need=w.need(node)), None)], indent=6, hang=2))
     cut = unchecked(entry.get("condition") or {})
     if cut:
         texts = "; ".join(_one_line(n.get("text", "")) for n in cut)
-        lines.append(Line([(f"Not checked after the first failure (they may fail too): {texts}", None)], indent=2, hang=2))
+        lines.append(Line([(w.m("render.unchecked", texts=texts), None)], indent=2, hang=2))
     return lines
 
 
-def _absent(record: Record, rid: str) -> list[Line]:
+def _absent(record: Record, rid: str, w: Words) -> list[Line]:
     """RULE is not in the trace: not reached (a later rule), or not a rule at all."""
     trace = record.get("trace") or []
     listed = [e.get("rule") for e in trace if e.get("rule")]
     known = (record.get("policy") or {}).get("rules")
     decider = record.get("rule") if record.get("decided_by") != "otherwise" else None
     if decider and known is not None and rid in known:
-        return [Line([(f"rule {rid} was not evaluated: rule {decider} decided first", None)], hang=2)]
+        return [Line([(w.m("render.not_evaluated", rule=rid, decider=decider), None)], hang=2)]
     close = difflib.get_close_matches(rid, known if known is not None else listed, n=3, cutoff=0.6)
     if decider and known is None and not close:
         return [
-            Line([(f"rule {rid} was not evaluated: rule {decider} decided first", None)], hang=2),
-            Line([(f"(the record lists only the rules up to it: {', '.join(listed)})", None)], indent=2, hang=2),
+            Line([(w.m("render.not_evaluated", rule=rid, decider=decider), None)], hang=2),
+            Line([(w.m("render.listed_only", rules=", ".join(listed)), None)], indent=2, hang=2),
         ]
-    where_ = "in the policy" if known is not None else "in this record"
-    text = f"There is no rule `{rid}` {where_}"
+    text = w.m("render.no_rule" if known is not None else "render.no_rule_record", rule=rid)
     if close:
-        text += f"; did you mean {join([f'`{c}`' for c in close], 'or')}?"
+        text = w.m("render.did_you_mean", text=text, options=w.join([f"`{c}`" for c in close], "or"))
     lines = [Line([(text, None)], hang=2)]
     has = known if known is not None else listed
-    lines.append(Line([(f"It has: {', '.join(has) if has else 'no rules'}", None)], indent=2, hang=2))
+    lines.append(Line([(w.m("render.it_has", rules=", ".join(has) if has else w.m("render.no_rules")), None)],
+                      indent=2, hang=2))
     if decider and known is None:
-        lines.append(Line([(f"Rules after rule {decider} were not evaluated and are not recorded", None)], indent=2, hang=2))
+        lines.append(Line([(w.m("render.after_not_recorded", decider=decider), None)], indent=2, hang=2))
     return lines
 
 
 # --- the full tree ---------------------------------------------------------
 
-def _entry_tree(record: Record, entry: Record) -> list[Line]:
+def _entry_tree(record: Record, entry: Record, w: Words) -> list[Line]:
     symbol, role = mark({"result": entry.get("matched"), "skipped": False})
-    head = f" {_name(entry)} ({where(entry.get('span'))}): {_status(record, entry)}"
+    head = w.m("render.entry", name=_name(entry, w), where=where(entry.get("span")), status=_status(record, entry, w))
     if entry.get("kind") == "guard" and entry.get("matched") and entry.get("forbids"):
-        head += f", forbids {join(entry['forbids'])}"
-    lines = [Line([(symbol, role), (head, None)], indent=2, hang=4)]
+        head = w.m("render.entry_detail", name=_name(entry, w), where=where(entry.get("span")),
+                   status=_status(record, entry, w), detail=w.m("render.forbids_only", actions=w.join(entry["forbids"])))
+    lines = [Line([(symbol, role), (f" {head}", None)], indent=2, hang=4)]
     lines += _source(entry.get("text", ""), 4)
     if entry.get("condition"):
-        lines += _node_tree(entry["condition"], 4)
+        lines += _node_tree(entry["condition"], 4, w)
     return lines
 
 
-def _node_tree(node: Record, indent: int) -> list[Line]:
+def _node_tree(node: Record, indent: int, w: Words) -> list[Line]:
     symbol, role = mark(node)
-    head = f" {_one_line(node.get('text', ''))} ({node.get('node')}, {where(node.get('span'))})"
+    head = " " + w.m("render.failed_node", text=_one_line(node.get("text", "")), node=node.get("node"),
+                     where=where(node.get("span")))
     if node.get("skipped"):
-        head += " skipped"
+        head += " " + w.m("render.skipped")
+    elif node.get("result") == "unknown":
+        head += " " + w.m("render.unknown_result")
     elif node.get("result") is None:
-        head += " not evaluated"
+        head += " " + w.m("render.unevaluated")
     lines = [Line([(symbol, role), (head, None)], indent=indent, hang=4)]
     details = []
     if node.get("values"):
-        details.append(f"values: {values_phrase(node)}")
+        details.append(w.m("render.values", values=w.values_phrase(node)))
     if node.get("missing"):
-        details.append(f"missing: {', '.join(node['missing'])}")
-    if node.get("fact"):
-        details.append(f"found: {node['fact']}")
-    if node.get("need"):
-        details.append(f"would pass: {node['need']}")
+        details.append(w.m("render.missing", fields=", ".join(node["missing"])))
+    if node.get("fact") and node.get("fact") != {"code": "always"}:
+        details.append(w.m("render.found", found=w.fact(node)))
+    if (node.get("need") or (isinstance(node.get("fact"), dict) and node.get("result") is False)) and not node.get("skipped"):
+        details.append(w.m("render.would_pass", need=w.need(node)))
     lines += [Line([(d, None)], indent=indent + 2, hang=2) for d in details]
     for child in children(node):
-        lines += _node_tree(child, indent + 2)
+        lines += _node_tree(child, indent + 2, w)
     return lines
 
 
@@ -263,9 +373,11 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _name(entry: Record) -> str:
-    title = f' "{entry["title"]}"' if entry.get("title") else ""
-    return f"{entry.get('kind') or 'rule'} {entry.get('rule', '?')}{title}"
+def _name(entry: Record, w: Words) -> str:
+    kind = w.m("render.kind_guard" if entry.get("kind") == "guard" else "render.kind_rule")
+    if entry.get("title"):
+        return w.m("render.name_titled", kind=kind, rule=entry.get("rule", "?"), title=entry["title"])
+    return w.m("render.name", kind=kind, rule=entry.get("rule", "?"))
 
 
 def _decider(record: Record) -> Record | None:

@@ -25,7 +25,7 @@ import z3
 from .. import rules as ir
 from . import exact
 from .boxes import Box, TooComplex, disjoint, dnf, restrict, subtract
-from .smt import MAX_SLOTS, Encoder, item_conditions
+from .smt import MAX_SLOTS, Budget, Encoder, item_conditions
 from .terms import Term, Terms, Unsupported
 from .valuesets import MISSING_LABEL, Finite, Numbers
 from .world import World, optional
@@ -69,8 +69,13 @@ class RuleFacts:
 
 
 class Analysis:
-    def __init__(self, tree: ir.Policy):
+    def __init__(self, tree: ir.Policy, budget: Budget | None = None):
         self.tree = tree
+        self.budget = budget or Budget()
+        #: Rules whose analysis ran out of solver units or search steps, so some finding about them
+        #: may be missing (reported as `undecided-rule`); `current` is the rule being analysed.
+        self.undecided: list[str] = []
+        self.current: str | None = None
         self.world = World.of(tree)
         self.terms = Terms(self.world)
         self._real: dict = {}
@@ -86,7 +91,7 @@ class Analysis:
     def encoder(self, slots: int) -> Encoder:
         enc = self._encoders.get(slots)
         if enc is None:
-            enc = self._encoders[slots] = Encoder(self.world, "proof", slots)
+            enc = self._encoders[slots] = Encoder(self.world, "proof", slots, budget=self.budget)
         return enc
 
     def slots_for(self, exprs) -> tuple[int, bool]:
@@ -105,9 +110,15 @@ class Analysis:
             result = enc.check(make(enc))
         except (Unsupported, z3.Z3Exception, RecursionError):
             return "unknown"
+        if result == "unknown":
+            self._undecided()
         if result == "unsat" and not exact:
             return "unknown"
         return result
+
+    def _undecided(self) -> None:
+        if self.current is not None and self.current not in self.undecided:
+            self.undecided.append(self.current)
 
     # -- boxes ---------------------------------------------------------------------
     def realizable(self, box: Box) -> bool:
@@ -188,6 +199,7 @@ class Analysis:
                     if not children:
                         break
                 if steps > budget:
+                    self._undecided()
                     return UNKNOWN
                 stack.extend((c, level + 1) for c in reversed(children))
         return None
@@ -214,7 +226,17 @@ class Analysis:
         if self._ran:
             return
         self._ran = True
+        try:
+            self._run()
+        finally:
+            self.current = None
+
+    def _run(self) -> None:
         for rf in self.facts.values():
+            self.current = rf.rule.id
+            if self.budget.spent:
+                self._undecided()
+                continue
             if rf.boxes is not None:
                 rf.satisfiable = any(self.realizable(b) for b in rf.boxes)
             else:
@@ -226,6 +248,10 @@ class Analysis:
         index = Prefilter(deciding) if all(rf.boxes is not None for rf in deciding) else None
         for i, b in enumerate(deciding):
             if b.satisfiable is False:
+                continue
+            self.current = b.rule.id
+            if self.budget.spent:
+                self._undecided()  # no units left: the rule is not analysed (no finding claimed about it)
                 continue
             if index is None:
                 self._reach_by_solver(b, deciding[:i])

@@ -23,7 +23,7 @@ from ..diagnostics import AftersaleError, Diagnostic, ERROR, did_you_mean
 from ..source import Span
 from .registry import CHECKS, SEVERITIES
 
-KEYS = ("disable", "severity", "max-findings", "exclude")
+KEYS = ("disable", "severity", "max-findings", "exclude", "solver-budget")
 DEFAULT_MAX_FINDINGS = 100
 
 
@@ -34,6 +34,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     root: Path | None = None                         # the folder of the file it came from
     file: str | None = None
+    solver_budget: int | None = None                 # solver resource units per policy (None: the default)
 
     def level(self, name: str) -> str | None:
         """The severity a finding is reported with, or None when it is switched off."""
@@ -102,7 +103,11 @@ def parse(table: dict, file: str, root: Path | None) -> Config:
     exclude = table.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(g, str) for g in exclude):
         raise _bad(file, "`exclude` must be a list of paths or globs")
-    return Config(severity, cap, tuple(exclude), root, file)
+    budget = table.get("solver-budget")
+    if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool) or budget < 1):
+        raise _bad(file, "`solver-budget` must be a positive whole number of solver resource units",
+                   "the default is 20000000; each solver check also costs 20000")
+    return Config(severity, cap, tuple(exclude), root, file, solver_budget=budget)
 
 
 def _from_folder(folder: Path) -> Config | None:

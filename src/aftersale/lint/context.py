@@ -59,16 +59,18 @@ def summarize(event: dict, paths) -> str:
 class Context:
     """One lowered policy, with the analysis the checks share built on first use."""
 
-    def __init__(self, tree: ir.Policy, source: Source | None, path: str):
+    def __init__(self, tree: ir.Policy, source: Source | None, path: str, solver_budget: int | None = None):
         self.tree = tree
         self.source = source
         self.path = path
+        self.solver_budget = solver_budget  # solver resource units for the analysis (None: the default)
 
     @cached_property
     def analysis(self):
         from .analysis import Analysis
+        from .smt import Budget
 
-        an = Analysis(self.tree)
+        an = Analysis(self.tree, Budget(self.solver_budget))
         an.run()
         return an
 

@@ -86,7 +86,7 @@ def platform_cap_exceeded(ctx: Context) -> Iterator[Finding]:
                        + "; or when ".join(r.unmet for r, _ in unmet))
             help_ = (f"{name} performs {facts.what} only when all of these hold: "
                      + ", ".join(f"`{r.condition}`" for r in facts.requirements)
-                     + f" ({facts.source}); add the missing conditions to the rule")
+                     + f" ({facts.rule}); add the missing conditions to the rule")
             decided = _decided_by(rule, facts.action)
             cond = condition(req.condition)
             yield ctx.finding(
@@ -123,7 +123,7 @@ def after_platform_deadline(ctx: Context) -> Iterator[Finding]:
             name = PLATFORM_NAMES[timer.platform]
             message = (f"rule `{rule.id}` only decides requests in status `{statuses}` {_dur(timer.limit)} or more "
                        f"after `{timer.start}`, but by then {name} {timer.outcome}")
-            help_ = (f"{name} waits {_dur(timer.limit)} for {timer.step} ({timer.source}); "
+            help_ = (f"{name} waits {_dur(timer.limit)} for {timer.step} ({timer.rule}); "
                      f"act before that, e.g. at `age({timer.start}) > {_earlier(timer.limit)}`")
             late = condition(f"age({timer.start}) >= {limit}")
             yield ctx.finding(

@@ -77,12 +77,22 @@ def _money_text(fen: int):
     return f"{d:.2f}"
 
 
+def possible_request(event: dict) -> bool:
+    """Whether an example is a request that can happen: no more is asked back than was paid."""
+    amount = get_path(event, ("request", "amount"))
+    paid = get_path(event, ("order", "paid_amount"))
+    return amount is None or paid is None or Decimal(str(amount)) <= Decimal(str(paid))
+
+
 class Builder:
     """Builds and checks examples for one policy."""
 
     def __init__(self, tree: ir.Policy, world: World, terms=None):
+        from .smt import EXAMPLE_RLIMIT, Budget
+
         self.tree = tree
         self.world = world
+        self.budget = Budget(EXAMPLE_RLIMIT)  # examples have their own units: a spent analysis still shows its findings
         self.direct = None
         if terms is not None:
             from .direct import Direct
@@ -148,6 +158,8 @@ class Builder:
     def _check(self, event: dict, expect: Callable) -> bool:
         from ..diagnostics import AftersaleError
 
+        if not possible_request(event):
+            return False
         try:
             decision = self.policy.decide(copy.deepcopy(event), trace=False)
         except AftersaleError:
@@ -158,8 +170,10 @@ class Builder:
             return False
 
     def _solve(self, box, extra, slots: int, base: dict, realistic: bool) -> dict | None:
-        enc = Encoder(self.world, "example", slots)
+        enc = Encoder(self.world, "example", slots, budget=self.budget)
         hard = [enc.box(box)] if box else []
+        amount, paid = enc.field(("request", "amount")), enc.field(("order", "paid_amount"))
+        hard.append(z3.Implies(z3.And(amount.present, paid.present), amount.val <= paid.val))  # a real request
         if extra is not None:
             hard.append(extra(enc))
         soft: list[tuple[z3.BoolRef, int]] = []  # (condition, priority: higher is kept longer)
@@ -179,7 +193,7 @@ class Builder:
                 va, vb = enc.field(tuple(a.split("."))), enc.field(tuple(b.split(".")))
                 soft.append((z3.Implies(z3.And(va.present, vb.present), va.val <= vb.val), 3))
             amount, paid = enc.field(("request", "amount")), enc.field(("order", "paid_amount"))
-            soft += [(amount.val >= 0, 3), (paid.val >= 0, 3), (amount.val <= paid.val, 3)]
+            soft += [(amount.val >= 0, 3), (paid.val >= 0, 3)]
             if slots:
                 soft.append((z3.Sum(enc.mult) <= 3, 2))
                 for k in range(slots):
@@ -187,13 +201,12 @@ class Builder:
                     soft.append((z3.Implies(price.present, price.val >= 0), 3))
         marks = [z3.Bool(f"soft{i}") for i in range(len(soft))]
         s2 = z3.Solver()
-        s2.set("timeout", 4000)
         s2.add(*hard)
         s2.add(*enc.facts)
         s2.add(*[z3.Implies(m, c) for m, (c, _) in zip(marks, soft)])
         active = list(range(len(soft)))
         for _ in range(25):
-            result = s2.check(*[marks[i] for i in active])
+            result = self.budget.check(s2, *[marks[i] for i in active])
             if result == z3.sat:
                 return self._event(enc, s2.model(), base, slots)
             if result != z3.unsat:

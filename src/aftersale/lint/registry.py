@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ..diagnostics import DOCS_URL, ERROR, INFO, WARNING
-from . import domain, semantic, service_hours
+from . import confusables, domain, semantic, service_hours
 
 SEVERITIES = (ERROR, WARNING, INFO)
 
 #: The module whose checks each family of the rule tree runs: a check is that module's function named
 #: like the finding (`shadowed-rule`: `semantic.shadowed_rule`). The other families are the front end's.
-FAMILIES = {"hours": service_hours, "semantic": semantic, "domain": domain}
+FAMILIES = {"text": confusables, "hours": service_hours, "semantic": semantic, "domain": domain}
 
 
 @dataclass(frozen=True)
@@ -51,12 +51,14 @@ TABLE: tuple[Check, ...] = tuple(_check(*row) for row in (
     ("invalid-timezone", ERROR, "header", "a time zone that is not an IANA zone"),
     ("invalid-hours", ERROR, "header", "service hours that cannot be read"),
     ("ambiguous-sentence", ERROR, "syntax", "a sentence rule that does not say what to do"),
-    # -- the rule tree -------------------------------------------------------------------------
+    # -- the source text and the rule tree ------------------------------------------------------------------------
+    ("confusable-text", WARNING, "text", "characters that make the source display as something it does not say"),
     ("missing-service-hours", WARNING, "hours", "an off-hours rule in a policy with no service hours"),
     ("unsatisfiable-rule", WARNING, "semantic", "no request can match the rule"),
     ("shadowed-rule", WARNING, "semantic", "earlier rules match every request this one would: it never decides"),
     ("redundant-condition", WARNING, "semantic", "a condition that never changes what the rule matches"),
     ("conflicting-rules", INFO, "semantic", "two rules with different actions overlap; the earlier wins"),
+    ("undecided-rule", INFO, "semantic", "a rule lint could not fully analyse within its solver budget"),
     ("platform-cap-exceeded", WARNING, "domain", "an action the platform never performs for such requests"),
     ("after-platform-deadline", WARNING, "domain", "a rule that waits longer than the platform's own timer"),
     ("risky-auto-reject", WARNING, "domain", "auto-rejecting 7-day no-reason requests"),

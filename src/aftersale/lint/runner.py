@@ -79,7 +79,7 @@ def findings_for(text: str, fmt: str, filename: str, cfg: settings.Config, inter
                                             help="a policy has a header and rules, e.g. "
                                                  "`rule small: auto-refund refunds up to ¥30`", source=src)))
         else:
-            ctx = Context(tree, tree.source, filename)
+            ctx = Context(tree, tree.source, filename, solver_budget=cfg.solver_budget)
             for check in tree_checks(cfg.enabled()):
                 try:
                     found.extend(check.run(ctx))

@@ -1,4 +1,5 @@
-"""The semantic family: `unsatisfiable-rule`, `shadowed-rule`, `redundant-condition`, `conflicting-rules`.
+"""The semantic family: `unsatisfiable-rule`, `shadowed-rule`, `redundant-condition`, `conflicting-rules`,
+`undecided-rule`.
 
 All four are exact (see `analysis.py`): "no request can ..." is proved for every
 schema-valid request, and every overlap comes with an example request that the
@@ -191,3 +192,17 @@ def _redundant(ctx: Context, rule: ir.Rule) -> Iterator[Finding]:
             message = f"`{text}` adds nothing: the other alternatives of this `or` already cover it"
         yield ctx.finding("redundant-condition", message, operand.span, rule=rule.id,
                           help=f"remove it; rule `{rule.id}` matches exactly the same requests without it")
+
+
+# -- undecided-rule --------------------------------------------------------------------
+
+def undecided_rule(ctx: Context) -> Iterator[Finding]:
+    """Rules whose analysis ran out of solver units or search steps: what lint could not decide."""
+    undecided = set(ctx.analysis.undecided)
+    for rule, _rf in ctx.checked():
+        if rule.id in undecided:
+            yield ctx.finding(
+                "undecided-rule", f"lint could not decide everything about rule `{rule.id}` within its solver "
+                "budget: a finding about it may be missing", ctx.rule_span(rule), rule=rule.id,
+                help="the budget is counted in solver work, not time, so this is the same on every run; "
+                     "split the rule or simplify its arithmetic to have it checked fully")

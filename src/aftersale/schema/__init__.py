@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 
@@ -17,9 +19,39 @@ def load_schema(name: str) -> dict:
     return json.loads(text)
 
 
+def multiple_of(value, step) -> bool:
+    """`multipleOf` as JSON Schema defines it: exact, on the numbers as written (0.29 is a multiple of 0.01).
+
+    Binary floats would say otherwise (0.29 / 0.01 == 28.999999999999996), so both
+    sides are read as the decimals they print as.
+
+    >>> multiple_of(0.29, 0.01), multiple_of(299.999, 0.01), multiple_of(Decimal("7.10"), 0.01)
+    (True, False, True)
+    """
+    if isinstance(value, bool):
+        return True
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not number.is_finite():
+        return False
+    step = Decimal(str(step))
+    try:
+        return number % step == 0
+    except InvalidOperation:  # a quotient past Decimal's precision: exact fractions instead
+        return (Fraction(number) / Fraction(step)).denominator == 1
+
+
+def _multiple_of_keyword(validator, step, instance, schema):
+    from jsonschema import ValidationError
+
+    if validator.is_type(instance, "number") and not multiple_of(instance, step):
+        yield ValidationError(f"{instance!r} is not a multiple of {step}")
+
+
 @lru_cache(maxsize=None)
 def validator(name: str):
-    """A jsonschema validator for the schema called `name`, built once."""
+    """A jsonschema validator for the schema called `name`, built once (with an exact `multipleOf`)."""
     from jsonschema import Draft202012Validator
+    from jsonschema.validators import extend
 
-    return Draft202012Validator(load_schema(name))
+    exact = extend(Draft202012Validator, {"multipleOf": _multiple_of_keyword})
+    return exact(load_schema(name))

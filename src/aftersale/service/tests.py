@@ -20,6 +20,7 @@ def _refusal(message: str) -> list[dict[str, Any]]:
 
 def run_tests(text: str, fmt: str, tests: str) -> tuple[list[dict[str, Any]], int]:
     """(problems, cases passed): problems are failed cases and errors, as JSON; none means all passed."""
+    from ..explain import headline
     from ..files import atomic_write
     from ..runner import run_paths
     from ..runner.run import PASS
@@ -62,7 +63,7 @@ def run_tests(text: str, fmt: str, tests: str) -> tuple[list[dict[str, Any]], in
             else:
                 problems.append({"case": r.case.name, "status": r.status,
                                  "mismatches": [{"what": w, "expected": e, "actual": a} for w, e, a in r.mismatches],
-                                 "summary": (r.record or {}).get("summary")})
+                                 "headline": headline(r.record) if r.record else None})
     return problems, passed
 
 

@@ -11,20 +11,19 @@ number and reason: `lines == decided + bad + blank` always holds.
 from __future__ import annotations
 
 import gc
-import gzip
+import zlib
 import io
 import json
 import os
-import re
 import sys
 from collections import deque
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
-from ..events import MAX_EVENT_BYTES
+from ..events import MAX_EVENT_BYTES, parse_event
+from ..events.text import DECODER, DuplicateKey, duplicate_message
 from ..source import Span
 from .tally import Bad, Tally
 
@@ -62,27 +61,17 @@ class ChunkResult:
     rejects: str | None = None           # JSON lines, one per bad line
 
 
-#: Raw bytes that may hold a value parse_event refuses but the schema allows (see events._shape_problem).
-_SUSPECT = re.compile(rb"\\u[dD][89a-fA-F]|[0-9]{31}|[0-9.][eE]").search
-
-
-def _no_constant(name: str):
-    raise ValueError(f"`{name}` is not valid JSON")
-
-
 class Decider:
     """What one process needs to decide chunks: the policies, the fast event reader, the record writer."""
 
     def __init__(self, policy: PolicySpec, baseline: PolicySpec | None, source: str,
                  records: bool = False, trace: bool = False, rejects: bool = False):
-        from .fastparse import FastEvents
         from .records import RecordLines
 
         self.policy = policy.compile()
         self.baseline = baseline.compile() if baseline is not None else None
         self.source = source
-        self.fast = FastEvents()
-        self.decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant)
+        self.decoder = DECODER
         self.records = RecordLines(self.policy, trace) if records else None
         self.trace = trace
         self.want_rejects = rejects
@@ -99,15 +88,13 @@ class Decider:
                                        "text": text}, ensure_ascii=False))
 
     def chunk(self, first_line: int, data: bytes) -> ChunkResult:
-        from ..events import parse_event
-
         tally = Tally()
         records: list[str] | None = [] if self.records is not None else None
         rejects: list[str] | None = [] if self.want_rejects else None
         lines = data.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
-        decode, fast, decide = self.decoder.decode, self.fast.parse, self.policy.decide
+        decode, decide = self.decoder.decode, self.policy.decide
         base = self.baseline.decide if self.baseline is not None else None
         tally.lines = len(lines)
         add = tally.add
@@ -135,23 +122,22 @@ class Decider:
             except json.JSONDecodeError as exc:
                 self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc.msg}", exc.colno, text)
                 continue
+            except DuplicateKey:
+                self.bad(tally, rejects, n, "invalid-json", duplicate_message(text), 1, text)
+                continue
             except ValueError as exc:            # NaN, Infinity
                 self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc}", 1, text)
                 continue
             except RecursionError:
                 self.bad(tally, rejects, n, "invalid-json", "the JSON is nested too deeply", 1, text)
                 continue
-            # a line that may hold what only parse_event refuses (an unpaired surrogate, a number
-            # too long or written with an exponent) takes the exact path
-            event = fast(obj) if not _SUSPECT(raw) else None
-            if event is None:
-                try:
-                    event = parse_event(obj, source=self.source, line=n, text=text)
-                except AftersaleError as err:
-                    d = err.diagnostics
-                    more = f" (and {len(d) - 1} more problem{'s' if len(d) > 2 else ''})" if len(d) > 1 else ""
-                    self.bad(tally, rejects, n, d[0].name, d[0].message + more, d[0].span.column, text)
-                    continue
+            try:
+                event = parse_event(obj, source=self.source, line=n, text=text)
+            except AftersaleError as err:
+                d = err.diagnostics
+                more = f" (and {len(d) - 1} more problem{'s' if len(d) > 2 else ''})" if len(d) > 1 else ""
+                self.bad(tally, rejects, n, d[0].name, d[0].message + more, d[0].span.column, text)
+                continue
             decision = decide(event, trace=self.trace)
             forbade = None
             if decision.forbidden_action is not None:
@@ -192,7 +178,9 @@ class Input:
                                                 where)) from None
         magic = self.raw.peek(2)[:2] if hasattr(self.raw, "peek") else b""
         self.gzip = magic == b"\x1f\x8b"
-        self.stream: BinaryIO = gzip.GzipFile(fileobj=self.raw, mode="rb") if self.gzip else self.raw
+        self.stream: BinaryIO = _Gunzip(self.raw) if self.gzip else self.raw  # type: ignore[assignment]
+        #: (line, message) when the input ended inside a gzip stream: every whole line before it is read
+        self.truncated: tuple[int, str] | None = None
 
     def position(self) -> int:
         try:
@@ -216,6 +204,11 @@ class Input:
                     "io-error", ERROR, f"cannot read `{self.name}` after line {line - 1}: {exc}",
                     Span(self.name, line, 1, line, 1))) from None
             if not block:
+                if self.gzip and not self.stream.complete:  # type: ignore[attr-defined]
+                    # the whole lines are decided; the cut one, and whatever followed, is the bad input
+                    self.truncated = (line, f"`{self.name}` ends in the middle of its gzip data (a truncated "
+                                            f"file?): line {line} and any after it could not be read")
+                    return
                 if carry:
                     yield line, carry
                 return
@@ -246,6 +239,40 @@ class Input:
                 rest = block[cut + 1:]
                 self.stream = _Prepend(rest, self.stream)
                 return
+
+
+class _Gunzip(io.RawIOBase):
+    """A gzip stream read as far as its data goes: a truncated file gives every byte it holds, then
+    `complete` says whether the last member ended properly (GzipFile raises and loses the last block)."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+        self.inflate = zlib.decompressobj(wbits=31)
+        self.complete = True
+
+    def read(self, size: int = -1) -> bytes:
+        size = size if size and size > 0 else CHUNK_BYTES
+        try:
+            while True:
+                inflate = self.inflate
+                if inflate.eof:   # a member ended: another may follow (as `cat a.gz b.gz` makes)
+                    rest = inflate.unused_data or self.raw.read(CHUNK_BYTES)
+                    if not rest:
+                        return b""
+                    self.inflate = inflate = zlib.decompressobj(wbits=31)
+                    out = inflate.decompress(rest, size)
+                elif inflate.unconsumed_tail:
+                    out = inflate.decompress(inflate.unconsumed_tail, size)
+                else:
+                    data = self.raw.read(CHUNK_BYTES)
+                    if not data:
+                        self.complete = False
+                        return b""
+                    out = inflate.decompress(data, size)
+                if out:
+                    return out
+        except zlib.error as exc:
+            raise OSError(f"not valid gzip data ({exc})") from None
 
 
 class _Prepend(io.RawIOBase):
@@ -313,6 +340,7 @@ def replay(policy: PolicySpec, baseline: PolicySpec | None, source: Input, *,
         decider = Decider(*args)
         for line, data, position in _chain(first, second, chunks):
             take(decider.chunk(line, data), position)
+        _truncation(source, total)
         return total
     import multiprocessing
 
@@ -332,7 +360,18 @@ def replay(policy: PolicySpec, baseline: PolicySpec | None, source: Input, *,
     finally:
         pool.terminate()
         pool.join()
+    _truncation(source, total)
     return total
+
+
+def _truncation(source: Input, total: Tally) -> None:
+    """A truncated gzip input is a bad input: counted and listed with its line, so the run exits 2."""
+    if getattr(source, "truncated", None) is not None:
+        line, message = source.truncated  # type: ignore[misc]
+        total.lines += 1
+        total.add_bad(Bad(line, "truncated-input", message, 1))
+        cut = total.bad_lines.pop() if total.bad_lines[-1].line == line else Bad(line, "truncated-input", message, 1)
+        total.bad_lines.insert(0, cut)   # listed first, even past the listing's cap: why the run stopped short
 
 
 def _chain(first, second, rest):

@@ -19,11 +19,15 @@ from ..fields import FIELDS, ITEM_FIELDS, ITEM_ROOT, ROOTS
 from ..functions import FUNCTIONS, QUANTIFIERS
 from ..limits import MAX_ID_CHARS, MAX_NAME_CHARS, MAX_SENTENCE_CHARS, MAX_TITLE_CHARS
 from ..source import Source, Span
+from .safety import ascii_digits
 from ..values import (BOOL, DATE, DURATION, ENUM, LIST, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, Type,
                       parse_decimal, parse_duration, parse_money, parse_time)
 from .parser import parse
+from .vocabulary import (ZH_ACTIONS, ZH_CURRENCIES, ZH_HOLIDAYS, ZH_HOURS, ZH_LANGUAGES, ZH_PLATFORMS,
+                         ZH_VALUES)
 
 PLATFORMS = ("douyin", "kuaishou", "other")
+LANGUAGES = ("zh", "en")
 CURRENCIES = ("CNY",)
 
 #: The type of `a op b` for + and -, by operand types.
@@ -59,9 +63,10 @@ class Lowering:
 
     # -- expressions -----------------------------------------------------------
     def expression_text(self, text: str, base: int, *, fixed: Span | None = None,
-                        item: bool = False) -> ir.Expr | None:
-        """Parse and lower an expression written at offset `base` of the source."""
-        tree = parse(text, self.source, start="expr", base=base)
+                        item: bool = False, where: bool = False) -> ir.Expr | None:
+        """Parse and lower an expression written at offset `base` of the source (`where`: a
+        sentence's `where` condition, whose errors say how it ends the sentence)."""
+        tree = parse(text, self.source, start="expr", base=base, where=where)
         if isinstance(tree, Diagnostic):
             if fixed is not None:  # an error inside a vocabulary template points at the phrase
                 tree = Diagnostic(tree.name, tree.severity, tree.message, fixed, help=tree.help,
@@ -170,11 +175,14 @@ class Lowering:
                 return ir.Field(tuple(parts), Type.ANY, span=span)
             return ir.Field(tuple(parts), info.type, span=span)
         # A bare word: an enum value (or a word compared with text); checked against its use.
-        return ir.Literal(parts[0], ENUM, parts[0], span=span)
+        # A Chinese word names its value (`生鲜` = fresh, `七天无理由` = no_reason_7d).
+        return ir.Literal(ZH_VALUES.get(parts[0], parts[0]), ENUM, parts[0], span=span)
 
     def literal(self, kind: str, tok, span: Span) -> ir.Literal:
         text = str(tok) if tok is not None else kind
         try:
+            if kind != "string":
+                text = ascii_digits(text)
             if kind == "money":
                 return ir.Literal(parse_money(text), MONEY, text, span=span)
             if kind == "percent":
@@ -226,15 +234,18 @@ class Lowering:
                     self.error("syntax-error", "the policy name is empty", vspan,
                                help='name the policy, e.g. `policy "Tea House after-sales"`')
             elif key == "platform":
-                header["platform"] = self.check_choice(value, PLATFORMS, "platform", vspan)
+                header["platform"] = self.check_choice(ZH_PLATFORMS.get(value, value), PLATFORMS, "platform", vspan)
+            elif key == "language":
+                header["language"] = self.check_choice(ZH_LANGUAGES.get(value, value), LANGUAGES, "language", vspan)
             elif key == "timezone":
                 header["timezone"] = self.check_timezone(value, vspan)
             elif key == "currency":
-                header["currency"] = self.check_choice(value, CURRENCIES, "currency", vspan)
+                header["currency"] = self.check_choice(ZH_CURRENCIES.get(value, value), CURRENCIES, "currency",
+                                                       vspan)
             elif key == "service_hours":
                 header["service_hours"] = self.check_hours(value, tok.start_pos)
             elif key == "holidays":
-                header["holidays"] = self.check_holidays(value, vspan)
+                header["holidays"] = self.check_holidays(ZH_HOLIDAYS.get(value, value), vspan)
             elif key == "otherwise":
                 header["otherwise"] = self.check_action(value, vspan)
         self.check_rule_ids(rules)
@@ -255,7 +266,8 @@ class Lowering:
         if isinstance(body, Token):  # a sentence
             from .sentences import lower_sentence
 
-            text = str(body).rstrip()
+            # as written (full-width punctuation and all): fmt keeps it unless asked for a language
+            text = self.source.text[body.start_pos:body.end_pos].rstrip()
             if len(text) > MAX_SENTENCE_CHARS:
                 self.error("syntax-error", f"sentence longer than {MAX_SENTENCE_CHARS:,} characters",
                            self.span_of(body, 0), rule=rule_id,
@@ -294,6 +306,7 @@ class Lowering:
         return value
 
     def check_action(self, name: str, span: Span) -> str:
+        name = ZH_ACTIONS.get(name, name)
         if name not in ir.ACTIONS:
             hint = did_you_mean(name, ir.ACTIONS)
             self.error("unknown-action", f"unknown action `{name}`", span,
@@ -308,24 +321,30 @@ class Lowering:
         return value
 
     def check_timezone(self, value: str, span: Span) -> str:
-        from zoneinfo import ZoneInfo
+        """Only canonical IANA names: `localtime`, `posixrules`, `Factory` would make decisions depend on the host."""
+        from .safety import canonical_zones
 
-        try:
-            ZoneInfo(value)
-        except Exception:  # noqa: BLE001 - ZoneInfo raises several kinds for bad keys
+        zones = canonical_zones()
+        if value not in zones:
+            folded = {z.lower(): z for z in zones}
+            hint = folded.get(str(value).lower()) or did_you_mean(str(value), zones)
             self.error("invalid-timezone", f"unknown time zone `{value}`", span,
-                       help="use an IANA zone name such as Asia/Shanghai")
+                       help=(f"did you mean `{hint}`? " if hint else "")
+                       + "use a canonical IANA zone name such as Asia/Shanghai")
             return "Asia/Shanghai"
         return value
 
     def check_hours(self, spec: str, offset: int | None, span: Span | None = None, mapping=None):
         from ..hours import HoursError, ServiceHours
 
+        spec, at = hours_in_english(spec) if spec else (spec, [])
         try:
             return ServiceHours.from_mapping(mapping) if mapping is not None else ServiceHours.parse(spec)
         except HoursError as exc:
             if offset is not None:
-                where = self.source.span(offset + exc.start, offset + max(exc.end, exc.start + 1))
+                start = at[min(exc.start, len(at) - 1)] if at else exc.start
+                end = at[exc.end - 1] + 1 if at and 0 < exc.end <= len(at) else start + 1
+                where = self.source.span(offset + start, offset + max(end, start + 1))
             else:
                 where = span
             self.error("invalid-hours", str(exc), where,
@@ -352,6 +371,28 @@ class Lowering:
                            rule=rule.id)
             else:
                 seen[rule.id] = rule
+
+
+_ZH_HOURS = re.compile("|".join(sorted(map(re.escape, ZH_HOURS), key=len, reverse=True)))
+
+
+def hours_in_english(spec: str) -> tuple[str, list[int]]:
+    """Service hours written in Chinese (`周一至周五 09:00-18:00，周六 10:00-16:00`) in the English
+    the hours parser reads, with the offset in `spec` of each character of the result.
+
+    >>> hours_in_english("周一至周五 9:00-18:00")[0]
+    'mon-fri 9:00-18:00'
+    """
+    out: list[str] = []
+    at: list[int] = []
+    i = 0
+    while i < len(spec):
+        m = _ZH_HOURS.match(spec, i)
+        word, size = (ZH_HOURS[m.group()], len(m.group())) if m else (spec[i], 1)
+        out.append(word)
+        at.extend([i] * len(word))
+        i += size
+    return "".join(out), at
 
 
 def nesting_depth(expr: ir.Expr) -> int:

@@ -15,7 +15,8 @@ from ..source import Source
 
 #: Terminals that match the rest of a line: in the wrong place they stand for its first word.
 CATCH_ALL = ("SENTENCE", "HOURS_SPEC")
-KEYWORDS = ("policy", "platform", "timezone", "currency", "service", "holidays", "rule", "otherwise")
+KEYWORDS = ("policy", "platform", "timezone", "currency", "service", "holidays", "language", "rule", "otherwise",
+            "策略", "平台", "时区", "币种", "客服时间", "节假日", "语言", "规则", "否则")
 
 #: How expected terminals are named in messages.
 TERMINAL_NAMES = {
@@ -54,7 +55,7 @@ def _expected(names) -> str:
     return ", ".join(shown)
 
 
-def syntax_diagnostic(exc: UnexpectedInput, source: Source, base: int = 0) -> Diagnostic:
+def syntax_diagnostic(exc: UnexpectedInput, source: Source, base: int = 0, where: bool = False) -> Diagnostic:
     """A `syntax-error` diagnostic for a Lark error, positioned in `source` (offset `base`)."""
     pos = base + (exc.pos_in_stream or 0)
     help_ = None
@@ -83,6 +84,9 @@ def syntax_diagnostic(exc: UnexpectedInput, source: Source, base: int = 0) -> Di
             message = f"unexpected `{word}` at the start of a statement"
             help_ = (f"did you mean `{hint}`?" if hint else
                      "a statement starts with one of: " + ", ".join(f"`{k}`" for k in KEYWORDS))
+        elif "THEN" in exc.expected and len(exc.expected) > 1 and where:
+            help_ = ("`where` takes the rest of the sentence as one condition: put phrases such as "
+                     "`during off-hours` before `where`, or join conditions with `and`")
         elif "THEN" in exc.expected and len(exc.expected) > 1:
             # (LALR's lookahead set here also holds `)`, `,` and `]`, which only confuse)
             help_ = "a block rule reads `when CONDITION then ACTION`: expected `then`, or `and` / `or` and more condition"
@@ -204,13 +208,35 @@ def depth_problem(tree: Tree, source: Source, base: int = 0) -> Diagnostic | Non
     return None
 
 
-def parse(text: str, source: Source, start: str = "start", base: int = 0) -> Tree | Diagnostic:
+#: Full-width punctuation Chinese input methods type, read as its ASCII twin.
+FULL_WIDTH = str.maketrans({"：": ":", "，": ",", "（": "(", "）": ")", "￥": "¥", "；": ";"})
+_QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
+
+
+def ascii_punctuation(text: str) -> str:
+    """`text` with full-width punctuation made ASCII outside strings and comments, one character for
+    one, so that every offset (and every column of a message) stays that of the text as written.
+
+    >>> ascii_punctuation('规则 a：escalate requests where x == "，"  # （')
+    '规则 a:escalate requests where x == "，"  # （'
+    """
+    out, last = [], 0
+    for m in _QUOTED.finditer(text):
+        out.append(text[last:m.start()].translate(FULL_WIDTH))
+        out.append(m.group())
+        last = m.end()
+    out.append(text[last:].translate(FULL_WIDTH))
+    return "".join(out)
+
+
+def parse(text: str, source: Source, start: str = "start", base: int = 0,
+          where: bool = False) -> Tree | Diagnostic:
     """The parse tree of `text`, or the diagnostic for its first syntax error."""
     problem = nesting_problem(text, source, base, start)
     if problem:
         return problem
     try:
-        tree = parser().parse(text, start=start)
+        tree = parser().parse(ascii_punctuation(text), start=start)
     except UnexpectedInput as exc:
-        return syntax_diagnostic(exc, source, base)
+        return syntax_diagnostic(exc, source, base, where)
     return depth_problem(tree, source, base) or tree

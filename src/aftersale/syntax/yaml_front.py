@@ -336,6 +336,8 @@ class _YamlLowering(Lowering):
                                                        mapping=data["service_hours"])
         if "holidays" in data:
             header["holidays"] = self.check_holidays(data["holidays"], self.at("holidays"))
+        if "language" in data:
+            header["language"] = self.check_choice(data["language"], ("zh", "en"), "language", self.at("language"))
         if "otherwise" in data:
             header["otherwise"] = self.check_action(data["otherwise"], self.at("otherwise"))
         rules = [r for i, entry in enumerate(data["rules"]) if (r := self.rule(entry, i)) is not None]

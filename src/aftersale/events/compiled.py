@@ -1,24 +1,28 @@
-"""A fast path for validating and typing events: the event schema compiled into plain checks.
+"""The event schema compiled once into plain Python checks: the reader's usual path.
 
-`parse_event` validates with jsonschema (generic, a few hundred microseconds
-an event) and then types the values. Replaying a million events needs the
-same answer much faster, so this module compiles `schema/event.json` once
-into nested closures that validate and type in one pass.
+`parse_event` could validate with jsonschema (generic, a few hundred
+microseconds an event) and then type the values. Deciding a million events
+needs the same answer much faster, so `schema/event.json` is compiled once
+into one function that validates and types in one pass (`compiled_check`),
+and the same generator compiles the check of one field alone for the lazy
+reads of the compiled backend (`field_check`): one definition, three users.
 
-The fast path only ever *accepts*: an event it accepts is exactly one that
-jsonschema accepts, typed exactly as `parse_event` types it. Anything it
-rejects, or is unsure about (an integer written `1.0`, a keyword it does not
-know), goes to `parse_event`, which stays the authority and writes the
-diagnostics. A schema keyword this module does not implement turns the fast
-path off altogether rather than guess.
+The compiled code only ever *accepts*: an event it accepts is exactly one that
+jsonschema accepts, typed by `typed.convert` as the exact path types it.
+Anything it rejects, or is unsure about (an integer written `1.0`, a keyword
+it does not know), goes to the exact path in `reader.py`, which writes the
+diagnostics. A schema keyword this module does not implement turns the
+compiled path off altogether rather than guess.
 
->>> fast = FastEvents()
->>> e = fast.parse({"id": "A", "platform": "douyin", "at": "2026-11-21T22:14:00+08:00",
+>>> check = compiled_check()
+>>> data = check({"id": "A", "platform": "douyin", "at": "2026-11-21T22:14:00+08:00",
 ...     "request": {"kind": "refund_only", "reason": "lost", "amount": "12.50",
 ...                 "created_at": "2026-11-21T22:00:00+08:00", "status": "pending_merchant"},
 ...     "order": {"paid_amount": 30}})
->>> e.get(("request", "amount")), e.get(("order", "paid_amount"))
+>>> data["request"]["amount"], data["order"]["paid_amount"]
 (Decimal('12.50'), Decimal('30'))
+>>> field_check(("order", "paid_amount"))(299.999) is FAIL
+True
 """
 from __future__ import annotations
 
@@ -26,10 +30,12 @@ import re
 from decimal import Decimal
 from typing import Any, Callable
 
-from ..events import Event, _typed
-from ..fields import FIELDS, ITEM_FIELDS
-from ..schema import load_schema
+from functools import lru_cache
+
+from ..schema import load_schema, multiple_of
 from ..values import MONEY, NUMBER, TIMESTAMP, parse_timestamp
+from .fields import FIELDS, ITEM_FIELDS
+from .typed import convert, typed as _typed
 
 FAIL = object()          # "not accepted here": the caller asks parse_event
 _ABSENT = object()       # an optional key that is not there
@@ -39,7 +45,7 @@ Check = Callable[[Any], Any]
 ANNOTATIONS = {"description", "title", "$schema", "$id", "$defs", "examples", "default", "$comment"}
 SUPPORTED = ANNOTATIONS | {"type", "enum", "required", "properties", "additionalProperties", "$ref", "anyOf",
                            "pattern", "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems",
-                           "items"}
+                           "items", "multipleOf"}
 
 
 class Unsupported(Exception):
@@ -58,29 +64,17 @@ TYPE_TESTS = {
 
 
 def _converter(type_) -> Callable[[Any], Any]:
-    """The typing `events._convert` applies to a leaf of this field type; FAIL where it would raise."""
+    """`typed.convert` for a leaf of this field type, FAIL where it raises; a plain money text directly."""
+    def leaf(v):
+        try:
+            return convert(v, type_, "")
+        except (ValueError, ArithmeticError):
+            return FAIL
     if type_ is MONEY:
-        def money(v):
-            if type(v) is str:
-                amount = Decimal(v)
-                dot = v.find(".")
-                if (dot < 0 or len(v) - dot <= 3) and v.replace(".", "", 1).lstrip("-").isdigit():
-                    return amount   # plain digits with at most 2 after the point: exponent >= -2
-            else:
-                amount = v if type(v) is Decimal else Decimal(str(v))
-            exponent = amount.as_tuple().exponent
-            if type(exponent) is not int or exponent < -2:
-                return FAIL
-            return amount
+        def money(v):  # called once the schema's checks held: a text matched the pattern (at most 2 places)
+            return Decimal(v) if type(v) is str else leaf(v)
         return money
-    if type_ is TIMESTAMP:
-        def timestamp(v):
-            try:
-                return parse_timestamp(v)
-            except ValueError:
-                return FAIL
-        return timestamp
-    return lambda v: v if type(v) is Decimal else Decimal(str(v))   # NUMBER (never a bool: the schema says number)
+    return leaf
 
 
 class _Generator:
@@ -96,7 +90,8 @@ class _Generator:
         self.helpers: list[str] = []
         self.consts: dict[str, Any] = {"FAIL": FAIL, "Decimal": Decimal, "_NUMBERS": (int, float, Decimal),
                                        "_typed": _typed, "FIELDS": FIELDS, "ITEM_FIELDS": ITEM_FIELDS,
-                                       "_timestamp": parse_timestamp, "_ABSENT": _ABSENT}
+                                       "_timestamp": parse_timestamp, "_ABSENT": _ABSENT,
+                                       "_multiple": multiple_of}
         self.counter = 0
 
     def name(self, prefix: str) -> str:
@@ -221,6 +216,8 @@ class _Generator:
             conds.append(f"{v} < {self.const(schema['minimum'])}")
         if "maximum" in schema:
             conds.append(f"{v} > {self.const(schema['maximum'])}")
+        if "multipleOf" in schema:
+            conds.append(f"not _multiple({v}, {self.const(schema['multipleOf'])})")
         if conds:
             guard = "" if known in ("number", "integer") else f"type({v}) in _NUMBERS and "
             out.append(f"{ind}if {guard}({' or '.join(conds)}): {fail}")
@@ -320,36 +317,43 @@ class _Generator:
         if typed:
             out.append(f"{inner}{v} = {o}")
 
-    def build(self) -> tuple[str, Check]:
+    def build(self, schema: dict | None = None, path: str = "") -> tuple[str, Check]:
+        """The check of the whole event, or of `schema` at the field `path` (`order.items`, `request.amount`)."""
         body: list[str] = []
-        self.emit(body, self.root, "x", "", "    ", "return FAIL")
+        self.emit(body, self.root if schema is None else schema, "x", path, "    ", "return FAIL")
         source = "\n\n".join(self.helpers + ["def check(x):\n" + "\n".join(body + ["    return x"])]) + "\n"
         namespace = dict(self.consts)
         exec(compile(source, "<aftersale event schema>", "exec"), namespace)  # noqa: S102 - our own schema
         return source, namespace["check"]
 
 
-class FastEvents:
-    """Events from decoded JSON on the fast path; `parse` returns None when parse_event must decide."""
-
-    def __init__(self, schema: dict | None = None):
-        self.source: str | None = None
+def _guarded(check: Check) -> Check:
+    def run(value):
         try:
-            self.source, self._check = _Generator(schema or load_schema("event")).build()
-        except Unsupported:
-            self._check = None
-
-    @property
-    def enabled(self) -> bool:
-        return self._check is not None
-
-    def parse(self, obj) -> Event | None:
-        if self._check is None or type(obj) is not dict:
-            return None
-        try:
-            typed = self._check(obj)
+            return check(value)
         except (ArithmeticError, ValueError, TypeError, RecursionError):
-            return None
-        if typed is FAIL:
-            return None
-        return Event(typed, obj)
+            return FAIL
+    return run
+
+
+@lru_cache(maxsize=None)
+def compiled_check() -> Check:
+    """The whole-event check: the typed event (a dict), or FAIL where the exact path must decide."""
+    try:
+        return _guarded(_Generator(load_schema("event")).build()[1])
+    except Unsupported:
+        return lambda obj: FAIL
+
+
+@lru_cache(maxsize=None)
+def field_check(path: tuple[str, ...]) -> Check:
+    """The same generator's check of one field's value alone: typed, or FAIL."""
+    root = load_schema("event")
+    generator = _Generator(root)
+    schema: Any = root
+    for key in path:
+        schema = schema["properties"][key]
+    try:
+        return _guarded(generator.build(schema, ".".join(path))[1])
+    except Unsupported:
+        return lambda value: FAIL

@@ -1,0 +1,197 @@
+"""Events: reading, validating against the event schema, typing the values.
+
+Every event is validated against `schema/event.json` before it is decided.
+Each problem becomes one diagnostic naming the JSON path, and, where the event
+came from a file, the line and column of the offending value.
+
+>>> e = parse_event({"id": "A", "platform": "douyin", "at": "2026-11-21T22:14:00+08:00",
+...     "request": {"kind": "refund_only", "reason": "lost", "amount": "12.50",
+...                 "created_at": "2026-11-21T22:00:00+08:00", "status": "pending_merchant"},
+...     "order": {"paid_amount": 30}})
+>>> e.get(("request", "amount")), e.get(("order", "delivered_at"))
+(Decimal('12.50'), MISSING)
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterator
+
+from ..diagnostics import AftersaleError, Diagnostic, ERROR
+from ..limits import MAX_EVENT_PROBLEMS
+from ..schema import validator
+from ..source import Span
+from .fields import FIELDS
+from .text import SUSPECT, path_text as _path_text
+from .compiled import FAIL, compiled_check
+from .typed import Event, shape_problem, typed
+
+#: At most this many problems are reported per event (the limits live in aftersale/limits.py).
+MAX_PROBLEMS = MAX_EVENT_PROBLEMS
+
+
+def json_type(value) -> str:
+    """The JSON name of a decoded value's type."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float, Decimal)):
+        return "a number"
+    return {dict: "an object", list: "an array", str: "a string"}.get(type(value), "null")
+
+
+def _owner(where: str) -> str:
+    """An object named in a message: `request`, or the event itself."""
+    return "the event" if where == "(the event)" else f"`{where}`"
+
+
+def _problem_path(err) -> list:
+    """Where a schema error is located: at the unknown field itself for an unknown field."""
+    path = list(err.absolute_path)
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        path += extra[:1]
+    return path
+
+
+_FRACTION = re.compile(r"T?[0-9:]{8}\.([0-9]+)(?:Z|[+-][0-9]{2}:[0-9]{2})(?![\s\S])").search
+
+
+def _describe(err, prefix: tuple = ()) -> str:
+    """One line for a jsonschema error, in our words."""
+    where = _path_text(list(prefix) + list(err.absolute_path))
+    v = err.validator
+    inst = err.instance
+    shown = json.dumps(inst, default=str, ensure_ascii=False)
+    if len(shown) > 60:
+        shown = shown[:57] + "…"
+    if v == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        return f"{_owner(where)} lacks the required field `{missing}`"
+    if v == "additionalProperties":
+        extra = sorted(set(inst) - set(err.schema.get("properties", {})))
+        from ..diagnostics import did_you_mean
+
+        hint = did_you_mean(extra[0], err.schema.get("properties", {})) if extra else None
+        tail = f" (did you mean `{hint}`?)" if hint else ""
+        return f"{_owner(where)} has an unknown field `{extra[0] if extra else '?'}`{tail}"
+    if v == "enum":
+        from ..diagnostics import did_you_mean
+
+        hint = did_you_mean(str(inst), [str(x) for x in err.validator_value])
+        options = ", ".join(str(x) for x in err.validator_value)
+        tail = f"; did you mean `{hint}`?" if hint else f"; expected one of {options}"
+        return f"`{where}` is {shown}{tail}"
+    ref = err.schema.get("description", "")
+    if v in ("anyOf", "pattern") and ("money" in ref.lower() or "yuan" in ref.lower()):
+        if isinstance(inst, (int, float, Decimal)) and not isinstance(inst, bool) and abs(inst) <= 10 ** 12:
+            return f"`{where}` is {inst}: money has at most 2 decimal places (fen)"
+        return f"`{where}` is {shown}, not an amount of money (a decimal with at most 2 places, e.g. \"129.00\")"
+    if v == "pattern" and ("timestamp" in ref.lower() or "ISO 8601" in ref):
+        fraction = _FRACTION(inst) if isinstance(inst, str) else None
+        if fraction is not None and len(fraction.group(1)) > 6:
+            return (f"`{where}` is {shown}: {len(fraction.group(1))} digits after the seconds' point, "
+                    f"more than the 6 kept (microseconds); round it to 6 digits")
+        return f"`{where}` is {shown}, not a timestamp with a UTC offset (e.g. 2026-11-21T22:14:00+08:00)"
+    if v == "type":
+        return f"`{where}` is {shown}, expected {err.validator_value}"
+    return f"`{where}`: {err.message}"
+
+
+@functools.lru_cache(maxsize=2)
+def _compose(text: str):
+    """The YAML node tree of a JSON text (JSON is YAML; PyYAML keeps positions), once per text."""
+    import yaml
+
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def _locate(text: str | None, path, source_name: str, line0: int) -> Span:
+    """The position of the value at `path` in the event's text (YAML's parser keeps marks)."""
+    if not text:
+        return Span(source_name, line0, 1, line0, 1)
+    try:
+        import yaml
+
+        node = _compose(text)
+        for part in path:
+            if isinstance(node, yaml.MappingNode):
+                node = next(v for k, v in node.value if k.value == part)
+            elif isinstance(node, yaml.SequenceNode):
+                node = node.value[part]
+        s, e = node.start_mark, node.end_mark
+        return Span(source_name, line0 + s.line, s.column + 1, line0 + e.line, e.column + 1)
+    except Exception:  # noqa: BLE001 - locating is best effort; the path is in the message
+        return Span(source_name, line0, 1, line0, 1)
+
+
+def amount_problem(event_data: dict, prefix: tuple = ()) -> tuple[list, str] | None:
+    """`request.amount` over `order.paid_amount` (product.md: such an event is invalid), on typed values."""
+    amount = event_data["request"]["amount"]
+    paid = event_data["order"]["paid_amount"]
+    if amount <= paid:
+        return None
+    where = _path_text(list(prefix) + ["request", "amount"])
+    return (["request", "amount"],
+            f"`{where}` is {amount}, more than `order.paid_amount` {paid}: a request never gets back more "
+            f"than the buyer paid; the amount looks like it is in fen (分): send yuan (e.g. 129.00, not 12900)")
+
+
+def parse_event(obj: Any, *, source: str = "<event>", line: int = 1, text: str | None = None,
+                index: int | None = None) -> Event:
+    """Validate `obj` against the event schema and type its values: the one event reader.
+
+    `text` is the JSON text `obj` was decoded from (to point at the offending
+    value, and to skip the walk for values JSON text cannot hold where it
+    shows none), and `index` its position when it is an element of a JSON
+    array in that text. The usual event takes the schema compiled into Python
+    (`compiled.py`); any other gets the exact path, which writes the messages.
+    Raises AftersaleError with one `invalid-event` diagnostic per problem.
+    """
+    if obj.__class__ is dict and (shape_problem(obj) is None if text is None else SUSPECT(text) is None):
+        event = compiled_event(obj)
+        if event is not None:
+            return event
+    return exact_event(obj, source=source, line=line, text=text, index=index)
+
+
+def exact_event(obj: Any, *, source: str = "<event>", line: int = 1, text: str | None = None,
+                index: int | None = None) -> Event:
+    """`parse_event` without the compiled check: jsonschema, then `typed`; the messages come from here."""
+    prefix = () if index is None else (index,)
+    problems: list[tuple[list, str]] = []
+    shape = shape_problem(obj) if isinstance(obj, dict) else None
+    if not isinstance(obj, dict):
+        problems.append(([], f"`{_path_text(prefix)}` is {json_type(obj)}, not an event (a JSON object)"
+                         if prefix else f"an event is a JSON object, not {json_type(obj)}"))
+    elif shape is not None:
+        problems.append((list(prefix) + shape[0], shape[1]))
+    else:
+        for err in validator("event").iter_errors(obj):
+            problems.append((_problem_path(err), _describe(err, prefix)))
+            if len(problems) >= MAX_PROBLEMS:
+                break
+    if not problems:
+        data = typed(obj, "", FIELDS, problems, list(prefix))
+        if not problems:
+            over = amount_problem(data, prefix)
+            if over is None:
+                return Event(data, obj)
+            problems = [over]
+        else:
+            problems = [(path[len(prefix):], msg) for path, msg in problems]
+    diags = [Diagnostic("invalid-event", ERROR, msg, _locate(text, path, source, line))
+             for path, msg in problems]
+    raise AftersaleError(diags)
+
+
+def compiled_event(obj: dict, check=None) -> Event | None:
+    """The event through the compiled schema check; None where the exact path must decide."""
+    data = (check or compiled_check())(obj)
+    if data is FAIL or data["request"]["amount"] > data["order"]["paid_amount"]:  # see amount_problem
+        return None
+    return Event(data, obj)
+
+

@@ -1,0 +1,62 @@
+"""`unsatisfiable-rule` is a proof: an oracle that does not trust the solver (issue 11, item 7).
+
+Generated policies are linted, and generated schema-valid events are decided by the evaluator: no event
+ever matches a rule lint calls unsatisfiable. Targeted cases cover what the solver encoding once got wrong.
+"""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import aftersale
+from aftersale.evaluator.interpreter import Interpreter, Scope, holds
+from aftersale.events import parse_event
+from aftersale.fmt import to_dsl
+from aftersale.lint import lint_text
+
+from conftest import base_event
+from hardening.strategies import events, policies
+
+
+def _matches(tree, rule_id: str, event: dict) -> bool:
+    parsed = parse_event(event)
+    return holds(tree.rule(rule_id).when, Scope(parsed, Interpreter(tree).context(parsed)))
+
+
+def _unsatisfiable(text: str) -> list[str]:
+    return [d.rule for d in lint_text(text) if d.name == "unsatisfiable-rule"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(policies(max_rules=5), st.lists(events(), min_size=8, max_size=8))
+def test_no_generated_event_matches_a_rule_lint_calls_unsatisfiable(tree, evs):
+    text = to_dsl(tree)
+    compiled = aftersale.compile(text, "dsl", "generated.policy").tree
+    for rule_id in _unsatisfiable(text):
+        for event in evs:
+            assert not _matches(compiled, rule_id, event), (rule_id, event)
+
+
+@pytest.mark.slow
+@settings(max_examples=1_000, deadline=None)
+@given(policies(max_rules=8), st.lists(events(), min_size=10, max_size=10))
+def test_no_generated_event_matches_a_rule_lint_calls_unsatisfiable_many(tree, evs):
+    test_no_generated_event_matches_a_rule_lint_calls_unsatisfiable.hypothesis.inner_test(tree, evs)
+
+
+LOWER = 'policy "p"\nrule longer:\n  when length(lower(request.tracking.number)) > length(request.tracking.number)\n' \
+        '  then manual_review\n'
+
+
+def test_lowercasing_may_lengthen_text_so_the_rule_is_not_called_unsatisfiable():
+    assert _unsatisfiable(LOWER) == []
+    tree = aftersale.compile(LOWER).tree
+    event = base_event()
+    event["request"].setdefault("tracking", {})["number"] = "İ"  # lowercases to "i̇", two characters
+    assert _matches(tree, "longer", event)
+
+
+def test_a_rule_that_really_cannot_match_is_still_reported():
+    text = 'policy "p"\nrule never:\n  when request.amount > ¥300 and request.amount < ¥100\n  then reject\n'
+    assert _unsatisfiable(text) == ["never"]
