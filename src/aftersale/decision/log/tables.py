@@ -59,7 +59,7 @@ decisions = Table(
     Column("policy_sha256", String(64), nullable=False),
     Column("decided_at", UTCDateTime(), nullable=False),
     Column("refunded_micros", BigInteger, nullable=False, default=0),  # counted in store.auto_refunded_today
-    Column("buyer_id", String(100)),
+    Column("buyer_id", String(200)),
     Column("recheck_at", UTCDateTime()),
     Column("recheck_state", String(12)),                    # NULL pending; done | superseded
     UniqueConstraint("store", "event_id", "at", "trigger", name="uq_decisions_request_moment"),

@@ -1,4 +1,7 @@
-"""Alembic's environment: the service passes its open connection in `config.attributes`."""
+"""Alembic's environment: the service passes its open connection in `config.attributes`.
+
+Run by Alembic only (this folder is no package, so nothing imports it by accident).
+"""
 from alembic import context
 
 connection = context.config.attributes["connection"]

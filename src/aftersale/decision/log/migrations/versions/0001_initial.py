@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("policy_sha256", sa.String(64), nullable=False),
         sa.Column("decided_at", UTCDateTime(), nullable=False),
         sa.Column("refunded_micros", sa.BigInteger, nullable=False, server_default="0"),
-        sa.Column("buyer_id", sa.String(100)),
+        sa.Column("buyer_id", sa.String(200)),
         sa.Column("recheck_at", UTCDateTime()),
         sa.Column("recheck_state", sa.String(12)),
         sa.UniqueConstraint("store", "event_id", "at", "trigger", name="uq_decisions_request_moment"),
