@@ -108,7 +108,7 @@ def test_the_language_line_is_kept_and_decides_nothing():
     assert aftersale.compile("language en\nrule a: escalate requests\n").tree.language == "en"
     for amount in ("129.00", "299.99", "300.00"):
         event = copy.deepcopy(EVENT)
-        event["request"]["amount"] = amount
+        event["request"]["amount"] = event["order"]["paid_amount"] = amount
         assert with_zh.decide(event).to_json()["action"] == plain.decide(event).to_json()["action"]
 
 
