@@ -147,3 +147,21 @@ def test_health_metrics_and_openapi(client, token):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/decisions", "/v1/decisions/{event_id}", "/v1/decisions/{event_id}/explanation", "/v1/policies",
             "/v1/policies/{sha256}/activate", "/healthz", "/metrics"} <= set(paths)
+
+
+def test_ten_copies_over_http_at_once_are_one_decision(client, token, log):
+    headers = token()
+    answers = []
+    start = threading.Barrier(10)
+
+    def send():
+        start.wait()
+        answers.append(client.post("/v1/decisions", json=event("AS-7"), headers=headers))
+
+    threads = [threading.Thread(target=send) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(a.status_code for a in answers) == [200] * 9 + [201]
+    assert len({a.json()["decision_id"] for a in answers}) == 1 and log.count() == 1

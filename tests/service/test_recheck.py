@@ -104,3 +104,22 @@ def test_the_engines_recheck_at_is_used_as_it_is(log, clock):
     service = make_service(log, clock, "recheck.policy", POLICY)
     first = decide(service, pending("AS-1"))
     assert datetime.fromisoformat(first["recheck_at"]) == T0 + LATE
+
+
+def test_the_services_background_loop_makes_due_rechecks(log, clock, recheck_engine):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from aftersale.service.app import create_app
+
+    service = make_service(log, clock, "recheck.policy", POLICY)
+    decide(service, pending("AS-1"))
+    clock.now = T0 + timedelta(hours=41)
+    with TestClient(create_app(service, recheck_every=0.01)):
+        for _ in range(1000):   # bounded: at most ~10 s, usually one loop turn
+            if len(log.records("s", "AS-1")) == 2:
+                break
+            time.sleep(0.01)
+    assert [r["trigger"] for r in log.records("s", "AS-1")] == ["recheck", "event"]
+    assert "aftersale_rechecks_total 1.0" in service.metrics.exposition().decode()
