@@ -31,6 +31,8 @@ def test_log_searches_the_same_store_as_the_service(service, tmp_path, db_url):
                                     "--until", "2026-11-21T22:16:00+08:00"])
     assert text.exit_code == 0 and text.stdout.count("\n") == 1
     assert text.stdout.startswith("tea-house\tAS-1002\t2026-11-21T22:15:00+08:00\tevent\tmanual_review")
+    chinese = CliRunner().invoke(cli, ["log", "--db", db_url, "--id", "AS-1001", "--lang", "zh"])
+    assert chinese.exit_code == 0 and any("\u4e00" <= ch <= "\u9fff" for ch in chinese.stdout)
     bad = CliRunner().invoke(cli, ["log", "--db", db_url, "--since", "yesterday"])
     assert bad.exit_code == 2 and "UTC offset" in bad.output
 

@@ -31,7 +31,9 @@ def _moment(ctx, param, value):
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: one line per decision; json: one log entry (with its record) per line.")
-def log_cmd(db, store, event_id, action, rule, since, until, limit, fmt):
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="The language of each text line's answer.")
+def log_cmd(db, store, event_id, action, rule, since, until, limit, fmt, lang):
     """Search the decision log, newest first.
 
     \b
@@ -53,6 +55,6 @@ def log_cmd(db, store, event_id, action, rule, since, until, limit, fmt):
             out.echo(json.dumps(e, ensure_ascii=False))
         else:
             fields = (e["store"], e["event_id"], e["at"], e["trigger"], e["record"]["action"],
-                      e["record"]["rule"] or "-", headline(e["record"]))
+                      e["record"]["rule"] or "-", headline(e["record"], lang))
             out.echo("\t".join(printable(str(f)) for f in fields))
 
