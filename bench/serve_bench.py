@@ -15,7 +15,6 @@ import argparse
 import itertools
 import json
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile

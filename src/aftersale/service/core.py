@@ -18,9 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from ..decision.log import DecisionLog, StoreTransaction, entry, to_micros
-from ..diagnostics import AftersaleError, Diagnostic, ERROR
+from ..diagnostics import AftersaleError, ERROR
 from ..policy import Policy, compile as compile_policy
-from ..source import Span
 
 #: Actions whose money counts against `store.auto_refunded_today`.
 REFUNDING = frozenset({"approve_refund", "express_refund"})
@@ -252,10 +251,4 @@ class DecisionService:
         return done
 
 
-def invalid(message: str, source: str = "<request>") -> AftersaleError:
-    """A request the service refuses, as a diagnostic like the event reader's."""
-    return AftersaleError(Diagnostic("invalid-request", ERROR, message, Span(source, 1, 1, 1, 1)))
-
-
-__all__ = ["DecisionService", "Conflict", "Rejected", "REFUNDING", "content_sha256", "day_bounds", "invalid",
-           "utc_now"]
+__all__ = ["DecisionService", "Conflict", "Rejected", "REFUNDING", "content_sha256", "day_bounds", "utc_now"]
