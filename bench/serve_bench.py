@@ -3,7 +3,7 @@ on SQLite and PostgreSQL, against the same policy decided in-process (traced, wi
 service does). The ratios show what HTTP and storage cost.
 
     .venv/bin/python bench/serve_bench.py                       # SQLite; PostgreSQL too with --postgres URL
-    .venv/bin/python bench/serve_bench.py --postgres "$(bash .ci/postgres.sh start /tmp/pg)" --requests 400
+    .venv/bin/python bench/serve_bench.py --postgres "$(bash scripts/postgres.sh start /tmp/pg)" --requests 400
 
 Loopback only; each level sends at most --requests decisions and stops after --seconds, whichever comes
 first. The clients run on the same two cores as the service, so the figures are a floor, not a ceiling.

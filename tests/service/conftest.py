@@ -1,7 +1,7 @@
 """Fixtures for the decision service: a log on SQLite (always) and PostgreSQL (when one is given),
 a clock the tests move, the service, and an HTTP client with tokens.
 
-PostgreSQL: set AFTERSALE_TEST_POSTGRES=postgresql://USER@HOST:PORT/DB (`.ci/postgres.sh start DIR`
+PostgreSQL: set AFTERSALE_TEST_POSTGRES=postgresql://USER@HOST:PORT/DB (`scripts/postgres.sh start DIR`
 prints one); each test gets a database of its own, dropped afterwards.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from aftersale.service.core import DecisionService  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ROOT / "policies"
 POSTGRES = os.environ.get("AFTERSALE_TEST_POSTGRES")
-NO_POSTGRES = "no PostgreSQL server: set AFTERSALE_TEST_POSTGRES=postgresql://... (.ci/postgres.sh start DIR)"
+NO_POSTGRES = "no PostgreSQL server: set AFTERSALE_TEST_POSTGRES=postgresql://... (scripts/postgres.sh start DIR)"
 
 
 class Clock:

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the decision service's tests, on loopback only.
-#   .ci/postgres.sh start DIR   installs Debian's postgresql if missing, initdb in DIR, starts it on
+#   scripts/postgres.sh start DIR   installs Debian's postgresql if missing, initdb in DIR, starts it on
 #                               127.0.0.1 with a free port, creates database `aftersale`, prints its URL
-#   .ci/postgres.sh stop DIR    stops it
+#   scripts/postgres.sh stop DIR    stops it
 # As root the server runs as the `postgres` user (initdb refuses root).
 set -euo pipefail
-cmd=${1:?usage: .ci/postgres.sh start|stop DIR}
-dir=${2:?usage: .ci/postgres.sh start|stop DIR}
+cmd=${1:?usage: scripts/postgres.sh start|stop DIR}
+dir=${2:?usage: scripts/postgres.sh start|stop DIR}
 
 bindir() {
   local found
@@ -42,5 +42,5 @@ case "$cmd" in
     bin=$(bindir)
     as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     ;;
-  *) echo "usage: .ci/postgres.sh start|stop DIR" >&2; exit 2 ;;
+  *) echo "usage: scripts/postgres.sh start|stop DIR" >&2; exit 2 ;;
 esac
