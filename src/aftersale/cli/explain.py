@@ -8,7 +8,7 @@ import sys
 import click
 
 from ..terminal import EXIT_INPUT, Stdout, color_wanted, printable
-from .inputs import decided, read_records
+from .inputs import decided, logged_records, read_records
 
 
 @click.command()
@@ -16,20 +16,23 @@ from .inputs import decided, read_records
 @click.argument("events", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--record", "record_file", type=click.Path(dir_okay=False, allow_dash=True),
               help="Render stored decision records (JSON, a JSON array or JSON Lines; .gz too) instead of evaluating.")
+@click.option("--db", metavar="URL", help="Explain from the decision service's log (with --id).")
 @click.option("--id", "event_id", metavar="REQUEST",
-              help="With --record: only the records of this request, newest first.")
+              help="With --record: that request's records, newest first; with --db: its newest logged decision.")
+@click.option("--store", help="With --db: the store the request belongs to (default: any store).")
 @click.option("--full", is_flag=True, help="Show the whole rule tree with every value.")
 @click.option("--why-not", "why_not", metavar="RULE",
               help="Say which conditions of RULE fail and what would pass (evaluated even after the deciding rule).")
 @click.option("--lang", type=click.Choice(["en", "zh"]),
               help="Language of the explanation (default: the policy's `language` line, then LANG, then English).")
 @click.option("--color/--no-color", default=None, help="Colour the output (default: on a terminal).")
-def explain(policy, events, record_file, event_id, full, why_not, lang, color):
+def explain(policy, events, record_file, db, event_id, store, full, why_not, lang, color):
     """Explain decisions for people: the answer first, then why.
 
     \b
     aftersale explain POLICY EVENT [--full] [--why-not RULE] [--lang zh]
     aftersale explain --record decisions.jsonl.gz [--id AS-1001]
+    aftersale explain --db sqlite:///aftersale.db --id AS-1001
 
     Exit code 2 when an event or a record could not be read (the others are explained).
     """
@@ -39,13 +42,16 @@ def explain(policy, events, record_file, event_id, full, why_not, lang, color):
     use_color = color_wanted(color)
     counts = {"bad": 0}
     out = Stdout()
-    if event_id is not None and not record_file:
-        raise click.UsageError("--id selects records of --record FILE")
-    if record_file:
+    if db is not None and event_id is None:
+        raise click.UsageError("--db and --id go together")
+    if event_id is not None and db is None and not record_file:
+        raise click.UsageError("--id selects records of --record FILE (or of --db URL)")
+    if db is not None or record_file:
         if policy is not None or events:
-            raise click.UsageError("give either --record FILE or a POLICY and EVENTS, not both")
+            raise click.UsageError("give either --record FILE (or --db URL) or a POLICY and EVENTS, not both")
         language = resolve(lang, None, os.environ)
-        pairs = ((record, None) for record in read_records(record_file, counts, event_id))
+        found = logged_records(db, event_id, store) if db is not None else read_records(record_file, counts, event_id)
+        pairs = ((record, None) for record in found)
     else:
         if policy is None:
             raise click.UsageError("give a POLICY and an EVENT, or --record FILE")
