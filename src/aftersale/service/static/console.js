@@ -9,7 +9,7 @@ const TOKEN_KEY = "aftersale.token";
 const LANG_KEY = "aftersale.lang";
 const MAX_HISTORY_BYTES = 4000000;
 const state = {lang: "en", words: {}, actions: [], me: null, policies: null, selected: null,
-               view: "policy", testRun: null, report: null, cursor: null, query: null};
+               view: "policy", testRun: null, report: null, cursor: null, query: null, searches: 0};
 
 // -- small helpers ------------------------------------------------------------------
 
@@ -106,6 +106,7 @@ async function setLang(lang) {
   if (state.me) {
     renderWho();
     renderPolicies();
+    renderSource();
     renderTests();
     renderReport();
     if (state.query) search(state.query, false).catch(showError);
@@ -376,7 +377,9 @@ function readQuery() {
 async function search(query, more) {
   const params = new URLSearchParams(Object.assign({}, query, {lang: state.lang, limit: "20"}));
   if (more && state.cursor) params.set("cursor", state.cursor);
+  const ticket = ++state.searches;
   const answer = await api("GET", "/v1/decisions?" + params.toString());
+  if (ticket !== state.searches) return;  // a later search was sent meanwhile: its answer counts
   state.query = query;
   state.cursor = answer.next_cursor;
   const box = $("log-results");
