@@ -45,7 +45,7 @@ function $(id) { return document.getElementById(id); }
 function money(text) {
   const value = Number(text);
   if (!Number.isFinite(value)) return String(text);
-  return new Intl.NumberFormat(state.lang === "zh" ? "zh-CN" : "en", {style: "currency", currency: "CNY"}).format(value);
+  return new Intl.NumberFormat(state.lang === "zh" ? "zh-CN" : "en", {style: "currency", currency: "CNY", currencyDisplay: "narrowSymbol"}).format(value);
 }
 
 function count(value) {
@@ -182,6 +182,7 @@ function renderPolicies() {
   const body = $("versions").tBodies[0];
   body.replaceChildren();
   const baseline = $("baseline");
+  const chosen = baseline.value;
   baseline.replaceChildren(el("option", {value: "", text: t("simulate.nobaseline")}));
   for (const v of allVersions()) {
     const name = v.service_default ? t("versions.default", {name: v.name}) : v.name;
@@ -207,6 +208,7 @@ function renderPolicies() {
     body.append(el("tr", {class: v.sha256 === state.selected ? "selected" : ""}, ...cells));
     if (!v.active) baseline.append(el("option", {value: v.sha256, text: name + " · " + short(v.sha256)}));
   }
+  if ([...baseline.options].some((o) => o.value === chosen)) baseline.value = chosen;
 }
 
 async function activate(sha) {
@@ -396,7 +398,7 @@ function record(item) {
     el("header", {},
       el("strong", {class: "event-id", text: item.event_id}),
       el("span", {class: "badge action", text: r.action || ""}),
-      el("span", {class: "meta", text: t("log.meta", {rule: r.rule || t("log.norule"), at: when(item.at), trigger: t("trigger." + item.trigger), policy: short(item.policy_sha256)})})),
+      el("span", {class: "meta", text: t("log.meta", {rule: r.rule || t("log.norule"), at: String(item.at || "").replace("T", " "), trigger: t("trigger." + item.trigger), policy: short(item.policy_sha256)})})),
     el("pre", {class: "explanation", lang: item.explanation_lang === "zh" ? "zh-CN" : "en", text: item.explanation || ""}));
 }
 
