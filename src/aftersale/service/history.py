@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..files import atomic_write
 from ..simulate.engine import Input, PolicySpec, replay
 from ..simulate.report import summarize
 
@@ -23,7 +24,7 @@ def simulate_text(policy: PolicySpec, baseline: PolicySpec | None, events: str) 
     """`aftersale simulate`'s report (JSON) of `events` (JSONL text) decided by `policy`, against `baseline`."""
     with tempfile.TemporaryDirectory(prefix="aftersale-history-") as folder:
         path = Path(folder) / "history.jsonl"
-        path.write_text(events, encoding="utf-8")
+        atomic_write(path, events)
         source = Input(str(path))
         try:
             tally = replay(policy, baseline, source, jobs=1)
