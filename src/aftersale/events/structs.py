@@ -168,50 +168,53 @@ def _doubt(value):
     raise _Doubt
 
 
-Plan = tuple  # ((key, converter or None, child plan or None, is_item_list), ...)
+Plan = tuple  # ((key, converter or None, child plan or None, kind), ...): kind "object", "items", "count"
 
 
 def _plan(schema: dict, builder: _Builder, prefix: tuple[str, ...], items: bool = False) -> Plan:
-    """For each property of an object: how its value is typed, as `typed.typed` types it."""
+    """For each property of an object: how its value is typed, as `typed.typed` types it.
+
+    Objects are copied with their values typed; `order.items` becomes a list of typed items; the
+    objects of any other array are kept as they are, and only their keys are counted."""
     out = []
     for key, sub in schema.get("properties", {}).items():
         sub = builder.resolve(sub)
         path = prefix + (key,)
         if sub.get("type") == "object":
-            out.append((key, None, _plan(sub, builder, path, items), False))
+            out.append((key, None, _plan(sub, builder, path, items), "object"))
             continue
-        dotted = ".".join(path)
-        if not items and dotted == "order.items":
-            out.append((key, None, _plan(builder.resolve(sub["items"]), builder, path, True), True))
+        if sub.get("type") == "array" and builder.resolve(sub.get("items", {})).get("type") == "object":
+            typed = not items and path == ("order", "items")
+            child = _plan(builder.resolve(sub["items"]), builder, path, True)
+            out.append((key, None, child, "items" if typed else "count"))
             continue
-        info = (ITEM_FIELDS if items else FIELDS).get(dotted if not items else ".".join(path[2:]))
+        info = ITEM_FIELDS.get(".".join(path[2:])) if items else FIELDS.get(".".join(path))
         convert = _converter(info.type, path) if info is not None else None
         if convert is not None:
-            out.append((key, convert, None, False))
+            out.append((key, convert, None, None))
     return tuple(out)
 
 
-def _typed(obj: dict, plan: Plan) -> dict:
-    """A copy of a validated object with its values typed (money and numbers Decimal, timestamps datetime)."""
+def _typed(obj: dict, plan: Plan, sizes: list) -> dict:
+    """A copy of a validated object with its values typed (money and numbers Decimal, timestamps datetime).
+
+    `sizes` gets the number of keys of every object met, nested ones included."""
+    sizes.append(len(obj))
     out = obj.copy()
-    for key, convert, child, is_list in plan:
+    for key, convert, child, kind in plan:
         value = obj.get(key, _typed)
         if value is _typed:
             continue
         if convert is not None:
             out[key] = convert(value)
-        elif is_list:
-            out[key] = [_typed(item, child) for item in value]
+        elif kind == "object":
+            out[key] = _typed(value, child, sizes)
+        elif kind == "items":
+            out[key] = [_typed(item, child, sizes) for item in value]
         else:
-            out[key] = _typed(value, child)
+            for item in value:
+                _typed(item, child, sizes)
     return out
-
-
-def _keys(value) -> int:
-    """How many keys the decoded objects hold, nested ones included."""
-    if value.__class__ is dict:
-        return len(value) + sum(_keys(v) for v in value.values() if v.__class__ in (dict, list))
-    return sum(_keys(v) for v in value if v.__class__ in (dict, list))
 
 
 #: A key's closing quote with blanks before its colon: the key count below would miss it.
@@ -237,16 +240,18 @@ class FastReader:
             raw = self.raw(data)
         except (msgspec.DecodeError, RecursionError):   # ValidationError is a DecodeError
             return None
+        sizes: list[int] = []
+        try:
+            typed = _typed(raw, self.plan, sizes)
+        except _Doubt:
+            return None
         # Counting key ends: at least one per key written (a string may add more), so as many as the
         # decoded objects hold means no key was given twice.
+        keys = sum(sizes)
         if data.__class__ is bytes:
-            if data.count(b'":') != _keys(raw) or _SPACED_BYTES(data):
+            if data.count(b'":') != keys or _SPACED_BYTES(data):
                 return None
-        elif data.count('":') != _keys(raw) or _SPACED(data):
-            return None
-        try:
-            typed = _typed(raw, self.plan)
-        except _Doubt:
+        elif data.count('":') != keys or _SPACED(data):
             return None
         if typed["request"]["amount"] > typed["order"]["paid_amount"]:  # reader.amount_problem
             return None
