@@ -142,10 +142,15 @@ def _lines(first: int, data: bytes, name: str, line):
 def parse_or_report(item, name):
     """The parsed Event, or None after reporting why it is bad."""
     from ..events import parse_event
+    from ..events.structs import fast_event
 
     if item.error is not None:
         report(item.error)
         return None
+    # an event on its own (a line of JSON Lines, or a whole file): checked in C first
+    event = fast_event(item.text) if item.index is None and item.text is not None else None
+    if event is not None:
+        return event
     try:
         return parse_event(item.obj, source=name, line=item.line, text=item.text, index=item.index)
     except AftersaleError as err:

@@ -23,6 +23,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
 from ..events import MAX_EVENT_BYTES, parse_event
+from ..events.structs import fast_event
 from ..events.text import DECODER, DuplicateKey, duplicate_message
 from ..source import Span
 from .tally import Bad, Tally
@@ -87,6 +88,38 @@ class Decider:
             rejects.append(json.dumps({"line": line, "column": column, "name": name, "message": message,
                                        "text": text}, ensure_ascii=False))
 
+    def exact_line(self, tally: Tally, rejects: list | None, n: int, raw: bytes):
+        """The exact reader on one line the fast path refused or doubted: the Event, or None once counted bad."""
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.bad(tally, rejects, n, "invalid-utf8", "the line is not valid UTF-8", exc.start + 1, raw)
+            return None
+        if n == 1 and text.startswith("\ufeff"):
+            text = text[1:]
+        try:
+            obj = self.decoder.decode(text)
+        except json.JSONDecodeError as exc:
+            self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc.msg}", exc.colno, text)
+            return None
+        except DuplicateKey:
+            self.bad(tally, rejects, n, "invalid-json", duplicate_message(text), 1, text)
+            return None
+        except ValueError as exc:            # NaN, Infinity
+            self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc}", 1, text)
+            return None
+        except RecursionError:
+            self.bad(tally, rejects, n, "invalid-json", "the JSON is nested too deeply", 1, text)
+            return None
+        try:
+            event = parse_event(obj, source=self.source, line=n, text=text)
+        except AftersaleError as err:
+            d = err.diagnostics
+            more = f" (and {len(d) - 1} more problem{'s' if len(d) > 2 else ''})" if len(d) > 1 else ""
+            self.bad(tally, rejects, n, d[0].name, d[0].message + more, d[0].span.column, text)
+            return None
+        return event
+
     def chunk(self, first_line: int, data: bytes) -> ChunkResult:
         tally = Tally()
         records: list[str] | None = [] if self.records is not None else None
@@ -94,7 +127,7 @@ class Decider:
         lines = data.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
-        decode, decide = self.decoder.decode, self.policy.decide
+        decide, fast = self.policy.decide, fast_event
         base = self.baseline.decide if self.baseline is not None else None
         tally.lines = len(lines)
         add = tally.add
@@ -110,34 +143,11 @@ class Decider:
                          f"the line is {len(raw):,} bytes, more than an event may be ({max_bytes:,})", 1,
                          raw[:200])
                 continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                self.bad(tally, rejects, n, "invalid-utf8", "the line is not valid UTF-8", exc.start + 1, raw)
-                continue
-            if n == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            try:
-                obj = decode(text)
-            except json.JSONDecodeError as exc:
-                self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc.msg}", exc.colno, text)
-                continue
-            except DuplicateKey:
-                self.bad(tally, rejects, n, "invalid-json", duplicate_message(text), 1, text)
-                continue
-            except ValueError as exc:            # NaN, Infinity
-                self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc}", 1, text)
-                continue
-            except RecursionError:
-                self.bad(tally, rejects, n, "invalid-json", "the JSON is nested too deeply", 1, text)
-                continue
-            try:
-                event = parse_event(obj, source=self.source, line=n, text=text)
-            except AftersaleError as err:
-                d = err.diagnostics
-                more = f" (and {len(d) - 1} more problem{'s' if len(d) > 2 else ''})" if len(d) > 1 else ""
-                self.bad(tally, rejects, n, d[0].name, d[0].message + more, d[0].span.column, text)
-                continue
+            event = fast(raw)  # decoded and validated in C; None: the exact reader below says why
+            if event is None:
+                event = self.exact_line(tally, rejects, n, raw)
+                if event is None:
+                    continue
             decision = decide(event, trace=self.trace)
             forbade = None
             if decision.forbidden_action is not None:
