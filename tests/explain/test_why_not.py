@@ -28,7 +28,8 @@ holidays cn
 rule big-risky: when buyer.risk_level == high and request.amount > ¥1000 then forbid approve_return
 rule pricey: when request.amount > ¥1000 and buyer.risk_level == high then reject
 rule off-hours: auto-approve no-reason returns under ¥300 during off-hours
-rule late: when request.reason == damaged and request.amount > ¥500 and order.paid_amount < ¥100 then approve_refund
+rule late: when request.reason == damaged and request.amount > ¥500 and order.paid_amount < ¥100 then reject
+rule refund: when request.reason == damaged then approve_refund
 rule also: when request.amount < ¥300 and request.kind == return_refund then approve_return
 
 otherwise manual_review
@@ -133,16 +134,14 @@ def test_agrees_with_the_decision_and_the_interpreter(name):
 
 
 def test_where_the_action_applies():
-    """The hook for product.md's "Where an action applies": None until `aftersale.semantics` exists."""
+    """product.md's "Where an action applies": approve_refund does not apply to a pending return, and why-not
+    says so (a guard decides nothing, so it has no applicability)."""
     pol = load_policy()
     event = event_of("AS-1001.json")
-    late = pol.tree.rule("late")
-    assert action_applies(pol.tree.rule("big-risky"), event) is None  # a guard decides nothing
-    try:
-        from aftersale import semantics
-    except ImportError:
-        assert action_applies(late, event) is None
-        return
-    found = action_applies(late, event)
-    assert found == {"action": "approve_refund", "kind": "return_refund", "status": "pending_merchant",
-                     "applies": semantics.applies("approve_refund", "return_refund", "pending_merchant")}
+    refund = pol.tree.rule("refund")
+    assert action_applies(pol.tree.rule("big-risky"), event) is None
+    assert action_applies(refund, event) == {"action": "approve_refund", "kind": "return_refund",
+                                             "status": "pending_merchant", "applies": False}
+    damaged = json.loads((EVENTS / "AS-1001.json").read_text(encoding="utf-8"))
+    damaged["request"]["reason"] = "damaged"
+    assert why_not(pol.tree, parse_event(damaged), "refund")["matched"] is False  # true, but cannot act

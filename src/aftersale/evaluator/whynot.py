@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import semantics
 from .. import rules as ir
 from ..events import Event
 from .interpreter import Interpreter, Scope, holds, traced
@@ -34,16 +35,8 @@ def exhaustive(e: ir.Expr, s: Scope) -> TraceNode:
 
 def action_applies(rule: ir.Rule, event: Event) -> dict[str, Any] | None:
     """Whether the rule's action applies to the request's kind and status (product.md, "Where an action
-    applies"): {"action", "kind", "status", "applies"}; None for a guard.
-
-    HOOK: `aftersale.semantics.applies` comes with the version-2 core (branch core-v2). Until it is
-    merged every action applies everywhere, and this says so by returning None.
-    """
+    applies", `semantics.applies`): {"action", "kind", "status", "applies"}; None for a guard."""
     if rule.is_guard:
-        return None
-    try:
-        from .. import semantics
-    except ImportError:
         return None
     kind, status = event.get(("request", "kind")), event.get(("request", "status"))
     return {"action": rule.action, "kind": kind, "status": status,
@@ -58,9 +51,11 @@ def why_not(policy: ir.Policy, event: Event, rule_id: str) -> dict[str, Any] | N
         return None
     interpreter = Interpreter(policy)
     scope = Scope(event, interpreter.context(event))
-    entry = RecordWriter(interpreter).rule(RuleTrace(rule, exhaustive(rule.when, scope)))
+    applicability = action_applies(rule, event)
+    applies = applicability is None or applicability["applies"]
+    entry = RecordWriter(interpreter).rule(RuleTrace(rule, exhaustive(rule.when, scope), applies=applies))
     entry["exhaustive"] = True
-    entry["applies"] = action_applies(rule, event)
+    entry["applicability"] = applicability
     return entry
 
 

@@ -274,7 +274,7 @@ def _why_not(record: Record, entry: Record | None, w: Words, probe: Record | Non
     decider = record.get("rule") if record.get("decided_by") != "otherwise" else None
     if entry is None and decider:
         lines.append(Line([(w.m("render.not_evaluated", rule=rid, decider=decider), None)], indent=2, hang=2))
-    applies = (probe or {}).get("applies")
+    applies = (probe or {}).get("applicability")
     if applies and not applies.get("applies"):
         said = w.m("render.not_applicable", action=applies.get("action"), kind=applies.get("kind"),
                    status=applies.get("status"))
