@@ -384,6 +384,21 @@ def simulate(policy, events_file, baseline, fmt, out, trace, rejects, jobs, prog
                       progress=progress))
 
 
+@cli.command("sql")
+@click.argument("policy", type=click.Path(dir_okay=False))
+@click.option("--dialect", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@click.option("--years", help="Years the holiday calendar covers, like 2024-2027 (default 2019-2030).")
+def sql_cmd(policy, dialect, years):
+    """Print the SQL query that decides a table of events (action, rule, forbidden_by, recheck_at)."""
+    from .backends.sql.command import cli_main, parse_years
+
+    try:
+        span = parse_years(years)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--years") from None
+    sys.exit(cli_main(policy, dialect, span))
+
+
 @cli.command()
 @click.option("--count", "-n", type=click.IntRange(0), default=10_000, show_default=True, help="Events to write.")
 @click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same file.")
