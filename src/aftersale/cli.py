@@ -367,7 +367,10 @@ def test_cmd(paths, junit, min_coverage):
               help="Write every bad line (line, column, reason, text) to this JSONL file.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Worker processes (default: every core).")
 @click.option("--progress/--no-progress", default=None, help="A progress bar on stderr (default: on a terminal).")
-def simulate(policy, events_file, baseline, fmt, out, trace, rejects, jobs, progress):
+@click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="python", show_default=True,
+              help="What decides: this process, the policy's SQL on embedded DuckDB, or on Spark.")
+@click.option("--master", help="Spark master URL for --engine spark (default: local[2]).")
+def simulate(policy, events_file, baseline, fmt, out, trace, rejects, jobs, progress, engine, master):
     """Replay history: counts and money per action and rule, and what a change would change.
 
     \b
@@ -381,7 +384,7 @@ def simulate(policy, events_file, baseline, fmt, out, trace, rejects, jobs, prog
     from .simulate import cli_main
 
     sys.exit(cli_main(policy, events_file, baseline, fmt, out, rejects=rejects, trace=trace, jobs=jobs,
-                      progress=progress))
+                      progress=progress, engine=engine, master=master))
 
 
 @cli.command("sql")

@@ -262,7 +262,12 @@ class _Compiler:
                    exp.alias_(pick(0), "action"), exp.alias_(pick(1), "rule"), exp.alias_(pick(2), "forbidden_by"),
                    exp.alias_(pick(3), "forbidden_action"), exp.alias_(exp.column("_guards", table="d"), "guards"),
                    exp.alias_(self.dialect.timestamp(recheck_at), "recheck_at")]
-        columns += [exp.column(k, table="d", quoted=True) for k in self.keep]
+        for k in self.keep:  # passed through: `_line`, or a dotted path such as `request.amount`
+            first, *rest = k.split(".")
+            node: exp.Expression = exp.column(first, table="d", quoted=True)
+            for name in rest:
+                node = exp.Dot(this=node, expression=exp.to_identifier(name, quoted=True))
+            columns.append(exp.alias_(node, k.replace(".", "_")))
         tree = exp.select(*columns).from_(exp.alias_(inner.subquery(), "d"))
         return SqlQuery(tree, self.dialect.name, self.calendar.years, bool(clocked))
 
