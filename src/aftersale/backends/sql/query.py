@@ -32,7 +32,7 @@ from ...rules import NO_ACTION, Op
 from ...values import DURATION, TIME, TIMESTAMP
 from .calendar import DEFAULT_YEARS, CalendarSql, time_us
 from .dialects import DIALECTS
-from .translate import DAY_US, HIGHEST_US, LOWEST_US, SECOND_US, Refused, Scope, Translator, case, floor_div, lit, \
+from .translate import DAY_US, HIGHEST_US, LOWEST_US, SECOND_US, Scope, Translator, case, floor_div, lit, \
     pmod
 
 #: The table the query reads, and the columns it writes.
@@ -156,8 +156,8 @@ class _Compiler:
             if slope == 0:
                 continue
             if abs(slope) > 2:
-                raise Refused(None, "a comparison whose sides move with the clock in a way recheck_at "
-                              "cannot solve", left)
+                self.t.rule = self.rule_of(left)
+                self.t.refuse("recheck_at of a comparison whose sides do not move with the clock in step", left)
             l0, r0 = self.t.value(left, s), self.t.value(right, s)
             l1, r1 = self.t.value(left, probe), self.t.value(right, probe)
             known = exp.and_(*(v.is_(exp.null()).not_() for v in (l0, r0, l1, r1)))
@@ -193,7 +193,10 @@ class _Compiler:
         boundaries.discard(time.max)
         out = []
         for arg in clocked.calendar_args:
-            self.t.rule = None
+            self.t.rule = self.rule_of(arg)
+            if offset is None:
+                self.t.refuse(f"recheck_at through a calendar function of the clock in `{self.policy.timezone}`, "
+                              "a zone whose UTC offset changes (a local midnight may have no one instant)", arg)
             value = self.t.value(arg, s)
             day = floor_div(self.dialect.local_us(value, self.policy.timezone), DAY_US)
             # the argument runs with the clock at a fixed distance: a moment for the argument is
@@ -212,8 +215,8 @@ class _Compiler:
             out = [case([(value.is_(exp.null()), exp.null())], x) for x in out]
         return out
 
-    def fixed_offset_us(self) -> int:
-        """The zone's one UTC offset over the query's years; refused for zones with daylight saving."""
+    def fixed_offset_us(self) -> int | None:
+        """The zone's one UTC offset over the query's years (None for zones with daylight saving)."""
         zone = ZoneInfo(self.policy.timezone)
         first, last = self.calendar.years
         offsets = set()
@@ -221,10 +224,10 @@ class _Compiler:
         while day.year <= last + 2:
             offsets.add(day.replace(tzinfo=zone).utcoffset())
             day += timedelta(days=7)
-        if len(offsets) != 1:
-            raise Refused(None, f"recheck_at through calendar functions of the clock in `{self.policy.timezone}`, "
-                          "a zone whose UTC offset changes (local midnights have no one instant)")
-        return offsets.pop() // timedelta(microseconds=1)
+        return offsets.pop() // timedelta(microseconds=1) if len(offsets) == 1 else None
+
+    def rule_of(self, node: ir.Node) -> ir.Rule | None:
+        return next((r for r in self.policy.rules if any(n is node for n in ir.walk(r.when))), None)
 
     def recheck(self, clocked: Clocked, s: Scope, current: exp.Expression) -> exp.Expression:
         lists = self.candidates(clocked, s)
