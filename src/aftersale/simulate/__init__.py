@@ -80,7 +80,7 @@ def simulate(policy: str, events: str, baseline: str | None = None, *, out: str 
         if progress is not None:
             progress = progress(source.total)
         tally = replay_sql(engine, spec, base, source, on_rejects=rejected.write if rejected else None,
-                           master=master) if engine != "python" else \
+                           master=master, jobs=jobs) if engine != "python" else \
             replay(spec, base, source, trace=trace, jobs=jobs,
                        on_records=records.write if records else None,
                        on_rejects=rejected.write if rejected else None,

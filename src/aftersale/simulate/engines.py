@@ -17,6 +17,8 @@ from .tally import Tally
 
 ENGINES = ("python", "duckdb", "spark")
 KEEP = ("_line", "request.amount")
+#: The query's columns the tally reads (recheck_at is left out, so the engine never computes it).
+TALLIED = "event_id, action, rule, forbidden_by, forbidden_action, guards, _line, request_amount"
 
 
 def is_parquet(path: str) -> bool:
@@ -41,18 +43,59 @@ def check_engine(engine: str, events: str, out: str | None, trace: bool) -> None
         raise AftersaleError(Diagnostic("usage", ERROR, problem, Span(events, 1, 1, 1, 1)))
 
 
-def _good_lines(policy: PolicySpec, source: Input, out, tally: Tally, on_rejects) -> None:
-    """Check every line; write each good one to `out` with its line number as `_line`."""
-    decider = Decider(policy, None, source.name, rejects=on_rejects is not None)
-    for first, data in source.chunks():
-        part = Tally()
-        rejects: list[str] | None = [] if on_rejects is not None else None
-        for n, text, _ in decider.events(first, data, part, rejects):
-            brace = text.index("{")
-            out.write(f'{{"_line":{n},{text[brace + 1:]}\n'.encode("utf-8"))
+_CHECKER: Decider | None = None
+
+
+def _init_checker(args) -> None:
+    global _CHECKER
+    _CHECKER = Decider(*args)
+
+
+def _check(task: tuple[int, bytes], checker: Decider | None = None) -> tuple[Tally, list | None, bytes]:
+    """One chunk checked: its tally of blank and bad lines, its rejects, and its good lines, each
+    with its line number as `_line`."""
+    checker = checker or _CHECKER
+    part = Tally()
+    rejects: list[str] | None = [] if checker.want_rejects else None
+    good = []
+    for n, text, _ in checker.events(*task, part, rejects):
+        brace = text.index("{")
+        good.append(f'{{"_line":{n},{text[brace + 1:]}\n')
+    return part, rejects, "".join(good).encode("utf-8")
+
+
+def _good_lines(policy: PolicySpec, source: Input, out, tally: Tally, on_rejects, jobs: int | None) -> None:
+    """Check every line with the Python engine's reader (on every core); write the good ones to `out`."""
+    from collections import deque
+
+    from .engine import default_jobs
+
+    args = (policy, None, source.name, False, False, on_rejects is not None)
+
+    def take(result) -> None:
+        part, rejects, good = result
         tally.merge(part)
+        out.write(good)
         if rejects and on_rejects is not None:
             on_rejects("".join(r + "\n" for r in rejects))
+
+    jobs = jobs or default_jobs()
+    if jobs <= 1:
+        checker = Decider(*args)
+        for task in source.chunks():
+            take(_check(task, checker))
+        return
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(jobs, _init_checker, (args,)) as pool:
+        pending: deque = deque()
+        for task in source.chunks():
+            pending.append(pool.apply_async(_check, (task,)))
+            while len(pending) > 2 * jobs:
+                take(pending.popleft().get())
+        while pending:
+            take(pending.popleft().get())
 
 
 def _rows(engine: str, spec: PolicySpec, path: str, parquet: bool, master: str | None, years):
@@ -71,7 +114,7 @@ def _rows(engine: str, spec: PolicySpec, path: str, parquet: bool, master: str |
             columns = {"_line": "BIGINT", **column_types("duckdb")}
             con.register("events", con.read_json(path, format="newline_delimited", columns=columns))
         sql = compile_query(tree, "duckdb", years, keep=KEEP).sql(pretty=False)
-        return con.execute(f"SELECT * FROM ({sql}) ORDER BY _line").fetchall()
+        return con.execute(f"SELECT {TALLIED} FROM ({sql}) ORDER BY _line").fetchall()
     from ..backends.sql.run_spark import ddl, session
 
     spark = session(master or "local[2]")
@@ -83,12 +126,12 @@ def _rows(engine: str, spec: PolicySpec, path: str, parquet: bool, master: str |
         frame = spark.read.schema("_line BIGINT, " + ddl()).option("mode", "FAILFAST").json(path)
     frame.createOrReplaceTempView("events")
     sql = compile_query(tree, "spark", years, keep=KEEP).sql(pretty=False)
-    return [tuple(r) for r in spark.sql(f"SELECT * FROM ({sql}) ORDER BY _line").collect()]
+    return [tuple(r) for r in spark.sql(f"SELECT {TALLIED} FROM ({sql}) ORDER BY _line").collect()]
 
 
 def replay_sql(engine: str, policy: PolicySpec, baseline: PolicySpec | None, source: Input, *,
                on_rejects: Callable[[str], None] | None = None, master: str | None = None,
-               years: tuple[int, int] | None = None) -> Tally:
+               years: tuple[int, int] | None = None, jobs: int | None = None) -> Tally:
     """Decide every line of `source` on `engine`; the Tally the Python engine would give."""
     tally = Tally()
     parquet = is_parquet(source.name)
@@ -99,7 +142,7 @@ def replay_sql(engine: str, policy: PolicySpec, baseline: PolicySpec | None, sou
         else:
             tmp = tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False)  # noqa: SIM115
             with tmp:
-                _good_lines(policy, source, tmp, tally, on_rejects)
+                _good_lines(policy, source, tmp, tally, on_rejects, jobs)
             path = tmp.name
         rows = _rows(engine, policy, path, parquet, master, years)
         base = _rows(engine, baseline, path, parquet, master, years) if baseline is not None else None
@@ -109,7 +152,7 @@ def replay_sql(engine: str, policy: PolicySpec, baseline: PolicySpec | None, sou
     if parquet:
         tally.lines = len(rows)
     for i, row in enumerate(rows):
-        event_id, action, rule, forbidden_by, forbidden_action, guards, _, line, amount = row
+        event_id, action, rule, forbidden_by, forbidden_action, guards, line, amount = row
         by = "forbidden" if forbidden_action else "rule" if rule else "otherwise"
         old = None
         if base is not None:
