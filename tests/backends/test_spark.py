@@ -59,3 +59,18 @@ def test_spark_decides_history_like_the_interpreter(spark):
              if (a.event_id, a.action, a.rule, a.forbidden_by, tuple(a.guards), a.recheck_at)
              != (b.event_id, b.action, b.rule, b.forbidden_by, tuple(b.guards), b.recheck_at)]
     assert len(got) == 1_000 and not wrong
+
+
+def test_simulate_on_spark_reports_what_duckdb_reports(spark, tmp_path):
+    from datetime import date
+
+    from aftersale.simulate import simulate
+    from aftersale.simulate.generate import events
+
+    path = tmp_path / "h.jsonl"
+    path.write_text("\n".join(events(300, seed=9, start=date(2026, 1, 20), days=30, bad_rate=0.03)) + "\n",
+                    encoding="utf-8")
+    args = ("policies/kuaishou-store.policy", str(path), "policies/tea-house.policy")
+    on_spark, on_duckdb = simulate(*args, engine="spark"), simulate(*args, engine="duckdb")
+    assert on_spark["events"]["bad"] > 0
+    assert on_spark == on_duckdb
