@@ -84,3 +84,11 @@ def test_refusal_names_rule_and_construct():
     tree = ir.Policy("p", (bad,))
     with pytest.raises(Refused, match="rule `mixed` cannot be translated to SQL: comparing money and text"):
         compile_query(tree, "duckdb")
+
+
+def test_the_douyin_query_is_the_golden_one():
+    """Generation is deterministic; after a deliberate change: `aftersale sql policies/douyin-assistant.policy
+    > tests/backends/fixtures/douyin-assistant.duckdb.sql`."""
+    out = aftersale_cli("sql", "policies/douyin-assistant.policy")
+    golden = ROOT / "tests" / "backends" / "fixtures" / "douyin-assistant.duckdb.sql"
+    assert out.stdout == golden.read_text(encoding="utf-8")
