@@ -35,9 +35,21 @@ def _compiled(tree: ir.Policy) -> Prepared:
     return CompiledPolicy(tree)
 
 
+def _duckdb(tree: ir.Policy) -> Prepared:
+    from .sql.run_duckdb import DuckDBPolicy
+
+    return DuckDBPolicy(tree)
+
+
 BACKENDS: dict[str, Backend] = {
     "interpreter": _interpreter,
     "compiled": _compiled,
 }
+try:  # the SQL backends run where their engines are installed (the `duckdb` and `spark` extras)
+    import duckdb as _duckdb_module  # noqa: F401
+
+    BACKENDS["duckdb"] = _duckdb
+except ImportError:  # pragma: no cover - without the extra
+    pass
 
 __all__ = ["BACKENDS", "Backend", "Prepared"]

@@ -26,6 +26,7 @@ from .log import log_cmd
 from .schema import schema
 from .serve import serve
 from .simulate import simulate
+from .sql import sql_cmd
 from .test import test_cmd
 from .token import token
 
@@ -73,7 +74,7 @@ def cli():
     """
 
 
-for command in (eval_cmd, explain, schema, fmt, lint, test_cmd, simulate, generate):
+for command in (eval_cmd, explain, schema, fmt, lint, test_cmd, simulate, generate, sql_cmd):
     cli.add_command(command)
 for command in (serve, token, log_cmd):  # the decision service (the `serve` extra)
     cli.add_command(command)

@@ -19,8 +19,11 @@ from .language import lang_option, language
               help="Write every bad line (line, column, reason, text) to this JSONL file.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Worker processes (default: every core).")
 @click.option("--progress/--no-progress", default=None, help="A progress bar on stderr (default: on a terminal).")
+@click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="python", show_default=True,
+              help="What decides: this process, the policy's SQL on embedded DuckDB, or on Spark.")
+@click.option("--master", help="Spark master URL for --engine spark (default: local[2]).")
 @lang_option
-def simulate(policy, events_file, baseline, fmt, out, trace, rejects, jobs, progress):
+def simulate(policy, events_file, baseline, fmt, out, trace, rejects, jobs, progress, engine, master):
     """Replay history: counts and money per action and rule, and what a change would change.
 
     \b
@@ -41,4 +44,4 @@ def simulate(policy, events_file, baseline, fmt, out, trace, rejects, jobs, prog
     if events_file == "-":
         stdin_buffer()  # a closed standard input is an error before anything runs
     raise SystemExit(cli_main(policy, events_file, baseline, fmt, out, rejects=rejects, trace=trace, jobs=jobs,
-                              progress=progress, lang=language()))
+                              progress=progress, lang=language(), engine=engine, master=master))

@@ -29,8 +29,13 @@ __all__ = ["simulate", "cli_main"]
 
 
 def simulate(policy: str, events: str, baseline: str | None = None, *, out: str | None = None,
-             rejects: str | None = None, trace: bool = False, jobs: int | None = None, progress=None) -> dict:
-    """Replay `events` (JSONL, plain or gzip; `-` for stdin) with `policy`: the report as a dict."""
+             rejects: str | None = None, trace: bool = False, jobs: int | None = None, progress=None,
+             engine: str = "python", master: str | None = None) -> dict:
+    """Replay `events` (JSONL, plain or gzip; `-` for stdin; Parquet for the SQL engines) with `policy`:
+    the report as a dict. `engine` decides on `python`, `duckdb` or `spark` (simulate/engines.py)."""
+    from .engines import check_engine, replay_sql
+
+    check_engine(engine, events, out, trace)
     spec = PolicySpec.load(policy)
     base = PolicySpec.load(baseline) if baseline else None
     source = Input(events)
@@ -42,7 +47,9 @@ def simulate(policy: str, events: str, baseline: str | None = None, *, out: str 
         outs.append(rejected)
         if progress is not None:
             progress = progress(source.total)
-        tally = replay(spec, base, source, trace=trace, jobs=jobs,
+        tally = replay_sql(engine, spec, base, source, on_rejects=rejected.write if rejected else None,
+                           master=master, jobs=jobs) if engine != "python" else \
+            replay(spec, base, source, trace=trace, jobs=jobs,
                        on_records=records.write if records else None,
                        on_rejects=rejected.write if rejected else None,
                        on_progress=progress.update if progress is not None else None)
@@ -64,12 +71,13 @@ def simulate(policy: str, events: str, baseline: str | None = None, *, out: str 
 
 def cli_main(policy: str, events_file: str, baseline: str | None, fmt: str, out: str | None, *,
              rejects: str | None = None, trace: bool = False, jobs: int | None = None,
-             progress: bool | None = None, lang: str = "en") -> int:
+             progress: bool | None = None, lang: str = "en", engine: str = "python",
+             master: str | None = None) -> int:
     from .progress import Progress
 
     show = sys.stderr.isatty() if progress is None else progress
     report = simulate(policy, events_file, baseline, out=out, rejects=rejects, trace=trace, jobs=jobs,
-                      progress=Progress if show else None)
+                      progress=Progress if show and engine == "python" else None, engine=engine, master=master)
     if fmt == "json":
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     elif fmt == "markdown":  # for people: event ids and rule titles escaped, the JSON stays exact

@@ -129,13 +129,34 @@ class Decider:
         tally = Tally()
         records: list[str] | None = [] if self.records is not None else None
         rejects: list[str] | None = [] if self.want_rejects else None
+        decide = self.policy.decide
+        base = self.baseline.decide if self.baseline is not None else None
+        add = tally.add
+        for n, _, event in self.events(first_line, data, tally, rejects):
+            decision = decide(event, trace=self.trace)
+            forbade = None
+            if decision.forbidden_action is not None:
+                forbade = next((g for g in decision.guards if decision.forbidden_action in self.forbids.get(g, ())),
+                               None)
+            old = None
+            if base is not None:
+                b = base(event, trace=False)
+                old = (b.action, b.rule, b.decided_by)
+            add(event.data["request"]["amount"], decision.action, decision.rule, decision.decided_by,
+                decision.guards, forbade, old, event.id, n)
+            if records is not None:
+                records.append(self.records.line(decision))
+        return ChunkResult(tally, "".join(r + "\n" for r in records) if records else None,
+                           "".join(r + "\n" for r in rejects) if rejects else None)
+
+    def events(self, first_line: int, data: bytes, tally: Tally, rejects: list | None):
+        """(line number, the line's bytes, Event) for every good line of a chunk; blank and bad lines are
+        counted in `tally` (bad ones with their line, column and reason, and in `rejects`)."""
         lines = data.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
-        decide, fast = self.policy.decide, fast_event
-        base = self.baseline.decide if self.baseline is not None else None
+        fast = fast_event
         tally.lines = len(lines)
-        add = tally.add
         max_bytes = MAX_EVENT_BYTES
         for n, raw in enumerate(lines, start=first_line):
             if raw.endswith(b"\r"):
@@ -152,21 +173,7 @@ class Decider:
                 event = self.exact_line(tally, rejects, n, raw)
                 if event is None:
                     continue
-            decision = decide(event, trace=self.trace)
-            forbade = None
-            if decision.forbidden_action is not None:
-                forbade = next((g for g in decision.guards if decision.forbidden_action in self.forbids.get(g, ())),
-                               None)
-            old = None
-            if base is not None:
-                b = base(event, trace=False)
-                old = (b.action, b.rule, b.decided_by)
-            add(event.data["request"]["amount"], decision.action, decision.rule, decision.decided_by,
-                      decision.guards, forbade, old, event.id, n)
-            if records is not None:
-                records.append(self.records.line(decision))
-        return ChunkResult(tally, "".join(r + "\n" for r in records) if records else None,
-                           "".join(r + "\n" for r in rejects) if rejects else None)
+            yield n, raw, event
 
 
 # -- reading ------------------------------------------------------------------------
