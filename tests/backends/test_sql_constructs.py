@@ -19,6 +19,8 @@ pytest.importorskip("duckdb")
 
 from aftersale.backends.sql import compile_query  # noqa: E402
 from aftersale.backends.sql.run_duckdb import connect, load_json_texts, to_decision  # noqa: E402
+from aftersale.evaluator.decision import Origin  # noqa: E402
+from aftersale.events import parse_event  # noqa: E402
 
 BASE = json.loads((Path(__file__).parents[2] / "policies/events/base-douyin.json").read_text(encoding="utf-8"))
 
@@ -63,11 +65,11 @@ def test_duckdb_agrees_with_the_interpreter(condition):
     tree = aftersale.compile(text).tree
     reference = BACKENDS["interpreter"](tree)
     events = [merged(BASE, {**change, "id": f"E{n}"}) for n, change in enumerate(CHANGES)]
-    con = connect()
+    con, origin = connect(), Origin(tree)
     load_json_texts(con, [json.dumps(e) for e in events])
     rows = {row[0]: row for row in con.execute(compile_query(tree, "duckdb").sql(pretty=False)).fetchall()}
     for change, event in zip(CHANGES, events):
         want = reference.decide(event, trace=False)
-        got = to_decision(rows[event["id"]], want.at)
+        got = to_decision(rows[event["id"]], parse_event(event), origin)
         assert (got.action, got.rule, got.forbidden_by, tuple(got.guards), got.recheck_at) == \
             (want.action, want.rule, want.forbidden_by, tuple(want.guards), want.recheck_at), change

@@ -23,6 +23,7 @@ duckdb = pytest.importorskip("duckdb")
 
 from aftersale.backends.sql import compile_query  # noqa: E402
 from aftersale.backends.sql.run_duckdb import connect, load_json_texts, to_decision  # noqa: E402
+from aftersale.evaluator.decision import Origin  # noqa: E402
 
 ROOT = Path(__file__).parents[2]
 POLICIES = sorted([*ROOT.glob("policies/*.policy"),
@@ -40,7 +41,7 @@ def history(count: int, seed: int) -> tuple[list[str], list]:
 def disagreements(policy_path: Path, count: int, seed: int) -> tuple[int, list]:
     lines, parsed = history(count, seed)
     tree = load(policy_path).tree
-    reference = BACKENDS["interpreter"](tree)
+    reference, origin = BACKENDS["interpreter"](tree), Origin(tree)
     con = connect()
     load_json_texts(con, lines)
     rows = con.execute(compile_query(tree, "duckdb").sql(pretty=False)).fetchall()
@@ -48,7 +49,7 @@ def disagreements(policy_path: Path, count: int, seed: int) -> tuple[int, list]:
     wrong = []
     for event, row in zip(parsed, rows):
         want = reference.decide(event, trace=False)
-        got = to_decision(row, event.get(("at",)))
+        got = to_decision(row, event, origin)
         a = (want.event_id, want.action, want.rule, want.forbidden_by, tuple(want.guards), want.recheck_at)
         b = (got.event_id, got.action, got.rule, got.forbidden_by, tuple(got.guards), got.recheck_at)
         if a != b:

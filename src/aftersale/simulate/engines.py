@@ -18,7 +18,7 @@ from .tally import Tally
 ENGINES = ("python", "duckdb", "spark")
 KEEP = ("_line", "request.amount")
 #: The query's columns the tally reads (recheck_at is left out, so the engine never computes it).
-TALLIED = "event_id, action, rule, forbidden_by, forbidden_action, guards, _line, request_amount"
+TALLIED = "event_id, action, rule, forbidden_by, forbidden_action, guards, decided_by, _line, request_amount"
 
 
 def is_parquet(path: str) -> bool:
@@ -153,12 +153,11 @@ def replay_sql(engine: str, policy: PolicySpec, baseline: PolicySpec | None, sou
     if parquet:
         tally.lines = len(rows)
     for i, row in enumerate(rows):
-        event_id, action, rule, forbidden_by, forbidden_action, guards, line, amount = row
-        by = "forbidden" if forbidden_action else "rule" if rule else "otherwise"
+        event_id, action, rule, forbidden_by, forbidden_action, guards, by, line, amount = row
         old = None
         if base is not None:
             b = base[i]
-            old = (b[1], b[2], "forbidden" if b[4] else "rule" if b[2] else "otherwise")
+            old = (b[1], b[2], b[6])
         tally.add(amount, action, rule, by, tuple(guards or ()), forbidden_by, old, event_id, line)
     return tally
 

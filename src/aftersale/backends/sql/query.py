@@ -37,8 +37,8 @@ from .translate import DAY_US, HIGHEST_US, LOWEST_US, SECOND_US, Scope, Translat
 
 #: The table the query reads, and the columns it writes.
 TABLE = "events"
-OUTPUTS = ("event_id", "action", "rule", "forbidden_by", "forbidden_action", "guards", "recheck_at")
-Outcome = tuple[str, str | None, str | None, str | None]  # action, rule, forbidden_by, forbidden action
+OUTPUTS = ("event_id", "action", "rule", "forbidden_by", "forbidden_action", "guards", "recheck_at", "decided_by")
+Outcome = tuple[str, str | None, str | None, str | None, str]  # action, rule, forbidden_by, forbidden action, decided_by
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class _Compiler:
         self.t = Translator(policy, DIALECTS[dialect], self.calendar)
         self.dialect = DIALECTS[dialect]
         self.outcomes: dict[Outcome, int] = {}
-        self.outcome((NO_ACTION, None, None, None))
+        self.outcome((NO_ACTION, None, None, None, "closed"))
 
     def outcome(self, o: Outcome) -> exp.Expression:
         return lit(self.outcomes.setdefault(o, len(self.outcomes)))
@@ -95,9 +95,9 @@ class _Compiler:
 
     def guarded(self, action: str, rule: str | None, open_guards: dict[str, exp.Expression]) -> exp.Expression:
         """The outcome of `action` by `rule`: manual_review naming the first open guard that forbids it."""
-        pairs = [(test, self.outcome(("manual_review", rule, g.id, action)))
+        pairs = [(test, self.outcome(("manual_review", rule, g.id, action, "forbidden")))
                  for g in self.policy.guards if action in g.forbids for test in [open_guards[g.id]]]
-        return case(pairs, self.outcome((action, rule, None, None)))
+        return case(pairs, self.outcome((action, rule, None, None, "rule" if rule else "otherwise")))
 
     def decision(self, s: Scope) -> exp.Expression:
         p = self.policy
@@ -105,12 +105,12 @@ class _Compiler:
                          expression=exp.to_identifier("status", quoted=True))
         open_guards = {g.id: exp.paren(self.holds(g, s)).is_(exp.false()).not_() for g in p.guards}
         pairs = [(exp.In(this=status, expressions=[exp.Literal.string(x) for x in sorted(sem.CLOSED_STATUSES)]),
-                  self.outcome((NO_ACTION, None, None, None)))]
+                  self.outcome((NO_ACTION, None, None, None, "closed")))]
         for rule in p.deciding_rules:
             test = exp.and_(self.applies(rule.action, s), exp.paren(self.holds(rule, s)).is_(exp.true()))
             pairs.append((test, self.guarded(rule.action, rule.id, open_guards)))
         pairs.append((self.applies(p.otherwise, s).is_(exp.true()).not_(),
-                      self.outcome(("manual_review", None, None, None))))
+                      self.outcome(("manual_review", None, None, None, "not_applicable"))))
         return case(pairs, self.guarded(p.otherwise, None, open_guards))
 
     def guards_in_force(self, s: Scope) -> exp.Expression:
@@ -264,7 +264,7 @@ class _Compiler:
         columns = [exp.alias_(exp.column("id", table="d", quoted=True), "event_id"),
                    exp.alias_(pick(0), "action"), exp.alias_(pick(1), "rule"), exp.alias_(pick(2), "forbidden_by"),
                    exp.alias_(pick(3), "forbidden_action"), exp.alias_(exp.column("_guards", table="d"), "guards"),
-                   exp.alias_(self.dialect.timestamp(recheck_at), "recheck_at")]
+                   exp.alias_(self.dialect.timestamp(recheck_at), "recheck_at"), exp.alias_(pick(4), "decided_by")]
         for k in self.keep:  # passed through: `_line`, or a dotted path such as `request.amount`
             first, *rest = k.split(".")
             node: exp.Expression = exp.column(first, table="d", quoted=True)

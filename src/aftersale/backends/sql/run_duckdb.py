@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import Any
 
 from ... import rules as ir
-from ...evaluator.decision import Decision
+from ...evaluator.decision import Decision, Origin, Outcome
 from ...events import Event, parse_event
 from .query import TABLE, compile_query
 from .schema import column_types, json_structure
@@ -34,7 +34,7 @@ def load_json_texts(con, texts: list[str], table: str = TABLE) -> None:
 
 
 def decisions(con, sql: str):
-    """(event_id, action, rule, forbidden_by, forbidden_action, guards, recheck_at, ...) rows."""
+    """(event_id, action, rule, forbidden_by, forbidden_action, guards, recheck_at, decided_by, ...) rows."""
     return con.execute(sql).fetchall()
 
 
@@ -58,18 +58,21 @@ class DuckDBPolicy:
         parsed = event if isinstance(event, Event) else parse_event(event)
         load_json_texts(self.con, [json.dumps(parsed.raw, default=str)])
         (row,) = decisions(self.con, self.sql)
-        return to_decision(row, parsed.get(("at",)))
+        return to_decision(row, parsed, self.origin)
+
+    @cached_property
+    def origin(self) -> Origin:
+        return Origin(self.tree)
 
 
-def to_decision(row, at) -> Decision:
-    event_id, action, rule, forbidden_by, forbidden_action, guards, recheck = row[:7]
-    d = Decision(event_id, action, rule, tuple(guards or ()), forbidden_action, None, at)
-    d.forbidden_by = forbidden_by
+def to_decision(row, event: Event, origin: Origin) -> Decision:
+    event_id, action, rule, forbidden_by, forbidden_action, guards, recheck, decided_by = row[:8]
+    at = event.get(("at",))
     if recheck is not None:
         recheck = recheck.replace(tzinfo=timezone.utc) if recheck.tzinfo is None else recheck
         recheck = recheck.astimezone(at.tzinfo) if at is not None and hasattr(at, "tzinfo") else recheck
-    d.recheck_at = recheck
-    return d
+    outcome = Outcome(action, rule, forbidden_by, forbidden_action, decided_by, origin)
+    return Decision.make(outcome, event_id, at, tuple(guards or ()), recheck)
 
 
 __all__ = ["DuckDBPolicy", "connect", "load_json_texts", "row_type", "to_decision"]

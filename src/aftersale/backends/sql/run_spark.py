@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from ... import rules as ir
-from ...evaluator.decision import Decision
+from ...evaluator.decision import Decision, Origin
 from ...events import Event, parse_event
 from .query import TABLE, compile_query
 from .run_duckdb import to_decision
@@ -56,7 +56,8 @@ class SparkPolicy:
         parsed = [e if isinstance(e, Event) else parse_event(e) for e in events]
         load_json_texts(self.spark, [json.dumps(p.raw, default=str) for p in parsed])
         rows = {row[0]: tuple(row) for row in self.spark.sql(self.sql).collect()}
-        return [to_decision(rows[p.id], p.get(("at",))) for p in parsed]
+        origin = Origin(self.tree)
+        return [to_decision(rows[p.id], p, origin) for p in parsed]
 
 
 __all__ = ["SparkPolicy", "session", "load_json_texts", "ddl"]
