@@ -14,6 +14,7 @@ import click
 from ..diagnostics import AftersaleError, InternalError
 from ..files import handle_termination
 from ..terminal import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, fail, printable, report, silence_stdout
+from .diff import diff
 from .eval import eval_cmd
 from .explain import explain
 from .fmt import fmt
@@ -66,7 +67,7 @@ def cli():
     """
 
 
-for command in (eval_cmd, explain, schema, fmt, lint, test_cmd, simulate, generate):
+for command in (eval_cmd, explain, schema, fmt, lint, test_cmd, simulate, generate, diff):
     cli.add_command(command)
 
 
