@@ -67,6 +67,11 @@ def _rewrite(e: ir.Expr, want: bool) -> ir.Expr:
     if isinstance(e, ir.Presence):
         return e if want else ir.Presence(e.subject, not e.present)
     _no_count(e)
+    if isinstance(e, ir.Compare) and isinstance(e.left, ir.Literal) and isinstance(e.right, ir.Literal):
+        held = sem.compare(e.op, e.left.value, e.right.value)  # constants: lint on this branch cannot fold them
+        if held is sem.UNKNOWN:
+            raise Unsupported("constants that cannot be compared")
+        return ir.Literal(held == want, BOOL)
     if want:
         return e
     if isinstance(e, ir.Compare):
