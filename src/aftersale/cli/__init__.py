@@ -17,6 +17,7 @@ from ..locale import msg
 from .language import language
 from ..terminal import (EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, fail, note, printable, report,
                         silence_stdout)
+from .diff import diff
 from .eval import eval_cmd
 from .explain import explain
 from .fmt import fmt
@@ -74,7 +75,7 @@ def cli():
     """
 
 
-for command in (eval_cmd, explain, schema, fmt, lint, test_cmd, simulate, generate, sql_cmd):
+for command in (eval_cmd, explain, schema, fmt, lint, test_cmd, simulate, generate, sql_cmd, diff):
     cli.add_command(command)
 for command in (serve, token, log_cmd):  # the decision service (the `serve` extra)
     cli.add_command(command)

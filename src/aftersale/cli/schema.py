@@ -5,14 +5,15 @@ import json
 
 import click
 
+from ..schema import NAMES
 from .language import lang_option
 
 
 @click.command()
-@click.argument("name", type=click.Choice(["event", "policy", "decision", "tests"]))
+@click.argument("name", type=click.Choice(NAMES))
 @lang_option
 def schema(name):
-    """Print a JSON Schema: event, policy (YAML), decision (record), tests (test files)."""
+    """Print a JSON Schema: event, policy (YAML), decision (record), tests (test files), diff (`diff --format json`)."""
     from ..schema import load_schema
 
     click.echo(json.dumps(load_schema(name), indent=2, ensure_ascii=False))

@@ -7,7 +7,7 @@ from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 
-NAMES = ("event", "policy", "decision", "tests")
+NAMES = ("event", "policy", "decision", "tests", "diff")
 
 
 @lru_cache(maxsize=None)

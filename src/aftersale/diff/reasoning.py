@@ -1,0 +1,237 @@
+"""The one place diff calls lint's reasoning (boxes, exact deciders, z3, example builder).
+
+Lint on this branch still reads conditions two-valued (a missing value makes a
+comparison false, and `not` flips it). Version 2 conditions are three-valued,
+so this adapter first rewrites a condition into two negation-free conditions
+whose two-valued meaning is exactly the three-valued one:
+
+- `truth(e)`: the events where `e` is **true** (a rule acts there);
+- `falsity(e)`: the events where `e` is **false** (a guard allows there).
+
+Without `not`, a comparison that reads a missing value is false in lint's
+reading, which is what "not true" / "not false" need. Negation moves to the
+leaves (`not (a < b)` is false-able only as `a >= b`, with both present), so
+lint's complement-with-missing is never used. Applicability of actions and the
+open statuses are conditions on `request.kind` and `request.status` built here
+from `semantics.APPLIES`. When lint-v2 reads conditions three-valued itself,
+`truth`/`falsity` become calls into it.
+
+>>> from aftersale import compile
+>>> r = compile('rule a: when not (request.amount < ¥300) then reject').tree.rules[0]
+>>> print(dump(truth(r.when)))
+Compare(op='>=')
+  Field(path=('request', 'amount'), type=money)
+  Literal(value=Decimal('300'), type=money)
+"""
+from __future__ import annotations
+
+from .. import rules as ir
+from .. import semantics as sem
+from ..rules import dump  # noqa: F401 - used by the doctest
+from ..values import BOOL, ENUM
+from ..lint.analysis import UNKNOWN, Analysis, Region
+from ..lint.boxes import TooComplex, restrict
+from ..lint.examples import Builder
+from ..lint.terms import CALENDAR_FUNCTIONS, Unsupported
+from ..lint.world import World
+
+__all__ = ["Reasoner", "truth", "falsity", "applies", "open_not_applying", "restrict_all", "project", "Unsupported",
+           "UNKNOWN"]
+
+_NEGATED = {ir.Op.EQ: ir.Op.NE, ir.Op.NE: ir.Op.EQ, ir.Op.LT: ir.Op.GE, ir.Op.GE: ir.Op.LT,
+            ir.Op.LE: ir.Op.GT, ir.Op.GT: ir.Op.LE}
+_KIND = ir.Field(("request", "kind"), ENUM)
+_STATUS = ir.Field(("request", "status"), ENUM)
+
+
+def truth(e: ir.Expr) -> ir.Expr:
+    """A negation-free condition that holds (two-valued) exactly where `e` is true (three-valued)."""
+    return _rewrite(e, True)
+
+
+def falsity(e: ir.Expr) -> ir.Expr:
+    """A negation-free condition that holds (two-valued) exactly where `e` is false (three-valued)."""
+    return _rewrite(e, False)
+
+
+def _rewrite(e: ir.Expr, want: bool) -> ir.Expr:
+    if isinstance(e, ir.Not):
+        return _rewrite(e.operand, not want)
+    if isinstance(e, (ir.And, ir.Or)):
+        parts = tuple(_rewrite(x, want) for x in e.operands)
+        return type(e)(parts) if isinstance(e, ir.And) == want else (ir.Or(parts) if want else ir.And(parts))
+    if isinstance(e, ir.Literal):
+        if e.type is not BOOL:
+            raise Unsupported("a literal used as a condition")
+        return ir.Literal(bool(e.value) == want, BOOL)
+    if isinstance(e, ir.Presence):
+        return e if want else ir.Presence(e.subject, not e.present)
+    _no_count(e)
+    if isinstance(e, ir.Compare) and isinstance(e.left, ir.Literal) and isinstance(e.right, ir.Literal):
+        held = sem.compare(e.op, e.left.value, e.right.value)  # constants: lint on this branch cannot fold them
+        if held is sem.UNKNOWN:
+            raise Unsupported("constants that cannot be compared")
+        return ir.Literal(held == want, BOOL)
+    if want:
+        return e
+    if isinstance(e, ir.Compare):
+        return ir.Compare(_NEGATED[e.op], e.left, e.right)
+    if isinstance(e, ir.Between):
+        return ir.Or((ir.Compare(ir.Op.LT, e.subject, e.low), ir.Compare(ir.Op.GT, e.subject, e.high)))
+    if isinstance(e, ir.InList):
+        if not all(isinstance(o, ir.Literal) for o in e.options):
+            raise Unsupported("`in` a list of fields")
+        return ir.InList(e.subject, e.options, not e.negated)
+    if isinstance(e, ir.Quantifier) and e.condition is not None and e.kind in (ir.Quant.ANY, ir.Quant.ALL):
+        # any is false where every item's condition is false; all where some item's is; a missing list is unknown
+        flipped = ir.Quant.ALL if e.kind is ir.Quant.ANY else ir.Quant.ANY
+        return ir.And((ir.Presence(e.collection, True),
+                       ir.Quantifier(flipped, e.collection, _rewrite(e.condition, False))))
+    if isinstance(e, (ir.Field, ir.Call)):
+        return ir.Compare(ir.Op.EQ, e, ir.Literal(False, BOOL))
+    raise Unsupported(type(e).__name__)
+
+
+def _no_count(e: ir.Expr) -> None:
+    # count() with a condition is unknown when one item's answer is: lint counts it as "no"
+    for node in ir.walk(e):
+        if isinstance(node, ir.Quantifier) and node.kind is ir.Quant.COUNT and node.condition is not None:
+            raise Unsupported("count with a condition")
+
+
+def _quantified_truth(e: ir.Expr) -> ir.Expr:
+    """`truth` also rewrites inside any/all (their conditions are three-valued too)."""
+    if isinstance(e, ir.Quantifier) and e.condition is not None and e.kind in (ir.Quant.ANY, ir.Quant.ALL):
+        return ir.And((ir.Presence(e.collection, True), ir.Quantifier(e.kind, e.collection, truth(e.condition))))
+    return e
+
+
+def _state(pairs) -> ir.Expr:
+    """The requests whose (kind, status) is one of `pairs` (kind ANY_KIND: every kind)."""
+    parts = []
+    for kind, status in sorted(pairs, key=lambda p: (p[1], p[0] or "")):
+        s = ir.Compare(ir.Op.EQ, _STATUS, ir.Literal(status, ENUM))
+        parts.append(s if kind is sem.ANY_KIND else ir.And((ir.Compare(ir.Op.EQ, _KIND, ir.Literal(kind, ENUM)), s)))
+    return ir.Or(tuple(parts))
+
+
+def applies(action: str) -> ir.Expr:
+    """Where `action` applies (semantics.APPLIES), as a condition."""
+    return _state(sem.applicable_states(action))
+
+
+def open_not_applying(action: str) -> ir.Expr:
+    """Open requests where `action` does not apply."""
+    kinds = ("refund_only", "return_refund", "exchange")
+    pairs = {(k, s) for k in kinds for s in sem.OPEN_STATUSES if not sem.applies(action, k, s)}
+    return _state(pairs) if pairs else ir.Literal(False, BOOL)
+
+
+def _calendar(e: ir.Expr) -> bool:
+    return any(isinstance(n, ir.Call) and n.function in CALENDAR_FUNCTIONS for n in ir.walk(e))
+
+
+class Reasoner:
+    """Boxes, regions, witnesses and examples for conditions of two versions of one policy."""
+
+    def __init__(self, old: ir.Policy, new: ir.Policy):
+        self.old, self.new = old, new
+        #: the two versions read service hours alike (else conditions on the calendar are not compared)
+        self.same_calendar = World.of(old) == World.of(new)
+        self.analysis = Analysis(ir.Policy(new.name, (), platform=new.platform, timezone=new.timezone,
+                                           currency=new.currency, service_hours=new.service_hours,
+                                           holidays=new.holidays))
+        self._boxes: dict = {}
+        self._builder = Builder(new, self.analysis.world, self.analysis.terms)
+
+    def check(self, e: ir.Expr) -> None:
+        """Raise Unsupported for what the comparison cannot model."""
+        if not self.same_calendar and _calendar(e):
+            raise Unsupported("the two versions have different service hours or holidays")
+
+    def truth(self, e: ir.Expr) -> ir.Expr:
+        self.check(e)
+        return _deep(truth(e))
+
+    def falsity(self, e: ir.Expr) -> ir.Expr:
+        self.check(e)
+        return _deep(falsity(e))
+
+    def boxes(self, cond: ir.Expr) -> list:
+        """The condition as boxes (raises Unsupported when lint cannot model it)."""
+        hit = self._boxes.get(cond)
+        if hit is None:
+            hit = self.analysis.boxes_of(cond)
+            if hit is None:
+                raise Unsupported("a condition beyond the exact reasoning")
+            self._boxes[cond] = hit
+        return hit
+
+    def meet(self, conds: list[ir.Expr]) -> list:
+        """Boxes of the conjunction (raises Unsupported when too complex)."""
+        out = [{}]
+        for c in conds:
+            try:
+                out = restrict(out, self.boxes(c))
+            except TooComplex:
+                raise Unsupported("too many pieces") from None
+            if not out:
+                return []
+        return out
+
+    def find(self, start: list, avoid: list[ir.Expr], seen: list | None = None):
+        """A realisable box in `start` outside every condition of `avoid` (and every box in `seen`):
+        the box, None (proved empty) or UNKNOWN (budget spent)."""
+        avoid_boxes = [self.boxes(c) for c in avoid] + [[b] for b in seen or ()]
+        return self.analysis.find(Region(start, avoid_boxes))
+
+    def terms_of(self, conds: list[ir.Expr]) -> set:
+        """The terms the conditions' boxes constrain (for describing a region in the policy's terms)."""
+        out: set = set()
+        for c in conds:
+            try:
+                for box in self.boxes(c):
+                    out.update(box)
+            except Unsupported:
+                continue
+        return out
+
+    @property
+    def spent(self) -> bool:
+        return self.analysis.budget.spent
+
+    def example(self, box, prove) -> dict | None:
+        """An event in `box` for which `prove(event)` holds (the caller decides it with both policies)."""
+        return self._builder.build(box, lambda decision, event: prove(event))
+
+
+def _deep(e: ir.Expr) -> ir.Expr:
+    """Rewrite the conditions inside any/all quantifiers as well (they are three-valued too)."""
+    if isinstance(e, (ir.And, ir.Or)):
+        return type(e)(tuple(_deep(x) for x in e.operands))
+    return _quantified_truth(e)
+
+
+def restrict_all(xs: list, ys: list) -> list:
+    """Boxes of both unions (raises Unsupported when too many pieces)."""
+    try:
+        return restrict(xs, ys)
+    except TooComplex:
+        raise Unsupported("too many pieces") from None
+
+
+def project(pieces: list, terms: set) -> list:
+    """Pieces cut down to `terms`, equal ones dropped and ones differing in one term joined."""
+    out: list[dict] = []
+    for piece in pieces:
+        box = {t: s for t, s in piece.items() if t in terms}
+        for i, other in enumerate(out):
+            if other.keys() == box.keys():
+                diff = [t for t in box if box[t] != other[t]]
+                if len(diff) <= 1:
+                    if diff:
+                        out[i] = {**other, diff[0]: other[diff[0]] | box[diff[0]]}
+                    break
+        else:
+            out.append(box)
+    return out
