@@ -4,9 +4,9 @@ The event schema is the one place where fields are declared; this module turns
 its field table into SQL types, written for each dialect by sqlglot:
 
 >>> print(column_types("duckdb")["buyer"])
-STRUCT(risk_level TEXT, risk_passed BOOLEAN, return_rate DECIMAL(38, 18))
+STRUCT(risk_level TEXT, risk_passed BOOLEAN, return_rate DECIMAL(38, 18), id TEXT, requests_30d DECIMAL(38, 18))
 >>> print(column_types("spark")["buyer"])
-STRUCT<risk_level: STRING, risk_passed: BOOLEAN, return_rate: DECIMAL(38, 18)>
+STRUCT<risk_level: STRING, risk_passed: BOOLEAN, return_rate: DECIMAL(38, 18), id: STRING, requests_30d: DECIMAL(38, 18)>
 
 Money is DECIMAL(18, 2) (at most 12 digits and 2 places, as the schema allows),
 numbers DECIMAL(38, 18), timestamps instants (TIMESTAMPTZ; Spark's TIMESTAMP).
