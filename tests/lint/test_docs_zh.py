@@ -1,0 +1,45 @@
+"""Each finding has a Chinese page beside its English one (bad example, good example, why), whose examples lint
+as it says, and the Chinese index lists every finding."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from aftersale.lint import lint_text
+from aftersale.lint.registry import CHECKS
+
+from .test_fixtures import CONFIG
+
+DOCS = Path(__file__).parent.parent.parent / "docs" / "lint"
+BLOCK = re.compile(r"^## (错误|正确)示例（(DSL|YAML)）\n.*?```(?:text|yaml)\n(.*?)```", re.S | re.M)
+SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_each_finding_has_a_chinese_page_whose_examples_lint_as_it_says(name):
+    page = (DOCS / f"{name}.zh.md").read_text(encoding="utf-8")
+    assert page.startswith(f"# `{name}`")
+    assert f"[English]({name}.md)" in page
+    assert f"**级别：**{SEVERITY[CHECKS[name].severity]}" in page
+    assert "## 错误示例" in page and "## 正确示例" in page and "## 为什么重要" in page
+    blocks = BLOCK.findall(page)
+    assert {kind for kind, _, _ in blocks} == {"错误", "正确"}
+    for kind, fmt, body in blocks:
+        found = lint_text(body, "yaml" if fmt == "YAML" else "dsl", f"{name}.zh.md", config=CONFIG.get(name))
+        names = {d.name for d in found}
+        if kind == "错误":
+            assert name in names, (fmt, [(d.name, d.message) for d in found])
+        else:
+            assert not [d for d in found if d.severity != "info" or d.name == name], (fmt, found)
+
+
+def test_every_english_page_has_a_chinese_page_and_the_index_lists_them():
+    index = (DOCS / "README.zh.md").read_text(encoding="utf-8")
+    for name, check in CHECKS.items():
+        assert f"| [`{name}`]({name}.zh.md) | {SEVERITY[check.severity]} |" in index
+    english = {p.name[:-3] for p in DOCS.glob("*.md") if not p.name.endswith(".zh.md")}
+    chinese = {p.name[:-6] for p in DOCS.glob("*.zh.md")}
+    assert english <= chinese  # a Chinese page may come first for a finding that is landing (action-never-applies)
+    assert "README" in chinese and "[English](README.md)" in index
