@@ -250,3 +250,17 @@ def test_every_action_is_in_the_action_table():
     table = ZH.split("### 动作", 1)[1].split("###", 1)[0]
     for row in vocab.ACTION_ROWS:
         assert f"| `{row.zh[0]}` | `{row.value}` |" in table
+
+
+def test_every_lint_finding_is_in_the_table_with_its_chinese_page():
+    from aftersale.lint.registry import CHECKS
+
+    table = _section(ZH, "检查策略：lint")
+    missing = [name for name in CHECKS if f"[`{name}`](docs/lint/{name}.zh.md)" not in table]
+    assert not missing, f"README.zh-CN.md's lint table lacks {missing}"
+
+
+def test_every_local_link_resolves():
+    links = re.findall(r"\]\(([^)#:]+)\)", ZH)
+    assert len(links) > 20
+    assert not [link for link in links if not (ROOT / link).exists()]
