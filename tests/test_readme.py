@@ -25,8 +25,10 @@ def test_ci_runs_the_readme_test_command():
     two = README.split("## The two commands", 1)[1]
     commands = [b.strip() for b in re.findall(r"```sh\n(.*?)```", two, flags=re.S)[:2]]
     assert "aftersale eval" in commands[0]
-    assert "pytest" in commands[1]
     assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    script = (ROOT / commands[1].split()[-1]).read_text(encoding="utf-8")
+    assert "pip install -q -e '.[test]'" in script and ".venv/bin/python -m pytest -q" in script
+    assert "aftersale test policies/ --min-coverage 100" in script
 
 
 def test_the_main_job_decides_the_shipped_history():

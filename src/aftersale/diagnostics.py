@@ -108,5 +108,8 @@ def did_you_mean(word: str, choices) -> str | None:
     """A close match among choices, for "did you mean" help."""
     import difflib
 
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return match[0] if match else None
+    choices = list(choices)
+    match = difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
+    # a word cut short (`buyer.risk`) means the field it starts, when that is among the close ones
+    started = [m for m in match if m.startswith(word)]
+    return (started or match or [None])[0]

@@ -231,11 +231,15 @@ def test_hostile_files_end_in_a_clean_finding_fast(tmp_path, name):
 
 
 def test_many_and_terms_within_the_limit_are_checked_fast(tmp_path):
+    """Interval reasoning settles 999 conjuncts on one field without a single solver check
+    (counted, not timed: the solver is what could make it slow)."""
+    from aftersale.lint import smt
+
     text = 'policy "t"\nrule a: when ' + " and ".join(f"request.amount > ¥{i}" for i in range(999)) \
            + " then manual_review\n"
-    start = time.perf_counter()
+    before = smt.STATS["checks"]
     found = aftersale.lint(str(write(tmp_path, "big.policy", text)), max_findings=0)
-    assert time.perf_counter() - start < 20
+    assert smt.STATS["checks"] - before == 0
     assert len(found) == 998 and {d.name for d in found} == {"redundant-condition"}
     assert found[0].span.column == 14  # the first term, implied by the last (`> ¥998`)
 

@@ -19,9 +19,12 @@ from .explain import explain
 from .fmt import fmt
 from .generate import generate
 from .lint import lint
+from .log import log_cmd
 from .schema import schema
+from .serve import serve
 from .simulate import simulate
 from .test import test_cmd
+from .token import token
 
 
 class Group(click.Group):
@@ -67,6 +70,8 @@ def cli():
 
 
 for command in (eval_cmd, explain, schema, fmt, lint, test_cmd, simulate, generate):
+    cli.add_command(command)
+for command in (serve, token, log_cmd):  # the decision service (the `serve` extra)
     cli.add_command(command)
 
 

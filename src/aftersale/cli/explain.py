@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..terminal import EXIT_INPUT, Stdout, color_wanted, printable, printable_data
-from .inputs import decide_all, read_records
+from .inputs import decide_all, logged_records, read_records
 
 
 @click.command()
@@ -15,15 +15,19 @@ from .inputs import decide_all, read_records
 @click.argument("events", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--record", "record_file", type=click.Path(dir_okay=False, allow_dash=True),
               help="Render stored decision records (JSON or JSON Lines) instead of evaluating.")
+@click.option("--db", metavar="URL", help="Explain from the decision service's log (with --id).")
+@click.option("--id", "event_id", metavar="REQUEST", help="The request whose newest logged decision to explain.")
+@click.option("--store", help="With --db: the store the request belongs to (default: any store).")
 @click.option("--full", is_flag=True, help="Show the whole rule tree with every value.")
 @click.option("--why-not", "why_not", metavar="RULE", help="Say which conditions of RULE failed and what would pass.")
 @click.option("--color/--no-color", default=None, help="Colour the output (default: on a terminal).")
-def explain(policy, events, record_file, full, why_not, color):
+def explain(policy, events, record_file, db, event_id, store, full, why_not, color):
     """Explain decisions for people: the answer first, then why.
 
     \b
     aftersale explain POLICY EVENT [--full] [--why-not RULE]
     aftersale explain --record decision.json
+    aftersale explain --db sqlite:///aftersale.db --id AS-1001
 
     Exit code 2 when an event could not be decided (the others are explained).
     """
@@ -32,7 +36,11 @@ def explain(policy, events, record_file, full, why_not, color):
     use_color = color_wanted(color)
     counts = {"bad": 0}
     out = Stdout()
-    if record_file:
+    if (db is None) != (event_id is None):
+        raise click.UsageError("--db and --id go together")
+    if db is not None:
+        records = logged_records(db, event_id, store)
+    elif record_file:
         records = read_records(record_file)
     else:
         if policy is None:

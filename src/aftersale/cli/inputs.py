@@ -109,3 +109,17 @@ def read_records(path: str):
                                             f"record {n} is not a decision record: `{where}`: {e.message[:200]}",
                                             Span(name, 1, 1, 1, 1)))
         yield doc
+
+
+def logged_records(db: str, event_id: str, store: str | None = None) -> list[dict]:
+    """The newest decision record of a request in the decision log (needs the `serve` extra)."""
+    from ..service import require
+
+    require()
+    from ..decision.log import DecisionLog
+
+    found = DecisionLog.open(db, must_exist=True).records(store, event_id)
+    if not found:
+        raise AftersaleError(Diagnostic("not-found", ERROR, f"no decision for request `{event_id}` in the log",
+                                        Span(db, 1, 1, 1, 1)))
+    return [found[0]["record"]]
