@@ -1,17 +1,18 @@
-"""The `aftersale` command end to end, in subprocesses, as a user runs it.
+"""The `aftersale` command as a user runs it: in-process through click's CliRunner (fast), and a few
+end-to-end checks in real subprocesses (`python -m aftersale`, exit codes through `main`).
 
 Table cases live in `fixtures/commands.yaml` (its header says how); they run
-in parallel once per session, then each is checked on its own. Flows that
-need several steps (a stored record rendered after its policy is deleted,
-fmt -w) are written out below.
+once per session, then each is checked on its own. Flows that need several
+steps (a stored record rendered after its policy is deleted, fmt -w) are
+written out below.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,23 @@ ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100", "PYTHONIOENCODING": "utf
 
 
 def run(*args: str, stdin: str | None = None, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`python -m aftersale ARGS`, output captured as text."""
+    """`aftersale ARGS` in this process (click's CliRunner), output captured as text."""
+    from click.testing import CliRunner
+
+    from aftersale.cli import cli
+
+    overrides = {"NO_COLOR": "1", "COLUMNS": "100", **{k: v for k, v in (env or {}).items() if os.environ.get(k) != v}}
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(cli, list(args), input=stdin, env=overrides, prog_name="aftersale")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(["aftersale", *args], result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """`python -m aftersale ARGS` in a real process, for the end-to-end checks."""
     proc = subprocess.run([sys.executable, "-m", "aftersale", *args], input=(stdin or "").encode("utf-8"),
-                          capture_output=True, cwd=cwd, env=env or ENV, timeout=60)
+                          capture_output=True, cwd=cwd, env=ENV, timeout=60)
     return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode("utf-8"),
                                        proc.stderr.decode("utf-8"))
 
@@ -70,12 +85,10 @@ def prepare(case: dict, folder: Path) -> tuple[list[str], str | None, dict]:
 
 @pytest.fixture(scope="session")
 def results(tmp_path_factory) -> list:
-    """Every table case run once, in parallel: (completed process, placeholders)."""
+    """Every table case run once, in this process: (completed process, placeholders)."""
     base = tmp_path_factory.mktemp("cli")
     prepared = [prepare(case, base / f"case{i}") for i, case in enumerate(CASES)]
-    with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 2) * 2)) as pool:
-        procs = list(pool.map(lambda p: run(*p[0], stdin=p[1]), prepared))
-    return [(proc, p[2]) for proc, p in zip(procs, prepared)]
+    return [(run(*args, stdin=stdin), subst) for args, stdin, subst in prepared]
 
 
 def fill(text: str, subst: dict) -> str:
@@ -191,3 +204,17 @@ def test_colour_on_request_even_when_piped():
     args = ["explain", str(POLICIES / "tea-house.policy"), str(POLICIES / "events" / "AS-1001.json")]
     env = {k: v for k, v in ENV.items() if k != "NO_COLOR"}
     assert "\x1b[" in run(*args, "--color", env=env).stdout  # every table case checks plain when piped
+
+
+def test_end_to_end_in_a_real_process():
+    """The table runs in-process; these run `python -m aftersale` for real: output, stderr and exit codes
+    through `main` (bad input 2, a good decision 0)."""
+    good = run_process("eval", str(POLICIES / "tea-house.policy"), str(POLICIES / "events" / "AS-1001.json"),
+                       "--format", "text")
+    assert good.returncode == 0 and good.stdout.startswith("AS-1001\tapprove_return\toff-hours"), good
+    bad = run_process("eval", str(POLICIES / "tea-house.policy"), "-", stdin="{not json\n")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "<stdin>" in bad.stderr
+    assert run_process("eval", str(POLICIES / "tea-house.policy"), "-", stdin=(POLICIES / "events" / "AS-1001.json")
+                       .read_text(encoding="utf-8")).stdout == run("eval", str(POLICIES / "tea-house.policy"), "-",
+                                                                  stdin=(POLICIES / "events" / "AS-1001.json")
+                                                                  .read_text(encoding="utf-8")).stdout

@@ -13,7 +13,6 @@ came from a file, the line and column of the offending value.
 """
 from __future__ import annotations
 
-import functools
 import json
 import re
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from ..source import Span
 from .fields import FIELDS
 from .text import SUSPECT, path_text as _path_text
 from .compiled import FAIL, compiled_check
+from .locate import position, value_range
 from .typed import Event, shape_problem, typed
 
 #: At most this many problems are reported per event (the limits live in aftersale/limits.py).
@@ -100,31 +100,13 @@ def _describe(err, prefix: tuple = ()) -> str:
     return f"`{where}`: {err.message}"
 
 
-@functools.lru_cache(maxsize=2)
-def _compose(text: str):
-    """The YAML node tree of a JSON text (JSON is YAML; PyYAML keeps positions), once per text."""
-    import yaml
-
-    return yaml.compose(text, Loader=yaml.SafeLoader)
-
-
 def _locate(text: str | None, path, source_name: str, line0: int) -> Span:
-    """The position of the value at `path` in the event's text (YAML's parser keeps marks)."""
-    if not text:
+    """The position of the value at `path` in the event's text (`locate.py`)."""
+    found = value_range(text, path) if text else None
+    if found is None:  # locating is best effort; the path is in the message
         return Span(source_name, line0, 1, line0, 1)
-    try:
-        import yaml
-
-        node = _compose(text)
-        for part in path:
-            if isinstance(node, yaml.MappingNode):
-                node = next(v for k, v in node.value if k.value == part)
-            elif isinstance(node, yaml.SequenceNode):
-                node = node.value[part]
-        s, e = node.start_mark, node.end_mark
-        return Span(source_name, line0 + s.line, s.column + 1, line0 + e.line, e.column + 1)
-    except Exception:  # noqa: BLE001 - locating is best effort; the path is in the message
-        return Span(source_name, line0, 1, line0, 1)
+    (line, column), (end_line, end_column) = (position(text, offset) for offset in found)
+    return Span(source_name, line0 + line, column + 1, line0 + end_line, end_column + 1)
 
 
 def amount_problem(event_data: dict, prefix: tuple = ()) -> tuple[list, str] | None:

@@ -206,16 +206,20 @@ def _json_lines(text: str, source: str) -> Iterator[EventInput]:
     """One EventInput per non-blank line. Lines end at `\n` only: JSON text may hold U+2028,
     U+0085 and other characters that `str.splitlines()` would wrongly split a line at."""
     for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield EventInput(number, obj=_json_loads(line), text=line)
-        except json.JSONDecodeError as exc:
-            yield EventInput(number, error=_syntax_error(exc, source, number))
-        except RecursionError:
-            yield EventInput(number, error=_too_deep(source, number))
-        except _Refused as exc:
-            yield EventInput(number, error=_refused(exc, source, number))
+        if line.strip():
+            yield read_line(line, source, number)
+
+
+def read_line(line: str, source: str, number: int) -> EventInput:
+    """One non-blank line of JSON Lines, line `number` of `source`: its event, or why it is bad."""
+    try:
+        return EventInput(number, obj=_json_loads(line), text=line)
+    except json.JSONDecodeError as exc:
+        return EventInput(number, error=_syntax_error(exc, source, number))
+    except RecursionError:
+        return EventInput(number, error=_too_deep(source, number))
+    except _Refused as exc:
+        return EventInput(number, error=_refused(exc, source, number))
 
 
 def _refused(exc: _Refused, source: str, line: int) -> AftersaleError:

@@ -157,6 +157,7 @@ def render(
     *,
     full: bool = False,
     why_not: str | None = None,
+    probe: Record | None = None,
     color: bool = False,
     width: int | None = None,
     lang: str = "en",
@@ -165,18 +166,27 @@ def render(
 
     `full` adds the whole condition tree of every listed rule (of the
     `why_not` rule alone when one is named); `why_not` replaces the list of
-    earlier rules with why that rule did not decide. `color` paints with ANSI
-    escapes (✓ green, ✗ red, headline bold); `width` wraps lines (give it only
-    for a terminal), None never: the one-line answer stays one line.
+    earlier rules with why that rule did not decide. `probe` is the `why_not`
+    rule evaluated against the event on its own, every condition checked
+    (`evaluator.whynot`): it says what a rule after the deciding one lacks,
+    and lists every failing condition, not only the first. `color` paints
+    with ANSI escapes (✓ green, ✗ red, headline bold); `width` wraps lines
+    (give it only for a terminal), None never: the one-line answer stays one line.
     """
     w = Words(lang, record)
     lines = [Line([(headline(record, lang), "headline")], hang=2), Line()]
     lines += _context(record, w)
     trace = list(record.get("trace") or [])
-    if why_not is not None:
+    if not trace and probe is None:
+        lines += [Line()] + _no_trace(record, why_not, w)
+        shown = []
+    elif why_not is not None:
         entry = _find(trace, why_not)
-        lines += [Line()] + (_why_not(record, entry, w) if entry else _absent(record, why_not, w))
-        shown = [entry] if entry else []
+        if entry or probe:
+            lines += [Line()] + _why_not(record, entry, w, probe)
+        else:
+            lines += [Line()] + _absent(record, why_not, w)
+        shown = [entry or probe] if entry or probe else []
     else:
         lines += [Line()] + _before(record, w)
         shown = trace
@@ -252,12 +262,24 @@ def _guard_ids(record: Record, entry: Record) -> list[str]:
 
 # --- why not RULE ----------------------------------------------------------
 
-def _why_not(record: Record, entry: Record, w: Words) -> list[Line]:
-    rid = entry.get("rule")
-    lines = [Line([(w.m("render.why_not", name=_name(entry, w), where=where(entry.get("span"))), "heading")], hang=2)]
-    lines += _source(entry.get("text", ""), 2)
-    guard = entry.get("kind") == "guard"
-    if entry.get("matched"):
+def _why_not(record: Record, entry: Record | None, w: Words, probe: Record | None = None) -> list[Line]:
+    """Why RULE did not decide: from its trace `entry`, and from `probe` (the rule evaluated on its own,
+    every condition checked) when there is one; `entry` is None for a rule the decision never reached."""
+    shown = entry or probe
+    assert shown is not None
+    rid = shown.get("rule")
+    lines = [Line([(w.m("render.why_not", name=_name(shown, w), where=where(shown.get("span"))), "heading")], hang=2)]
+    lines += _source(shown.get("text", ""), 2)
+    guard = shown.get("kind") == "guard"
+    decider = record.get("rule") if record.get("decided_by") != "otherwise" else None
+    if entry is None and decider:
+        lines.append(Line([(w.m("render.not_evaluated", rule=rid, decider=decider), None)], indent=2, hang=2))
+    applies = (probe or {}).get("applies")
+    if applies and not applies.get("applies"):
+        said = w.m("render.not_applicable", action=applies.get("action"), kind=applies.get("kind"),
+                   status=applies.get("status"))
+        lines.append(Line([("✗", "fail"), (f" {said}", None)], indent=2, hang=4))
+    if entry is not None and entry.get("matched"):
         if guard:
             said = w.m("render.guard_matched", rule=rid, actions=w.join(entry.get("forbids") or []) or w.m("render.nothing"))
         elif entry is _decider(record) and record.get("decided_by") == "forbidden":
@@ -270,8 +292,17 @@ def _why_not(record: Record, entry: Record, w: Words) -> list[Line]:
         else:
             said = w.m("render.rule_matched", rule=rid)
         return lines + [Line([("✓", "pass"), (f" {said}", None)], indent=2, hang=4)]
-    lines.append(Line([(w.m("render.did_not_match" if guard else "render.did_not_apply"), None)], indent=2, hang=2))
-    for node in failing(entry.get("condition") or {}):
+    if probe is not None and probe.get("matched"):
+        said = w.m("render.would_decide", rule=rid, decider=decider) if entry is None and decider and not guard \
+            else w.m("render.would_hold", name=_name(probe, w))
+        return lines + [Line([("✓", "pass"), (f" {said}", None)], indent=2, hang=4)]
+    if probe is not None:
+        lines.append(Line([(w.m("render.evaluated_alone_guard" if guard else "render.evaluated_alone"), None)],
+                          indent=2, hang=2))
+    else:
+        lines.append(Line([(w.m("render.did_not_match" if guard else "render.did_not_apply"), None)], indent=2, hang=2))
+    source = probe if probe is not None else shown
+    for node in failing(source.get("condition") or {}):
         lines.append(Line(
             [("✗", "fail"), (" " + w.m("render.failed_node", text=_one_line(node.get("text", "")),
                                         node=node.get("node"), where=where(node.get("span"))), None)],
@@ -283,11 +314,26 @@ def _why_not(record: Record, entry: Record, w: Words) -> list[Line]:
         if isinstance(node.get("fact"), str) and node.get("missing"):
             lines.append(Line([(w.m("render.missing", fields=", ".join(node["missing"])), None)], indent=6, hang=2))
         lines.append(Line([(w.m("render.would_pass", need=w.need(node)), None)], indent=6, hang=2))
-    cut = unchecked(entry.get("condition") or {})
+    cut = [] if probe is not None else unchecked(source.get("condition") or {})
     if cut:
         texts = "; ".join(_one_line(n.get("text", "")) for n in cut)
         lines.append(Line([(w.m("render.unchecked", texts=texts), None)], indent=2, hang=2))
     return lines
+
+
+def _no_trace(record: Record, why_not: str | None, w: Words) -> list[Line]:
+    """A record written without a trace: say what it can show and what it cannot (never "no rules before it")."""
+    guards = list(record.get("guards") or [])
+    rule = record.get("rule") or w.m("render.no_rule_decided")
+    lines = [Line([(w.m("render.no_trace_why_not", rule=why_not), "heading")], hang=2)] if why_not is not None else []
+    lines += [
+        Line([(w.m("render.no_trace"), None)], hang=2),
+        Line([(w.m("render.no_trace_shows", rule=rule, guards=w.join(guards) or w.m("render.none_in_force")), None)],
+             indent=2, hang=2),
+        Line([(w.m("render.no_trace_cannot"), None)], indent=2, hang=2),
+    ]
+    again = w.m("render.why_not_record", rule=why_not) if why_not is not None else w.m("render.no_trace_again")
+    return lines + [Line([(again, None)], indent=2, hang=2)]
 
 
 def _absent(record: Record, rid: str, w: Words) -> list[Line]:
@@ -296,13 +342,15 @@ def _absent(record: Record, rid: str, w: Words) -> list[Line]:
     listed = [e.get("rule") for e in trace if e.get("rule")]
     known = (record.get("policy") or {}).get("rules")
     decider = record.get("rule") if record.get("decided_by") != "otherwise" else None
+    again = Line([(w.m("render.why_not_record", rule=rid), None)], indent=2, hang=2)
     if decider and known is not None and rid in known:
-        return [Line([(w.m("render.not_evaluated", rule=rid, decider=decider), None)], hang=2)]
+        return [Line([(w.m("render.not_evaluated", rule=rid, decider=decider), None)], hang=2), again]
     close = difflib.get_close_matches(rid, known if known is not None else listed, n=3, cutoff=0.6)
     if decider and known is None and not close:
         return [
             Line([(w.m("render.not_evaluated", rule=rid, decider=decider), None)], hang=2),
             Line([(w.m("render.listed_only", rules=", ".join(listed)), None)], indent=2, hang=2),
+            again,
         ]
     text = w.m("render.no_rule" if known is not None else "render.no_rule_record", rule=rid)
     if close:

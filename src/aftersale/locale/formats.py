@@ -18,16 +18,19 @@ from datetime import datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, get_day_names
 from babel.numbers import format_decimal, get_currency_symbol
 
 from . import message
 
-LOCALES = {"en": "en_US", "zh": "zh_CN"}
+#: Babel locales, parsed once: Babel parses a locale given by name on every call, which was most of
+#: the time an explanation took (62,000 amounts for a policy of 1,000 rules: 12 s of 13).
+LOCALES = {"en": Locale.parse("en_US"), "zh": Locale.parse("zh_CN")}
 
 #: The symbol people use for each currency whatever the language (CLDR's English `CN¥` is for
 #: texts that mix currencies; a shop's texts name one).
-_SYMBOL_LOCALE = {"CNY": "zh_CN"}
+_SYMBOL_LOCALE = {"CNY": LOCALES["zh"]}
 
 
 def money(value: dict, lang: str) -> str:

@@ -192,13 +192,17 @@ class Input:
         if self.raw is not sys.stdin.buffer and self.name != "<stdin>":
             self.raw.close()
 
-    def chunks(self, size: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes]]:
-        """(number of the first line, whole lines) blocks; an overlong line is cut to its first bytes."""
+    def chunks(self, size: int = CHUNK_BYTES, partial: bool = False) -> Iterator[tuple[int, bytes]]:
+        """(number of the first line, whole lines) blocks; an overlong line is cut to its first bytes.
+
+        `partial` yields what a pipe has so far instead of waiting for `size` bytes (`eval` decides
+        each line as soon as it arrives)."""
         carry = b""
         line = 1
         while True:
             try:
-                block = self.stream.read(size)
+                stream = self.stream  # (replaced after an overlong line)
+                block = stream.read1(size) if partial and hasattr(stream, "read1") else stream.read(size)
             except (OSError, EOFError) as exc:
                 raise AftersaleError(Diagnostic(
                     "io-error", ERROR, f"cannot read `{self.name}` after line {line - 1}: {exc}",
