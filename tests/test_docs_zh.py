@@ -95,25 +95,21 @@ def run_shown(command: str, cwd: Path) -> subprocess.CompletedProcess:
     return _run(*args[1:], cwd=cwd)
 
 
-def rendered(command: str, cwd: Path) -> str:
-    """What an `eval --format text` or `explain` command shows, made by the library's renderer in the policy's
-    language (the CLI prints the same text)."""
+def headlines(command: str, cwd: Path) -> str:
+    """What `eval ... --format text` shows, made from the records with the library's headline in the
+    policy's language (the CLI prints the same lines)."""
     import json
 
-    from aftersale.explain.render import headline, render
+    from aftersale.explain.render import headline
 
     args = shlex.split(command)[1:]
-    cmd, policy, rest = args[0], aftersale.load(cwd / args[1]), args[2:]
-    why_not = rest[rest.index("--why-not") + 1] if "--why-not" in rest else None
-    lang = policy.tree.language or "en"
-    shown = []
-    for path in [a for a in rest if a.endswith(".json")]:
+    policy = aftersale.load(cwd / args[1])
+    lines = []
+    for path in [a for a in args[2:] if a.endswith(".json")]:
         record = policy.decide(json.loads((cwd / path).read_text(encoding="utf-8"))).to_json()
-        if cmd == "eval":
-            shown.append("\t".join([record["event_id"], record["action"], record["rule"] or "-", headline(record, lang)]))
-        else:
-            shown.append(render(record, why_not=why_not, lang=lang))
-    return "\n".join(shown)
+        lines.append("\t".join([record["event_id"], record["action"], record["rule"] or "-",
+                                headline(record, policy.tree.language or "en")]))
+    return "\n".join(lines)
 
 
 # -- README.zh-CN.md -------------------------------------------------------------------------------------
@@ -174,23 +170,29 @@ def test_the_tour_policy_is_the_english_tour_policy():
     assert _same_meaning(_compile(_tour_policy(), "shop.policy"), _compile(english, "shop.policy"))
 
 
-def test_explanations_shown_are_the_renderers(shop, monkeypatch):
-    monkeypatch.chdir(shop)  # records name the policy file as the command line gave it
-    shown = [(c, o) for c, _, o in console_blocks(ZH) if c.split()[1] in ("eval", "explain")]
-    assert len(shown) >= 4
+def test_decisions_shown_are_the_headlines_in_the_policys_language(shop):
+    shown = [(c, o) for c, _, o in console_blocks(ZH) if c.startswith("aftersale eval")]
+    assert len(shown) >= 2
     for command, output in shown:
-        assert rendered(command, Path(".")) == output.rstrip("\n"), command
+        assert headlines(command, shop) == output.rstrip("\n"), command
 
 
-@pytest.mark.xfail(reason="eval and explain print Chinese once --lang / the language line reach the CLI (i18n-outputs)",
-                   strict=False)
-def test_every_console_block_prints_what_is_shown(shop):
-    blocks = console_blocks(ZH)
-    assert len(blocks) >= 5
-    for command, code, output in blocks:
-        out = run_shown(command, shop)
-        assert out.returncode == code, (command, out.stderr)
-        assert out.stdout.rstrip("\n") == output.rstrip("\n"), command
+_EVAL_SPEAKS = pytest.mark.xfail(reason="`eval --format text` speaks the policy's language once i18n-outputs lands",
+                                 strict=False)
+
+
+@pytest.mark.parametrize("command, code, output", [
+    pytest.param(*block, id=block[0][:60], marks=[_EVAL_SPEAKS] if block[0].startswith("aftersale eval") else [])
+    for block in console_blocks(ZH)])
+def test_every_console_block_prints_what_is_shown(shop, command, code, output):
+    out = run_shown(command, shop)
+    assert out.returncode == code, (command, out.stderr)
+    assert out.stdout.rstrip("\n") == output.rstrip("\n"), command
+
+
+def test_the_tour_shows_commands_with_their_outputs():
+    commands = [c for c, _, _ in console_blocks(ZH)]
+    assert len(commands) >= 5 and {c.split()[1] for c in commands} >= {"eval", "explain", "fmt"}
 
 
 def test_every_command_with_an_exit_code_runs_with_it(shop):
