@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs the project with its test extras into .venv,
-# starts the servers the tests need (a throwaway PostgreSQL on loopback; Debian's package is
-# installed when missing and we are root), runs pytest and the shipped policies' own tests, and
+# installs the Debian packages some tests need (scripts/system-deps.sh: Chromium, Java), starts the
+# servers the tests need (a throwaway PostgreSQL on loopback; Debian's package is installed when
+# missing and we are root), runs pytest and the shipped policies' own tests, and
 # stops what it started. Without a server its tests are skipped, saying why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
 

@@ -119,3 +119,22 @@ def event(event_id: str = "AS-1001", at: str | None = None, **changes) -> dict:
         data["at"] = at
     data.update(changes)
     return data
+
+
+def inline_tests(name: str = "tea-house.tests.yaml") -> str:
+    """A shipped test file with its events inlined, as `POST /v1/policies` takes tests (it reads no files)."""
+    import json
+
+    import yaml
+
+    data = yaml.safe_load((POLICIES / name).read_text(encoding="utf-8"))
+
+    def load(ref):
+        return json.loads((POLICIES / ref).read_text(encoding="utf-8")) if isinstance(ref, str) else ref
+
+    if "base_event" in data:
+        data["base_event"] = load(data["base_event"])
+    for case in data["cases"]:
+        if "event" in case:
+            case["event"] = load(case["event"])
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)

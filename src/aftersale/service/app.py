@@ -20,7 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..decision.log import Principal, decode_cursor
 from ..diagnostics import AftersaleError
 from ..limits import MAX_EVENT_BYTES, MAX_SOURCE_CHARS
+from .console import mount as mount_console
 from .core import Conflict, DecisionService, Rejected
+from .history import MAX_HISTORY_BYTES
 from .metrics import CONTENT_TYPE, Metrics
 
 #: A policy and its tests, JSON-escaped, may take more bytes than the policy's characters.
@@ -51,6 +53,15 @@ class PolicyUpload(BaseModel):
     tests: str | None = Field(None, description="An `aftersale test` file's YAML with inline events; its "
                                                 "`policy:` is ignored. Every case must pass.")
     activate: bool = Field(True, description="Make it the store's active version once published")
+
+
+class SimulationRequest(BaseModel):
+    """`POST /v1/simulations`: a history (JSONL text) replayed by a version, against another as baseline."""
+
+    model_config = ConfigDict(extra="forbid")
+    events: str = Field(description="Events, one JSON object a line (an `aftersale simulate --events` file's text)")
+    policy: str | None = Field(None, pattern="^[0-9a-f]{64}$", description="The version's sha256; the active one if absent")
+    baseline: str | None = Field(None, pattern="^[0-9a-f]{64}$", description="A version to compare with")
 
 
 # -- dependencies -------------------------------------------------------------------
@@ -125,6 +136,7 @@ def explanation(record: dict[str, Any], lang: str) -> tuple[str, str]:
 
 Service = Annotated[DecisionService, Depends(service_of)]
 RequestId = Annotated[str, Path(max_length=MAX_EVENT_ID_CHARS, description="The after-sales request's id")]
+Sha256 = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="A policy version's sha256")]
 
 
 def create_app(service: DecisionService, *, recheck_every: float | None = 1.0) -> FastAPI:
@@ -204,15 +216,22 @@ def create_app(service: DecisionService, *, recheck_every: float | None = 1.0) -
                since: Annotated[str | None, Query(description="records with `at` at or after this time")] = None,
                until: Annotated[str | None, Query(description="records with `at` before this time")] = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 50,
-               cursor: Annotated[str | None, Query(max_length=100)] = None):
+               cursor: Annotated[str | None, Query(max_length=100)] = None,
+               id: Annotated[str | None, Query(max_length=MAX_EVENT_ID_CHARS, description="one request's id")] = None,
+               lang: Annotated[Literal["zh", "en"] | None,
+                               Query(description="add each record's `explanation` in this language")] = None):
         """The store's records, newest stored first, `limit` at a time; `next_cursor` gives the next page."""
         before = None
         if cursor is not None:
             before = decode_cursor(cursor)
             if before is None:
                 raise ServiceError(422, "invalid-query", "`cursor` is not one this service gave out")
-        found, following = service.log.search(who.store, action=action, rule=rule, since=_aware(since, "since"),
-                                              until=_aware(until, "until"), limit=limit, before=before)
+        found, following = service.log.search(who.store, event_id=id, action=action, rule=rule,
+                                              since=_aware(since, "since"), until=_aware(until, "until"),
+                                              limit=limit, before=before)
+        if lang is not None:
+            for item in found:
+                item["explanation"], item["explanation_lang"] = explanation(item["record"], lang)
         return {"records": found, "next_cursor": following}
 
     @app.post("/v1/policies", status_code=201, tags=["policies"],
@@ -227,8 +246,7 @@ def create_app(service: DecisionService, *, recheck_every: float | None = 1.0) -
         except ValidationError as err:
             raise ServiceError(422, "invalid-request", "the body is {\"policy\": TEXT, \"format\": \"dsl\"|\"yaml\", "
                                "\"tests\": YAML, \"activate\": true|false}",
-                               [{"message": e["msg"], "path": "/".join(str(p) for p in e["loc"])}
-                                for e in err.errors(include_url=False, include_input=False)[:20]]) from None
+                               _validation(err)) from None
         try:
             return service.publish(who.store, upload.policy, upload.format, upload.tests, upload.activate)
         except Rejected as rejected:
@@ -240,12 +258,47 @@ def create_app(service: DecisionService, *, recheck_every: float | None = 1.0) -
         return service.versions(who.store)
 
     @app.post("/v1/policies/{sha256}/activate", tags=["policies"])
-    def activate(sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], service: Service,
+    def activate(sha256: Sha256, service: Service,
                  who: Annotated[Principal, Depends(role("publish"))]):
         """Make an earlier (or later) version active: roll back or forward."""
         if not service.activate(who.store, sha256):
             raise ServiceError(404, "not-found", f"the store has no policy version {sha256}")
         return {"active": sha256}
+
+    @app.get("/v1/policies/{sha256}", tags=["policies"])
+    def policy_source(sha256: Sha256, service: Service, who: Annotated[Principal, Depends(role("read"))]):
+        """One version: its text, format, the tests it was published with, and lint's findings with docs pages."""
+        found = _version(service, who, sha256)
+        return dict(found, findings=service.findings(found))
+
+    @app.get("/v1/policies/{sha256}/tests", tags=["policies"])
+    def policy_tests(sha256: Sha256, service: Service, who: Annotated[Principal, Depends(role("read"))]):
+        """Run the tests a version was published with again: every case's status."""
+        return service.test_results(_version(service, who, sha256))
+
+    @app.post("/v1/simulations", tags=["policies"],
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                  "schema": SimulationRequest.model_json_schema()}}}})
+    def simulations(service: Service, who: Annotated[Principal, Depends(role("read"))],
+                    text: Annotated[str, Depends(body(MAX_HISTORY_BYTES + 100_000))]):
+        """`aftersale simulate` of a history sent in the body: counts and money per action and rule."""
+        try:
+            asked = SimulationRequest.model_validate_json(text)
+        except ValidationError as err:
+            raise ServiceError(422, "invalid-request", "the body is {\"events\": JSONL, \"policy\": SHA256, "
+                               "\"baseline\": SHA256}", _validation(err)) from None
+        if len(asked.events.encode("utf-8")) > MAX_HISTORY_BYTES:
+            raise ServiceError(413, "too-large", f"the history is larger than {MAX_HISTORY_BYTES:,} bytes")
+        sha = asked.policy or service.versions(who.store)["active"]
+        report = service.simulate(who.store, asked.events, sha, asked.baseline)
+        if report is None:
+            raise ServiceError(404, "not-found", "the store has no such policy version")
+        return report
+
+    @app.get("/v1/me", tags=["service"])
+    def me(who: Annotated[Principal, Depends(caller)]):
+        """The token's store and roles (the console shows only what the token may do)."""
+        return {"store": who.store, "roles": sorted(who.roles)}
 
     @app.get("/healthz", tags=["service"])
     def healthz(service: Service):
@@ -258,7 +311,21 @@ def create_app(service: DecisionService, *, recheck_every: float | None = 1.0) -
         """Prometheus metrics: decisions by action and rule, latency, rechecks, errors."""
         return Response(metrics.exposition(), media_type=CONTENT_TYPE)
 
+    mount_console(app)
     return app
+
+
+def _validation(err: ValidationError) -> list[dict[str, str]]:
+    """Pydantic's errors as diagnostics with a JSON path."""
+    return [{"message": e["msg"], "path": "/".join(str(p) for p in e["loc"])}
+            for e in err.errors(include_url=False, include_input=False)[:20]]
+
+
+def _version(service: DecisionService, who: Principal, sha256: str) -> dict[str, Any]:
+    found = service.source(who.store, sha256)
+    if found is None:
+        raise ServiceError(404, "not-found", f"the store has no policy version {sha256}")
+    return found
 
 
 def _read_event(text: str):

@@ -26,6 +26,8 @@ REFUNDING = frozenset({"approve_refund", "express_refund"})
 #: How far back `buyer.requests_30d` looks.
 BUYER_WINDOW = timedelta(days=30)
 EXTENSIONS = {"dsl": "policy", "yaml": "yaml"}
+#: Versions whose lint findings are kept in memory (lint with the solver takes a while).
+MAX_KEPT_FINDINGS = 64
 
 Clock = Callable[[], datetime]
 
@@ -93,8 +95,10 @@ class DecisionService:
         self.metrics = metrics
         self.default_sha = hashlib.sha256(policy_text.encode("utf-8")).hexdigest()
         self.default = compile_policy(policy_text, policy_format, policy_file)
+        self.default_text, self.default_format = policy_text, policy_format
         self._compiled: dict[tuple[str, str], Policy] = {}
         self._compile_lock = threading.Lock()
+        self._findings: dict[str, list[dict[str, Any]]] = {}
 
     # -- policies ----------------------------------------------------------------
 
@@ -120,6 +124,59 @@ class DecisionService:
         default = {"sha256": self.default_sha, "name": self.default.name, "service_default": True,
                    "active": active == self.default_sha}
         return {"active": active, "versions": versions, "service_default": default}
+
+    def source(self, store: str, sha256: str) -> dict[str, Any] | None:
+        """One of the store's versions (or the service's policy): name, format, text and its tests' YAML."""
+        if sha256 == self.default_sha:
+            return {"sha256": sha256, "name": self.default.name, "format": self.default_format,
+                    "text": self.default_text, "tests": None, "service_default": True}
+        found = self.log.policy_text(store, sha256)
+        if found is None:
+            return None
+        fmt, text = found
+        return {"sha256": sha256, "name": self.policy(store, sha256).name, "format": fmt, "text": text,
+                "tests": self.log.policy_tests(store, sha256), "service_default": False}
+
+    def findings(self, source: dict[str, Any]) -> list[dict[str, Any]]:
+        """Lint's findings of a version from `source()`, each with its docs page; kept by sha256
+        (lint reads nothing but the text)."""
+        from ..diagnostics import DOCS_URL
+        from ..lint import lint_text
+
+        sha = source["sha256"]
+        found = self._findings.get(sha)
+        if found is None:
+            filename = f"{sha[:12]}.{EXTENSIONS[source['format']]}"
+            found = [dict(d.to_json(), docs=DOCS_URL.format(name=d.name))
+                     for d in lint_text(source["text"], source["format"], filename)]
+            if len(self._findings) >= MAX_KEPT_FINDINGS:
+                self._findings.clear()
+            self._findings[sha] = found
+        return found
+
+    def test_results(self, source: dict[str, Any]) -> dict[str, Any]:
+        """The cases a version was published with, run again: each case's status, and errors that stopped them."""
+        from .tests import run_cases
+
+        if source["tests"] is None:
+            return {"tested": False, "errors": [], "cases": []}
+        errors, cases = run_cases(source["text"], source["format"], source["tests"])
+        return {"tested": True, "errors": errors, "cases": cases}
+
+    def simulate(self, store: str, events: str, sha256: str, baseline: str | None) -> dict[str, Any] | None:
+        """`aftersale simulate`'s report of `events` (JSONL) by version `sha256` against `baseline`;
+        None when the store has no such version."""
+        from ..simulate.engine import PolicySpec
+        from .history import simulate_text
+
+        specs = []
+        for sha in (sha256, baseline):
+            found = self.source(store, sha) if sha is not None else None
+            if sha is not None and found is None:
+                return None
+            specs.append(found and PolicySpec(found["text"], found["format"],
+                                              f"{store}/{sha[:12]}.{EXTENSIONS[found['format']]}"))
+        return simulate_text(specs[0], specs[1], events)
 
     def publish(self, store: str, text: str, fmt: str = "dsl", tests: str | None = None,
                 activate: bool = True) -> dict[str, Any]:

@@ -20,6 +20,14 @@ def _refusal(message: str) -> list[dict[str, Any]]:
 
 def run_tests(text: str, fmt: str, tests: str) -> tuple[list[dict[str, Any]], int]:
     """(problems, cases passed): problems are failed cases and errors, as JSON; none means all passed."""
+    from ..runner.run import PASS
+
+    errors, cases = run_cases(text, fmt, tests)
+    return errors + [c for c in cases if c["status"] != PASS], sum(c["status"] == PASS for c in cases)
+
+
+def run_cases(text: str, fmt: str, tests: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(errors, cases): diagnostics that stopped the tests, and every case run with its status, as JSON."""
     from ..explain import headline
     from ..files import atomic_write
     from ..runner import run_paths
@@ -27,19 +35,19 @@ def run_tests(text: str, fmt: str, tests: str) -> tuple[list[dict[str, Any]], in
     from ..syntax.yaml_front import check_yaml
 
     if len(tests) > MAX_SOURCE_CHARS:
-        return _refusal(f"the tests are larger than {MAX_SOURCE_CHARS:,} characters"), 0
+        return _refusal(f"the tests are larger than {MAX_SOURCE_CHARS:,} characters"), []
     refused = check_yaml(tests)
     if refused is not None:
-        return _refusal(refused[0]), 0
+        return _refusal(refused[0]), []
     try:
         data = yaml.safe_load(tests)
     except (yaml.YAMLError, RecursionError) as exc:
-        return _refusal(f"the tests are not valid YAML: {str(exc).splitlines()[0]}"), 0
+        return _refusal(f"the tests are not valid YAML: {str(exc).splitlines()[0]}"), []
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
-        return _refusal("the tests are a test file: a mapping with `cases`"), 0
+        return _refusal("the tests are a test file: a mapping with `cases`"), []
     refs = [data.get("base_event")] + [c.get("event") for c in data["cases"] if isinstance(c, dict)]
     if any(isinstance(ref, str) for ref in refs):
-        return _refusal("events in the tests are inline mappings: the service reads no files"), 0
+        return _refusal("events in the tests are inline mappings: the service reads no files"), []
     with tempfile.TemporaryDirectory(prefix="aftersale-publish-") as folder:
         policy_file = Path(folder) / ("policy.yaml" if fmt == "yaml" else "policy.policy")
         atomic_write(policy_file, text)
@@ -47,24 +55,24 @@ def run_tests(text: str, fmt: str, tests: str) -> tuple[list[dict[str, Any]], in
         test_file = Path(folder) / "policy.tests.yaml"
         atomic_write(test_file, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
         run = run_paths([str(test_file)])
-    problems: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
     for err in run.errors:
-        problems += [_plain(d.to_json()) for d in err.diagnostics]
-    passed = 0
+        errors += [_plain(d.to_json()) for d in err.diagnostics]
+    cases: list[dict[str, Any]] = []
     for f in run.files:
         if f.error is not None:
-            problems += [_plain(d.to_json()) for d in f.error.diagnostics]
+            errors += [_plain(d.to_json()) for d in f.error.diagnostics]
         for r in f.results:
             if r.status == PASS:
-                passed += 1
+                cases.append({"case": r.case.name, "status": r.status})
             elif r.error is not None:
-                problems.append({"case": r.case.name, "status": r.status,
-                                 "diagnostics": [_plain(d.to_json()) for d in r.error.diagnostics]})
+                cases.append({"case": r.case.name, "status": r.status,
+                              "diagnostics": [_plain(d.to_json()) for d in r.error.diagnostics]})
             else:
-                problems.append({"case": r.case.name, "status": r.status,
-                                 "mismatches": [{"what": w, "expected": e, "actual": a} for w, e, a in r.mismatches],
-                                 "headline": headline(r.record) if r.record else None})
-    return problems, passed
+                cases.append({"case": r.case.name, "status": r.status,
+                              "mismatches": [{"what": w, "expected": e, "actual": a} for w, e, a in r.mismatches],
+                              "headline": headline(r.record) if r.record else None})
+    return errors, cases
 
 
 def _plain(diagnostic: dict[str, Any]) -> dict[str, Any]:

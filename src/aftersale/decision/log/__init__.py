@@ -217,6 +217,12 @@ class DecisionLog:
                 policies.c.store == store, policies.c.sha256 == sha256)).first()
         return (row.format, row.text) if row else None
 
+    def policy_tests(self, store: str, sha256: str) -> str | None:
+        """The tests one of the store's versions was published with (None: none, or no such version)."""
+        with self.reader.connect() as conn:
+            return conn.execute(select(policies.c.tests).where(
+                policies.c.store == store, policies.c.sha256 == sha256)).scalar()
+
     def active(self, store: str) -> str | None:
         """The sha256 of the store's active version; None while it uses the service's policy."""
         with self.reader.connect() as conn:
