@@ -23,6 +23,8 @@ from typing import Any
 import yaml
 
 from .diagnostics import AftersaleError, Diagnostic, ERROR
+from .events.text import json_problem
+from .locale import Msg, msg
 from .source import Span
 
 TEST_SUFFIXES = (".tests.yaml", ".tests.yml")
@@ -57,7 +59,7 @@ def is_case_file(path: Path) -> bool:
     return path.name.endswith(TEST_SUFFIXES)
 
 
-def _fail(path: Path, message: str, line: int = 1) -> AftersaleError:
+def _fail(path: Path, message: Msg, line: int = 1) -> AftersaleError:
     return AftersaleError(Diagnostic("invalid-test", ERROR, message, Span(str(path), line, 1, line, 1)))
 
 
@@ -72,7 +74,7 @@ def apply_overrides(event: dict, overrides: dict, path: Path, line: int) -> dict
             if nxt is None:
                 nxt = target[key] = {}
             if not isinstance(nxt, dict):
-                raise _fail(path, f"cannot set `{dotted}`: `{key}` is not an object", line)
+                raise _fail(path, msg("case.not_object", dotted=dotted, key=key), line)
             target = nxt
         if value is None:
             target.pop(keys[-1], None)
@@ -86,19 +88,19 @@ def _event_from(ref: Any, base_dir: Path, path: Path, line: int) -> dict:
         return ref
     if isinstance(ref, str):
         if not ref.lower().endswith(EVENT_SUFFIXES):
-            raise _fail(path, f"event file `{ref}` is not a JSON file (its name must end in .json); "
-                              "it was not read", line)
+            raise _fail(path, msg("case.not_json_file", ref=ref), line)
         file = base_dir / ref
         try:
             return json.loads(file.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise _fail(path, f"cannot read event file `{ref}`: {exc.strerror}", line) from None
+            raise _fail(path, msg("case.cannot_read_event", ref=str(ref), reason=str(exc.strerror)), line) from None
         except json.JSONDecodeError as exc:
-            raise _fail(path, f"event file `{ref}` is not valid JSON: {exc.msg} (line {exc.lineno})", line) from None
+            raise _fail(path, msg("case.event_json", ref=str(ref), problem=json_problem(exc.msg),
+                                  line=str(exc.lineno)), line) from None
         except (ValueError, RecursionError) as exc:  # not UTF-8, a 5,000-digit integer, nested too deeply
-            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0][:100]
-            raise _fail(path, f"event file `{ref}` cannot be read: {reason}", line) from None
-    raise _fail(path, "an event is a mapping or a path to a JSON file", line)
+            reason = msg("case.too_deep") if isinstance(exc, RecursionError) else str(exc).split(";")[0][:100]
+            raise _fail(path, msg("case.event_unreadable", ref=str(ref), reason=reason), line) from None
+    raise _fail(path, msg("case.event_shape"), line)
 
 
 def _key_line(root, key: str) -> int:
@@ -111,27 +113,27 @@ def load_case_file(path: str | Path) -> CaseFile:
     from .schema import validator
 
     path = Path(path)
+    from .syntax.yaml_front import check_yaml, yaml_problem
+
     try:
         text = path.read_text(encoding="utf-8")
-        from .syntax.yaml_front import check_yaml
-
         refused = check_yaml(text)  # billion laughs, deep nesting, !!python tags: refused as in policies
         if refused is not None:
             raise _fail(path, refused[0], text.count("\n", 0, refused[1]) + 1)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except OSError as exc:
-        raise _fail(path, f"cannot read `{path}`: {exc.strerror}") from None
+        raise _fail(path, msg("error.cannot_read", path=str(path), reason=str(exc.strerror))) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        raise _fail(path, f"invalid YAML: {exc.problem}", mark.line + 1 if mark else 1) from None
+        raise _fail(path, yaml_problem(exc.problem), mark.line + 1 if mark else 1) from None
     except (yaml.YAMLError, RecursionError) as exc:
-        raise _fail(path, f"invalid YAML: {exc}") from None
+        raise _fail(path, yaml_problem(str(exc))) from None
     errors = list(validator("tests").iter_errors(data))
     if errors:
         e = errors[0]
         where = "/".join(str(p) for p in e.absolute_path) or "(top)"
-        raise _fail(path, f"`{where}`: {e.message}")
+        raise _fail(path, msg("event.schema", where=where, message=e.message))
     case_nodes = next((v for k, v in root.value if k.value == "cases"), None)
     lines = [n.start_mark.line + 1 for n in case_nodes.value] if case_nodes is not None else []
     base_dir = path.parent
@@ -139,8 +141,7 @@ def load_case_file(path: str | Path) -> CaseFile:
     policies = data["policy"] if isinstance(data["policy"], list) else [data["policy"]]
     for p in policies:
         if not str(p).lower().endswith(POLICY_SUFFIXES) or str(p).lower().endswith(TEST_SUFFIXES):
-            raise _fail(path, f"`policy: {p}` is not a policy file (its name must end in .policy, .yaml or .yml); "
-                              "it was not read", _key_line(root, "policy"))
+            raise _fail(path, msg("case.not_policy", policy=str(p)), _key_line(root, "policy"))
     out = CaseFile(path, base_dir / policies[0], policy_paths=[base_dir / p for p in policies])
     for i, raw in enumerate(data["cases"]):
         line = lines[i] if i < len(lines) else 1
@@ -149,7 +150,7 @@ def load_case_file(path: str | Path) -> CaseFile:
         elif base is not None:
             event = base
         else:
-            raise _fail(path, f"case `{raw['name']}` has no event and the file has no base_event", line)
+            raise _fail(path, msg("case.no_event", case=raw["name"]), line)
         event = apply_overrides(event, raw.get("set") or {}, path, line)
         out.cases.append(Case(raw["name"], event, raw["expect"], line, i))
     return out

@@ -3,12 +3,18 @@
 Every front end, the event validator and the linter report problems as
 `Diagnostic` values with a stable kebab-case name. Errors that stop a command
 are raised as `AftersaleError`, which carries the diagnostics.
+
+Words at the edges: a diagnostic's message and help may be given as a `Msg`
+(a message id with arguments); `render(lang)` says it in English or Chinese.
+`message` and `help` always hold the English text, which JSON keeps (stable for
+machines), next to `message_id`/`args` (and `help_id`/`help_args`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from .locale import Msg, message as _message, say
 from .source import Source, Span, highlight
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -30,7 +36,28 @@ class Diagnostic:
     #: Ids of other rules the finding is about (the earlier rule that shadows this one, ...).
     related: tuple[str, ...] = ()
     #: Extra lines for people, after the help (e.g. the example request in short).
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # (English; `Msg`s given here are kept in `notes_text`)
+    #: The message and help as ids with arguments (set from a `Msg` given as `message` / `help`).
+    text: Msg | None = field(default=None, compare=False, repr=False)
+    help_text: Msg | None = field(default=None, compare=False, repr=False)
+    notes_text: tuple[str | Msg, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.message, Msg):
+            object.__setattr__(self, "text", self.message)
+            object.__setattr__(self, "message", str(self.message))
+        if isinstance(self.help, Msg):
+            object.__setattr__(self, "help_text", self.help)
+            object.__setattr__(self, "help", str(self.help))
+        if any(isinstance(n, Msg) for n in self.notes):
+            object.__setattr__(self, "notes_text", self.notes)
+            object.__setattr__(self, "notes", tuple(str(n) for n in self.notes))
+
+    def message_in(self, lang: str) -> str:
+        return self.text.render(lang) if self.text is not None else self.message
+
+    def help_in(self, lang: str) -> str | None:
+        return self.help_text.render(lang) if self.help_text is not None else self.help
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -44,23 +71,29 @@ class Diagnostic:
             "end_column": self.span.end_column,
             "rule": self.rule,
         }
+        if self.text is not None:
+            data.update(self.text.to_json())
         if self.help:
             data["help"] = self.help
+            if self.help_text is not None:
+                help_json = self.help_text.to_json()
+                data["help_id"], data["help_args"] = help_json["message_id"], help_json["args"]
         if self.related:
             data["related"] = list(self.related)
         if self.example is not None:
             data["example"] = self.example
         return data
 
-    def render(self) -> str:
-        """Text for people: location, message, the underlined source, help."""
-        head = f"{self.span}: {self.severity}[{self.name}]: {self.message}"
-        parts = [head]
+    def render(self, lang: str = "en") -> str:
+        """Text for people, in `lang`: location, message, the underlined source, help."""
+        severity = _message(lang, f"severity.{self.severity}")
+        parts = [_message(lang, "diagnostic.head", at=str(self.span), severity=severity, name=self.name,
+                          message=self.message_in(lang))]
         if self.source is not None and self.span.line > 0:
             parts.append(highlight(self.source, self.span))
         if self.help:
-            parts.append(f"  = help: {self.help}")
-        parts.extend(f"  = {note}" for note in self.notes)
+            parts.append("  = " + _message(lang, "diagnostic.help", help=self.help_in(lang)))
+        parts.extend(f"  = {say(note, lang)}" for note in (self.notes_text or self.notes))
         return "\n".join(parts)
 
 
@@ -77,8 +110,8 @@ class AftersaleError(Exception):
         self.diagnostics = sorted(diagnostics, key=sort_key)
         super().__init__(self.render())
 
-    def render(self) -> str:
-        return "\n".join(d.render() for d in self.diagnostics)
+    def render(self, lang: str = "en") -> str:
+        return "\n".join(d.render(lang) for d in self.diagnostics)
 
 
 class InternalError(Exception):
@@ -94,13 +127,15 @@ class InternalError(Exception):
         self.where, self.detail = where, detail
 
     def __str__(self) -> str:
+        return self.render("en")
+
+    def render(self, lang: str) -> str:
         detail = f": {self.detail}" if self.detail else ""
-        return (f"internal error in {self.where}{detail} (this is a bug in aftersale, not in your policy "
-                f"or events: please report it with the policy and the event)")
+        return _message(lang, "diagnostic.internal", where=self.where, detail=detail)
 
 
-def error(name: str, message: str, span: Span, *, source: Source | None = None,
-          help: str | None = None, rule: str | None = None) -> Diagnostic:
+def error(name: str, message: str | Msg, span: Span, *, source: Source | None = None,
+          help: str | Msg | None = None, rule: str | None = None) -> Diagnostic:
     return Diagnostic(name, ERROR, message, span, rule=rule, help=help, source=source)
 
 
@@ -113,3 +148,10 @@ def did_you_mean(word: str, choices) -> str | None:
     # a word cut short (`buyer.risk`) means the field it starts, when that is among the close ones
     started = [m for m in match if m.startswith(word)]
     return (started or match or [None])[0]
+
+
+def did_you_mean_msg(hint: str):
+    """The help "did you mean `hint`?" as a message."""
+    from .locale import msg
+
+    return msg("error.did_you_mean", hint=hint)

@@ -23,16 +23,17 @@ import tempfile
 from pathlib import Path
 
 from .diagnostics import AftersaleError, Diagnostic, ERROR
+from .locale import msg
 from .source import Span
 
 
-def _io_error(path, message: str) -> AftersaleError:
+def _io_error(path, message) -> AftersaleError:
     return AftersaleError(Diagnostic("io-error", ERROR, message, Span(str(path), 1, 1, 1, 1)))
 
 
 def write_error(path, exc: OSError) -> AftersaleError:
     """The error for an output that could not be written."""
-    return _io_error(path, f"cannot write `{path}`: {exc.strerror or exc}")
+    return _io_error(path, msg("error.cannot_write", path=str(path), reason=str(exc.strerror or exc)))
 
 
 def _umask() -> int:
@@ -143,9 +144,9 @@ def check_outputs(inputs: dict[str, str | None], outputs: dict[str, str | None])
             other, other_path = seen[key]
             kind = "input" if other in inputs else "output"
             raise AftersaleError(Diagnostic(
-                "usage", ERROR, f"{option} `{path}` is the same file as the {kind} {other} `{other_path}`; "
-                "writing it would destroy what is read or written", Span("<args>", 1, 1, 1, 1),
-                help="choose another file name"))
+                "usage", ERROR, msg(f"error.same_file_{kind}", option=option, path=str(path), other=other,
+                                    other_path=str(other_path)), Span("<args>", 1, 1, 1, 1),
+                help=msg("error.same_file_help")))
         seen[key] = (option, path)
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta, date, datetime, time
 
+from aftersale.locale import msg
 from aftersale.values import WEEKDAY_NAMES, WEEKDAYS, format_time, parse_time
 
 Interval = tuple[time, time]
@@ -21,9 +22,10 @@ _TOKEN = re.compile(rf"([^\s,{_DASH}]+)(?:\s*[{_DASH}]\s*([^\s,{_DASH}]+))?|[{_D
 class HoursError(ValueError):
     """A bad service-hours spec; `start`/`end` are offsets into the spec text."""
 
-    def __init__(self, message: str, start: int = 0, end: int = 0):
+    def __init__(self, message, start: int = 0, end: int = 0):
         super().__init__(message)
-        self.message, self.start, self.end = message, start, end
+        #: `problem` is the message (a Msg, rendered at the edge); `message` its English text
+        self.problem, self.message, self.start, self.end = message, str(message), start, end
 
 
 def _is_time(m: re.Match) -> bool:
@@ -36,13 +38,13 @@ def _days(m: re.Match) -> list[int]:
     if "daily" in (a for _, a in atoms):
         if len(atoms) == 1:
             return list(range(7))
-        raise HoursError(f"day range `{m.group()}` cannot use `daily`", m.start(), m.end())
+        raise HoursError(msg("hours.daily_range", text=m.group()), m.start(), m.end())
     for k, atom in atoms:
         if atom not in DAY_NAMES:
             near = [WEEKDAYS[DAY_NAMES[n]] if n in DAY_NAMES else n  # suggest the short form
                     for n in difflib.get_close_matches(atom, [*DAY_NAMES, "daily"], n=1)]
-            hint = f"did you mean `{near[0]}`?" if near else "expected mon, tue, wed, thu, fri, sat, sun or daily"
-            raise HoursError(f"unknown day `{m.group(k)}`, {hint}", m.start(k), m.end(k))
+            hint = msg("error.did_you_mean", hint=near[0]) if near else msg("hours.days")
+            raise HoursError(msg("hours.unknown_day", day=m.group(k), hint=hint), m.start(k), m.end(k))
     a, b = DAY_NAMES[atoms[0][1]], DAY_NAMES[atoms[-1][1]]
     return [(a + i) % 7 for i in range((b - a) % 7 + 1)]  # `fri-mon` wraps the week
 
@@ -52,12 +54,11 @@ def _interval(m: re.Match) -> Interval:
         start, end = parse_time(m.group(1)), parse_time(m.group(2))
     except ValueError as e:
         bad = 1 if f"`{m.group(1)}`" in str(e) else 2
-        raise HoursError(str(e), m.start(bad), m.end(bad)) from None
+        raise HoursError(e.args[0], m.start(bad), m.end(bad)) from None
     if start == time.max:
-        raise HoursError(f"a range cannot start at `{m.group(1)}`", m.start(1), m.end(1))
+        raise HoursError(msg("hours.start_at", time=m.group(1)), m.start(1), m.end(1))
     if end <= start:
-        raise HoursError(f"range `{m.group()}` does not end after it starts; overnight hours must be split "
-                         "per day, like `fri 18:00-24:00, sat 00:00-02:00`", m.start(), m.end())
+        raise HoursError(msg("hours.backwards", text=m.group()), m.start(), m.end())
     return start, end
 
 
@@ -65,32 +66,32 @@ def _parse(spec: str) -> tuple[Hours, ...]:
     """The one parser: groups of day tokens, each followed by one or more ranges."""
     found = list(_TOKEN.finditer(spec))
     if not found:
-        raise HoursError("service hours are empty", 0, len(spec))
+        raise HoursError(msg("hours.empty"), 0, len(spec))
     days: list[list[Interval]] = [[] for _ in range(7)]
     group, group_start = [], 0  # the current day group and where it starts in `spec`
     for i, m in enumerate(found):
         text, span = m.group(), (m.start(), m.end())
         if m.group(1) is None:
-            raise HoursError(f"unexpected `{text}`", *span)
+            raise HoursError(msg("hours.unexpected", text=text), *span)
         if _is_time(m) != (m.group(2) or "x")[:1].isdigit():  # `09:00` alone or `mon-18:00`
-            raise HoursError(f"expected days like `mon-fri` or hours like `09:00-18:00`, got `{text}`", *span)
+            raise HoursError(msg("hours.expected", text=text), *span)
         if not _is_time(m):
             if not group or _is_time(found[i - 1]):
                 group, group_start = [], m.start()  # days after hours start a new group
             group += _days(m)
             continue
         if not group:
-            raise HoursError(f"hours `{text}` have no days before them, like `mon-fri {text}`", *span)
+            raise HoursError(msg("hours.no_days", text=text), *span)
         new = _interval(m)
         for d in group:
             for old in days[d]:
                 if new[0] < old[1] and old[0] < new[1]:
-                    raise HoursError(f"hours for {WEEKDAYS[d]} given twice: `{_fmt((new,))}` "
-                                     f"overlaps `{_fmt((old,))}`", group_start, m.end())
+                    raise HoursError(msg("hours.overlap", day=WEEKDAYS[d], new=_fmt((new,)), old=_fmt((old,))),
+                                     group_start, m.end())
             days[d].append(new)
     if not _is_time(found[-1]):
         text = spec[group_start:found[-1].end()]
-        raise HoursError(f"no hours given for `{text}`, like `{text} 09:00-18:00`", group_start, found[-1].end())
+        raise HoursError(msg("hours.no_hours", text=text), group_start, found[-1].end())
     for day in days:  # 09:00-12:00 12:00-18:00 is 09:00-18:00, so equal hours compare equal
         day.sort()
         for i in range(len(day) - 1, 0, -1):  # backwards, so a merge never shifts what is left to check
@@ -143,20 +144,20 @@ class ServiceHours:
     def from_mapping(cls, mapping: dict) -> ServiceHours:
         """The YAML form, `{"mon-fri": "09:00-18:00", "sat": ["10:00-12:00", "13:00-16:00"]}`."""
         if not isinstance(mapping, dict):
-            raise HoursError("service hours must be a mapping like `{mon-fri: 09:00-18:00}`")
+            raise HoursError(msg("hours.not_mapping"))
         parts = []
         try:
             for key, value in mapping.items():
                 ranges = value if isinstance(value, list) else [value]
                 # Keys hold only days and values only times, so `{mon: "tue 09:00-10:00"}` fails.
                 if not isinstance(key, str) or re.search(r"\d", key):
-                    raise HoursError(f"`{key}` is not a list of days like `mon-fri`")
+                    raise HoursError(msg("hours.bad_key", key=str(key)))
                 if not all(isinstance(r, str) and not re.search(r"[^\W\d_]", r) for r in ranges):
-                    raise HoursError(f"hours for `{key}` must be ranges like `09:00-18:00`, got `{value}`")
+                    raise HoursError(msg("hours.bad_value", key=key, value=str(value)))
                 parts.append(f"{key} {' '.join(ranges)}")
             return cls.parse(", ".join(parts))
         except HoursError as e:  # offsets would point into text the user never wrote
-            raise HoursError(e.message) from None
+            raise HoursError(e.problem) from None
 
     def is_open_at(self, local: datetime | time, weekday: int) -> bool:
         """Whether the local time of day falls inside `weekday`'s hours (0 = Monday)."""
@@ -202,7 +203,7 @@ class Calendar:
     def __post_init__(self):
         if self.name is not None and self.name not in CALENDARS:
             known = ", ".join(f"`{c}`" for c in CALENDARS)
-            raise HoursError(f"unknown holiday calendar `{self.name}`, known: {known}", 0, len(str(self.name)))
+            raise HoursError(msg("hours.unknown_calendar", name=str(self.name), known=known), 0, len(str(self.name)))
 
     def holiday_name(self, day: date) -> str | None:
         """The holiday's name (substituted days off included), or None.

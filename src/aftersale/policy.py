@@ -11,6 +11,7 @@ from .events import Event
 from .evaluator.decision import Decision
 from .evaluator.interpreter import Interpreter
 from .limits import MAX_SOURCE_CHARS
+from .locale import msg
 from .source import Span
 
 FORMATS = ("dsl", "yaml")
@@ -113,22 +114,23 @@ def read_text(path: str | Path, max_bytes: int | None = None) -> str:
         except OSError:
             size = 0  # reading says why
         if size > max_bytes:  # refused before reading it (a policy can hold at most MAX_SOURCE_CHARS)
-            raise AftersaleError(Diagnostic("syntax-error", ERROR, f"the policy is larger than {MAX_SOURCE_CHARS:,}"
-                                            f" characters (the file has {size:,} bytes)", where))
+            raise AftersaleError(Diagnostic("syntax-error", ERROR, msg("error.file_too_large", limit=MAX_SOURCE_CHARS,
+                                                                       size=size), where))
     try:
         data = p.read_bytes()
     except IsADirectoryError:
-        raise AftersaleError(Diagnostic("io-error", ERROR, f"`{path}` is a folder, not a file", where)) from None
+        raise AftersaleError(Diagnostic("io-error", ERROR, msg("error.folder", path=str(path)), where)) from None
     except OSError as exc:
-        raise AftersaleError(Diagnostic("io-error", ERROR, f"cannot read `{path}`: {exc.strerror}", where)) from None
+        raise AftersaleError(Diagnostic("io-error", ERROR, msg("error.cannot_read", path=str(path),
+                                                               reason=str(exc.strerror)), where)) from None
     if b"\x00" in data:
-        raise AftersaleError(Diagnostic("syntax-error", ERROR, "the file is binary (it holds NUL bytes)", where))
+        raise AftersaleError(Diagnostic("syntax-error", ERROR, msg("error.binary"), where))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise AftersaleError(Diagnostic("syntax-error", ERROR, "the file is not valid UTF-8",
+        raise AftersaleError(Diagnostic("syntax-error", ERROR, msg("error.not_utf8"),
                                         Span(str(path), line, col, line, col + 1))) from None
 
 

@@ -21,6 +21,7 @@ import sys
 import click
 
 from .diagnostics import AftersaleError
+from .locale import Msg, message as _message, say
 
 #: The exit code table (README, "Exit codes").
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -75,11 +76,18 @@ def color_wanted(flag: bool | None, stream=None) -> bool:
     return bool(isatty and isatty()) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
-def report(err: AftersaleError) -> None:
-    """Print an error's diagnostics to stderr (escaped, coloured on a terminal)."""
+def _language() -> str:
+    from .cli.language import language
+
+    return language()
+
+
+def report(err: AftersaleError, lang: str | None = None) -> None:
+    """Print an error's diagnostics to stderr in `lang` (default: the command's), escaped, coloured on a terminal."""
     color = color_wanted(None, sys.stderr)
+    lang = lang or _language()
     for d in err.diagnostics:
-        text = printable(d.render(), lines=True)
+        text = printable(d.render(lang), lines=True)
         if color:
             head, _, rest = text.partition("\n")
             text = click.style(head, fg="red" if d.severity == "error" else "yellow", bold=True) + (
@@ -87,9 +95,16 @@ def report(err: AftersaleError) -> None:
         click.echo(text, err=True)
 
 
-def fail(message: str) -> None:
-    """Print `aftersale: error: MESSAGE` to stderr (escaped)."""
-    click.echo(f"aftersale: error: {printable(message, lines=True)}", err=True)
+def fail(message: str | Msg) -> None:
+    """Print `aftersale: error: MESSAGE` to stderr in the command's language (escaped)."""
+    lang = _language()
+    click.echo(_message(lang, "cli.fail", message=printable(say(message, lang), lines=True)), err=True)
+
+
+def note(message: str | Msg) -> None:
+    """Print `aftersale: MESSAGE` to stderr in the command's language (escaped)."""
+    click.echo(_message(_language(), "cli.note", message=printable(str(say(message, _language())), lines=True)),
+               err=True)
 
 
 class Stdout:
@@ -121,4 +136,4 @@ def silence_stdout() -> None:
 
 
 __all__ = ["EXIT_OK", "EXIT_FINDINGS", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "printable", "printable_data",
-           "color_wanted", "report", "fail", "Stdout", "silence_stdout"]
+           "color_wanted", "report", "fail", "note", "Stdout", "silence_stdout"]

@@ -19,6 +19,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from .limits import MAX_NUMBER_CHARS, MAX_YEAR, MIN_YEAR
+from .locale import msg
 
 
 class Type(str, Enum):
@@ -75,14 +76,14 @@ def parse_decimal(text: str) -> Decimal:
     try:
         return Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"`{text}` is not a number") from None
+        raise ValueError(msg("value.not_number", text=text)) from None
 
 
 def parse_money(text: str) -> Decimal:
     """¥300, 300 CNY, 300元 → Decimal('300')."""
     m = MONEY_RE.match(text.strip())
     if not m:
-        raise ValueError(f"`{text}` is not an amount of money (write ¥300, 300 CNY or 300元)")
+        raise ValueError(msg("value.not_money", text=text))
     return parse_decimal(m.group("a") or m.group("b"))
 
 
@@ -92,10 +93,10 @@ def parse_duration(text: str) -> timedelta:
         raise _too_long("duration", text)
     m = DURATION_RE.match(text)
     if not m or not text:
-        raise ValueError(f"`{text}` is not a duration (write 48h, 7d or 30m)")
+        raise ValueError(msg("value.not_duration", text=text))
     parts = {k: int(v) for k, v in m.groupdict().items() if v}
     if any(v > 10**6 for v in parts.values()):
-        raise ValueError(f"duration `{text}` is too long")
+        raise ValueError(msg("value.long_duration", text=text))
     return timedelta(days=parts.get("d", 0), hours=parts.get("h", 0), minutes=parts.get("m", 0))
 
 
@@ -103,12 +104,12 @@ def parse_time(text: str) -> time:
     """09:00 → time(9, 0); 24:00 is the end of the day, kept as time.max."""
     m = re.match(r"^(\d{1,2}):(\d{2})$", text)
     if not m:
-        raise ValueError(f"`{text}` is not a time of day (write HH:MM)")
+        raise ValueError(msg("value.not_time", text=text))
     h, mi = int(m.group(1)), int(m.group(2))
     if (h, mi) == (24, 0):
         return time.max
     if h > 23 or mi > 59:
-        raise ValueError(f"`{text}` is not a time of day (hours 00-24, minutes 00-59)")
+        raise ValueError(msg("value.bad_time", text=text))
     return time(h, mi)
 
 
@@ -117,11 +118,11 @@ def parse_timestamp(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
-        raise ValueError(f"`{text}` is not an ISO 8601 timestamp") from None
+        raise ValueError(msg("value.not_timestamp", text=text)) from None
     if value.tzinfo is None:
-        raise ValueError(f"timestamp `{text}` has no UTC offset (write e.g. {text}+08:00)")
+        raise ValueError(msg("value.no_offset", text=text))
     if not in_range(value):  # so that reading it in any time zone cannot overflow
-        raise ValueError(f"timestamp `{text}` is out of range (years {MIN_YEAR} to {MAX_YEAR})")
+        raise ValueError(msg("value.out_of_range", text=text, first=str(MIN_YEAR), last=str(MAX_YEAR)))
     return value
 
 

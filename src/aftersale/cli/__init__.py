@@ -13,13 +13,17 @@ import click
 
 from ..diagnostics import AftersaleError, InternalError
 from ..files import handle_termination
-from ..terminal import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, fail, printable, report, silence_stdout
+from ..locale import msg
+from .language import language
+from ..terminal import (EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, fail, note, printable, report,
+                        silence_stdout)
 from .eval import eval_cmd
 from .explain import explain
 from .fmt import fmt
 from .generate import generate
 from .lint import lint
 from .log import log_cmd
+from .platform import platform
 from .schema import schema
 from .serve import serve
 from .simulate import simulate
@@ -37,20 +41,21 @@ class Group(click.Group):
             report(err)
             ctx.exit(EXIT_INPUT)
         except RecursionError:
-            fail("the input is nested too deeply to process")
+            fail(msg("cli.too_deep"))
             ctx.exit(EXIT_INPUT)
         except InternalError as err:  # a bug in aftersale (e.g. generated code that raised): say so
-            click.echo(f"aftersale: {printable(str(err))}", err=True)
+            note(err.render(language()))
             ctx.exit(EXIT_INTERNAL)
         except KeyboardInterrupt:
-            click.echo("aftersale: interrupted", err=True)
+            note(msg("cli.interrupted"))
             ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             silence_stdout()  # nobody reads the output; the input was read as far as it was
             ctx.exit(EXIT_OK)
         except OSError as exc:  # a write that failed (disk full, /dev/full, permission denied)
-            what = f"`{exc.filename}`" if exc.filename else "the output"
-            fail(f"cannot write {what}: {exc.strerror or exc}")
+            reason = str(exc.strerror or exc)
+            fail(msg("error.cannot_write", path=str(exc.filename), reason=reason) if exc.filename
+                 else msg("cli.cannot_write_output", reason=reason))
             ctx.exit(EXIT_INPUT)
 
 
@@ -71,7 +76,7 @@ def cli():
 
 for command in (eval_cmd, explain, schema, fmt, lint, test_cmd, simulate, generate):
     cli.add_command(command)
-for command in (serve, token, log_cmd):  # the decision service (the `serve` extra)
+for command in (serve, token, log_cmd, platform):  # the decision service (the `serve` extra)
     cli.add_command(command)
 
 

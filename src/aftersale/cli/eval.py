@@ -5,7 +5,9 @@ import json
 
 import click
 
-from ..terminal import EXIT_INPUT, Stdout, printable
+from ..locale import msg, plural_id
+from ..terminal import EXIT_INPUT, Stdout, note, printable
+from .language import lang_option, language, policy_language
 from .inputs import decide_all
 
 
@@ -16,6 +18,7 @@ from .inputs import decide_all
               help="json: one decision record per line; text: one line per event for people.")
 @click.option("--no-trace", is_flag=True, help="Decide on the fast path; records carry an empty trace.")
 @click.option("--pretty", is_flag=True, help="Indent JSON records.")
+@lang_option
 def eval_cmd(policy, events, fmt, no_trace, pretty):
     """Decide EVENTS (JSON object, array, or JSON Lines; stdin if none or `-`) with POLICY.
 
@@ -26,15 +29,17 @@ def eval_cmd(policy, events, fmt, no_trace, pretty):
     from ..explain.render import headline
 
     pol = load(policy)
+    policy_language(pol.tree.language)
+    lang = language()
     counts = {"bad": 0}
     out = Stdout()
     for record in decide_all(pol, events, counts, trace=not no_trace, wanted=lambda: not out.closed):
         if fmt == "json":
             out.echo(json.dumps(record, ensure_ascii=False, indent=2 if pretty else None))
         else:
-            fields = (record["event_id"], record["action"], record["rule"] or "-", headline(record))
+            fields = (record["event_id"], record["action"], record["rule"] or "-", headline(record, lang))
             out.echo("\t".join(printable(f) for f in fields))
     if counts["bad"]:
         bad = counts["bad"]
-        click.echo(f"aftersale: {bad} event{'s' if bad != 1 else ''} could not be decided (see above)", err=True)
+        note(msg(plural_id("cli.undecided", bad), n=bad))
         raise SystemExit(EXIT_INPUT)

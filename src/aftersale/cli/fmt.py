@@ -20,17 +20,20 @@ from ..terminal import EXIT_FINDINGS
 def fmt(paths, target, check, write, lang):
     """Format policies canonically, or convert between DSL and YAML.
 
-    Re-parsing the output always gives the same rule tree.
+    Re-parsing the output always gives the same rule tree. `--lang` is also the language of its messages.
     """
     from .. import fmt as formatter
     from ..comments import LostComment
     from ..policy import format_for, load
+    from .language import FLAG
+
+    click.get_current_context().meta[FLAG] = lang
 
     unformatted = []
     for path in paths:
         if Path(path).name.lower().endswith(TEST_SUFFIXES):
             # a test file is not a policy (lint skips it too): `aftersale test` reads it
-            click.echo(f"{path}: a test file (*.tests.yaml), not a policy; skipped", err=True)
+            _note("cli.fmt.test_file", path=path)
             continue
         pol = load(path)
         to = target or format_for(path)
@@ -38,7 +41,7 @@ def fmt(paths, target, check, write, lang):
         try:
             out = formatter.keep_comments(pol.tree, out, to)
         except LostComment as exc:  # never drop a comment silently
-            click.echo(f"{path}:{exc}; not formatted (move or remove the comment)", err=True)
+            _note("cli.fmt.lost_comment", path=path, where=str(exc))
             raise SystemExit(EXIT_FINDINGS) from None
         _assert_round_trip(pol, out, to, path)
         if check or write:
@@ -48,15 +51,26 @@ def fmt(paths, target, check, write, lang):
         if check:
             if current != out:
                 unformatted.append(path)
-                click.echo(f"{path}: not formatted (run `aftersale fmt -w {path}`)", err=True)
+                _note("cli.fmt.unformatted", path=path)
         elif write:
             if to != format_for(path):
-                raise click.UsageError("--write keeps each file's format; use --to without --write to convert")
+                raise click.UsageError(_text("cli.fmt.write_keeps"))
             atomic_write(path, out)
         else:
             click.echo(out, nl=False)
     if unformatted:
         raise SystemExit(EXIT_FINDINGS)
+
+
+def _text(msgid: str, **values) -> str:
+    from ..locale import message
+    from .language import language
+
+    return message(language(), msgid, **values)
+
+
+def _note(msgid: str, **values) -> None:
+    click.echo(_text(msgid, **values), err=True)
 
 
 def _read_as_is(path: str) -> str:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import click
 
+from .language import lang_option
+
 
 @click.command()
 @click.option("--count", "-n", type=click.IntRange(0), default=10_000, show_default=True, help="Events to write.")
@@ -15,6 +17,7 @@ import click
 @click.option("--out", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
               help="JSONL file (.gz compresses it), or `-` for stdout.")
 @click.option("--profile", type=click.Path(dir_okay=False), help="A store profile (YAML) that shapes the mix.")
+@lang_option
 def generate(count, seed, start, days, platform, bad_rate, out, profile):
     """Write a realistic synthetic history of after-sales requests (seeded, reproducible).
 

@@ -5,14 +5,16 @@ import json
 import sys
 
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
+from ..events.text import json_problem
+from ..locale import Msg, msg
 from ..source import Span
 from ..terminal import report
 
 STDIN = "<stdin>"
 
 
-def stdin_closed(name: str = "standard input") -> AftersaleError:
-    return AftersaleError(Diagnostic("io-error", ERROR, f"{name} is closed: give a file, or pipe the input in",
+def stdin_closed() -> AftersaleError:
+    return AftersaleError(Diagnostic("io-error", ERROR, msg("cli.stdin_closed"),
                                      Span(STDIN, 1, 1, 1, 1)))
 
 
@@ -30,8 +32,8 @@ def decode(data: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        what = "standard input is" if name == STDIN else "the file is"
-        raise AftersaleError(Diagnostic("invalid-json", ERROR, f"{what} not valid UTF-8",
+        raise AftersaleError(Diagnostic("invalid-json", ERROR,
+                                        msg("cli.stdin_not_utf8" if name == STDIN else "error.not_utf8"),
                                         Span(name, line, column, line, column + 1))) from None
 
 
@@ -100,7 +102,7 @@ def iter_json(path: str, whole, line):
         source.close()
 
 
-def _bad(code: str, message: str, span: Span):
+def _bad(code: str, message: Msg, span: Span):
     from ..events import EventInput
 
     return EventInput(span.line, error=AftersaleError(Diagnostic(code, ERROR, message, span)))
@@ -133,7 +135,7 @@ def _lines(first: int, data: bytes, name: str, line):
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield _bad("invalid-json", "the line is not valid UTF-8",
+            yield _bad("invalid-json", msg("sim.reason.not_utf8"),
                        Span(name, number, exc.start + 1, number, exc.start + 2)), name
             continue
         yield line(text.removeprefix("\ufeff") if number == 1 else text, name, number), name
@@ -142,10 +144,15 @@ def _lines(first: int, data: bytes, name: str, line):
 def parse_or_report(item, name):
     """The parsed Event, or None after reporting why it is bad."""
     from ..events import parse_event
+    from ..events.structs import fast_event
 
     if item.error is not None:
         report(item.error)
         return None
+    # an event on its own (a line of JSON Lines, or a whole file): checked in C first
+    event = fast_event(item.text) if item.index is None and item.text is not None else None
+    if event is not None:
+        return event
     try:
         return parse_event(item.obj, source=name, line=item.line, text=item.text, index=item.index)
     except AftersaleError as err:
@@ -182,9 +189,9 @@ def _record_line(text: str, name: str, number: int):
     try:
         return EventInput(number, obj=json.loads(text))
     except json.JSONDecodeError as exc:
-        return _bad("invalid-json", f"invalid JSON: {exc.msg}", Span(name, number, exc.colno, number, exc.colno + 1))
+        return _bad("invalid-json", json_problem(exc.msg), Span(name, number, exc.colno, number, exc.colno + 1))
     except (ValueError, RecursionError) as exc:  # an integer too long for int(), nesting too deep
-        return _bad("invalid-json", f"invalid JSON: {str(exc)[:100]}", Span(name, number, 1, number, 1))
+        return _bad("invalid-json", json_problem(str(exc)[:100]), Span(name, number, 1, number, 1))
 
 
 def _record_document(text: str, name: str):
@@ -199,10 +206,10 @@ def _record_document(text: str, name: str):
                 if line.strip():
                     yield _record_line(line, name, number)
             return
-        yield _bad("invalid-json", f"invalid JSON: {exc.msg}", Span(name, exc.lineno, exc.colno, exc.lineno, exc.colno + 1))
+        yield _bad("invalid-json", json_problem(exc.msg), Span(name, exc.lineno, exc.colno, exc.lineno, exc.colno + 1))
         return
     except (ValueError, RecursionError) as exc:
-        yield _bad("invalid-json", f"invalid JSON: {str(exc)[:100]}", Span(name, 1, 1, 1, 1))
+        yield _bad("invalid-json", json_problem(str(exc)[:100]), Span(name, 1, 1, 1, 1))
         return
     if isinstance(doc, list):
         for i, item in enumerate(doc):
@@ -235,9 +242,11 @@ def read_records(path: str, counts: dict, event_id: str | None = None):
         if errors:
             e = errors[0]
             where = "/".join(str(p) for p in e.absolute_path) or "(record)"
-            which = f"record {n}" if item.index is None else f"record {item.index + 1} of the array"
+            which = msg("cli.record", n=str(n)) if item.index is None else \
+                msg("cli.record_of_array", n=str(item.index + 1))
             report(AftersaleError(Diagnostic("invalid-record", ERROR,
-                                             f"{which} is not a decision record: `{where}`: {e.message[:200]}",
+                                             msg("cli.not_a_record", which=which, where=where,
+                                                 problem=e.message[:200]),
                                              Span(name, item.line, 1, item.line, 1))))
             counts["bad"] += 1
             continue
@@ -247,8 +256,8 @@ def read_records(path: str, counts: dict, event_id: str | None = None):
             found.append(((_moment(doc.get("at")), n), doc))
     if event_id is not None:
         if not found:
-            raise AftersaleError(Diagnostic("not-found", ERROR, f"no decision record of request `{event_id}` "
-                                            f"in {name}", Span(name, 1, 1, 1, 1)))
+            raise AftersaleError(Diagnostic("not-found", ERROR, msg("cli.no_record", event=event_id, file=name),
+                                            Span(name, 1, 1, 1, 1)))
         found.sort(key=lambda pair: pair[0], reverse=True)
         yield from (doc for _, doc in found)
 
@@ -272,6 +281,6 @@ def logged_records(db: str, event_id: str, store: str | None = None) -> list[dic
 
     found = DecisionLog.open(db, must_exist=True).records(store, event_id)
     if not found:
-        raise AftersaleError(Diagnostic("not-found", ERROR, f"no decision for request `{event_id}` in the log",
+        raise AftersaleError(Diagnostic("not-found", ERROR, msg("cli.no_decision", event=event_id),
                                         Span(db, 1, 1, 1, 1)))
     return [found[0]["record"]]

@@ -5,9 +5,12 @@ import json
 
 import click
 
+from .language import lang_option
+
 
 @click.command()
 @click.argument("name", type=click.Choice(["event", "policy", "decision", "tests"]))
+@lang_option
 def schema(name):
     """Print a JSON Schema: event, policy (YAML), decision (record), tests (test files)."""
     from ..schema import load_schema

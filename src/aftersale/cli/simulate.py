@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import click
 
+from .language import lang_option, language
+
 
 @click.command()
 @click.argument("policy", type=click.Path(dir_okay=False))
@@ -17,6 +19,7 @@ import click
               help="Write every bad line (line, column, reason, text) to this JSONL file.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Worker processes (default: every core).")
 @click.option("--progress/--no-progress", default=None, help="A progress bar on stderr (default: on a terminal).")
+@lang_option
 def simulate(policy, events_file, baseline, fmt, out, trace, rejects, jobs, progress):
     """Replay history: counts and money per action and rule, and what a change would change.
 
@@ -38,4 +41,4 @@ def simulate(policy, events_file, baseline, fmt, out, trace, rejects, jobs, prog
     if events_file == "-":
         stdin_buffer()  # a closed standard input is an error before anything runs
     raise SystemExit(cli_main(policy, events_file, baseline, fmt, out, rejects=rejects, trace=trace, jobs=jobs,
-                              progress=progress))
+                              progress=progress, lang=language()))

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import click
 
+from .language import lang_option, language
+
 
 @click.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=False))
 @click.option("--junit", type=click.Path(dir_okay=False), help="Write JUnit XML for CI (atomically).")
 @click.option("--min-coverage", type=click.FloatRange(0, 100),
               help="Fail when a policy's rule coverage is below this percent.")
+@lang_option
 def test_cmd(paths, junit, min_coverage):
     """Run policy test files (*.tests.yaml under PATHS; default: the current folder).
 
@@ -24,4 +27,4 @@ def test_cmd(paths, junit, min_coverage):
     from ..runner import cli_main
 
     check_outputs({f"PATH {i + 1}": p for i, p in enumerate(paths)}, {"--junit": junit})
-    raise SystemExit(cli_main(list(paths) or ["."], junit, min_coverage))
+    raise SystemExit(cli_main(list(paths) or ["."], junit, min_coverage, lang=language()))

@@ -21,6 +21,7 @@ from typing import Any, Iterator
 
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
 from ..limits import MAX_EVENT_PROBLEMS
+from ..locale import Msg, msg
 from ..schema import validator
 from ..source import Span
 from .fields import FIELDS
@@ -33,18 +34,18 @@ from .typed import Event, shape_problem, typed
 MAX_PROBLEMS = MAX_EVENT_PROBLEMS
 
 
-def json_type(value) -> str:
-    """The JSON name of a decoded value's type."""
+def json_type(value) -> Msg:
+    """The JSON name of a decoded value's type (`a number` / `数字`), as a message."""
     if isinstance(value, bool):
-        return "a boolean"
+        return msg("event.type.boolean")
     if isinstance(value, (int, float, Decimal)):
-        return "a number"
-    return {dict: "an object", list: "an array", str: "a string"}.get(type(value), "null")
+        return msg("event.type.number")
+    return msg("event.type." + {dict: "object", list: "array", str: "string"}.get(type(value), "null"))
 
 
-def _owner(where: str) -> str:
+def _owner(where: str):
     """An object named in a message: `request`, or the event itself."""
-    return "the event" if where == "(the event)" else f"`{where}`"
+    return msg("event.the_event") if where == "(the event)" else f"`{where}`"
 
 
 def _problem_path(err) -> list:
@@ -59,7 +60,7 @@ def _problem_path(err) -> list:
 _FRACTION = re.compile(r"T?[0-9:]{8}\.([0-9]+)(?:Z|[+-][0-9]{2}:[0-9]{2})(?![\s\S])").search
 
 
-def _describe(err, prefix: tuple = ()) -> str:
+def _describe(err, prefix: tuple = ()) -> Msg:
     """One line for a jsonschema error, in our words."""
     where = _path_text(list(prefix) + list(err.absolute_path))
     v = err.validator
@@ -69,35 +70,37 @@ def _describe(err, prefix: tuple = ()) -> str:
         shown = shown[:57] + "…"
     if v == "required":
         missing = err.message.split("'")[1] if "'" in err.message else err.message
-        return f"{_owner(where)} lacks the required field `{missing}`"
+        return msg("event.lacks", owner=_owner(where), field=missing)
     if v == "additionalProperties":
         extra = sorted(set(inst) - set(err.schema.get("properties", {})))
         from ..diagnostics import did_you_mean
 
         hint = did_you_mean(extra[0], err.schema.get("properties", {})) if extra else None
-        tail = f" (did you mean `{hint}`?)" if hint else ""
-        return f"{_owner(where)} has an unknown field `{extra[0] if extra else '?'}`{tail}"
+        field = extra[0] if extra else "?"
+        return msg("event.unknown_field_hint", owner=_owner(where), field=field, hint=hint) if hint else \
+            msg("event.unknown_field", owner=_owner(where), field=field)
     if v == "enum":
         from ..diagnostics import did_you_mean
 
         hint = did_you_mean(str(inst), [str(x) for x in err.validator_value])
-        options = ", ".join(str(x) for x in err.validator_value)
-        tail = f"; did you mean `{hint}`?" if hint else f"; expected one of {options}"
-        return f"`{where}` is {shown}{tail}"
+        if hint:
+            return msg("event.enum_hint", where=where, value=shown, hint=hint)
+        return msg("event.enum", where=where, value=shown, options=", ".join(str(x) for x in err.validator_value))
     ref = err.schema.get("description", "")
     if v in ("anyOf", "pattern") and ("money" in ref.lower() or "yuan" in ref.lower()):
         if isinstance(inst, (int, float, Decimal)) and not isinstance(inst, bool) and abs(inst) <= 10 ** 12:
-            return f"`{where}` is {inst}: money has at most 2 decimal places (fen)"
-        return f"`{where}` is {shown}, not an amount of money (a decimal with at most 2 places, e.g. \"129.00\")"
+            return msg("event.money_places", where=where, value=str(inst))
+        return msg("event.money", where=where, value=shown)
     if v == "pattern" and ("timestamp" in ref.lower() or "ISO 8601" in ref):
         fraction = _FRACTION(inst) if isinstance(inst, str) else None
         if fraction is not None and len(fraction.group(1)) > 6:
-            return (f"`{where}` is {shown}: {len(fraction.group(1))} digits after the seconds' point, "
-                    f"more than the 6 kept (microseconds); round it to 6 digits")
-        return f"`{where}` is {shown}, not a timestamp with a UTC offset (e.g. 2026-11-21T22:14:00+08:00)"
+            return msg("event.fraction", where=where, value=shown, digits=len(fraction.group(1)))
+        return msg("event.timestamp", where=where, value=shown)
     if v == "type":
-        return f"`{where}` is {shown}, expected {err.validator_value}"
-    return f"`{where}`: {err.message}"
+        return msg("event.type_expected", where=where, value=shown, expected=str(err.validator_value))
+    if v in ("maximum", "minimum") and not isinstance(inst, bool):
+        return msg(f"event.{v}", where=where, value=shown, limit=str(err.validator_value))
+    return msg("event.schema", where=where, message=err.message)
 
 
 def _locate(text: str | None, path, source_name: str, line0: int) -> Span:
@@ -109,7 +112,7 @@ def _locate(text: str | None, path, source_name: str, line0: int) -> Span:
     return Span(source_name, line0 + line, column + 1, line0 + end_line, end_column + 1)
 
 
-def amount_problem(event_data: dict, prefix: tuple = ()) -> tuple[list, str] | None:
+def amount_problem(event_data: dict, prefix: tuple = ()) -> tuple[list, Msg] | None:
     """`request.amount` over `order.paid_amount` (product.md: such an event is invalid), on typed values."""
     amount = event_data["request"]["amount"]
     paid = event_data["order"]["paid_amount"]
@@ -117,8 +120,7 @@ def amount_problem(event_data: dict, prefix: tuple = ()) -> tuple[list, str] | N
         return None
     where = _path_text(list(prefix) + ["request", "amount"])
     return (["request", "amount"],
-            f"`{where}` is {amount}, more than `order.paid_amount` {paid}: a request never gets back more "
-            f"than the buyer paid; the amount looks like it is in fen (分): send yuan (e.g. 129.00, not 12900)")
+            msg("event.over_paid", where=where, amount=str(amount), paid=str(paid)))
 
 
 def parse_event(obj: Any, *, source: str = "<event>", line: int = 1, text: str | None = None,
@@ -143,11 +145,11 @@ def exact_event(obj: Any, *, source: str = "<event>", line: int = 1, text: str |
                 index: int | None = None) -> Event:
     """`parse_event` without the compiled check: jsonschema, then `typed`; the messages come from here."""
     prefix = () if index is None else (index,)
-    problems: list[tuple[list, str]] = []
+    problems: list[tuple[list, Msg]] = []
     shape = shape_problem(obj) if isinstance(obj, dict) else None
     if not isinstance(obj, dict):
-        problems.append(([], f"`{_path_text(prefix)}` is {json_type(obj)}, not an event (a JSON object)"
-                         if prefix else f"an event is a JSON object, not {json_type(obj)}"))
+        problems.append(([], msg("event.element_not_object", where=_path_text(prefix), type=json_type(obj))
+                         if prefix else msg("event.not_object", type=json_type(obj))))
     elif shape is not None:
         problems.append((list(prefix) + shape[0], shape[1]))
     else:

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
 from ..limits import MAX_EVENT_BYTES, MAX_NUMBER_CHARS
+from ..locale import Msg, msg
 from ..source import Source, Span
 
 
@@ -35,13 +36,12 @@ class _Refused(ValueError):
 
 def _number_text(text: str) -> str:
     if len(text) > MAX_NUMBER_CHARS:
-        raise _Refused(f"number `{text[:20]}…` has more than {MAX_NUMBER_CHARS} characters "
-                       f"(a number has at most {MAX_NUMBER_CHARS})")
+        raise _Refused(msg("event.number_too_long", start=text[:20], limit=str(MAX_NUMBER_CHARS)))
     return text
 
 
 def _no_constant(name: str):
-    raise _Refused(f"`{name}` is not a number: JSON has no NaN or Infinity")
+    raise _Refused(msg("event.nan", name=name))
 
 
 class DuplicateKey(_Refused):
@@ -83,9 +83,30 @@ def duplicate_path(text: str) -> str:
     return path_text([])
 
 
-def duplicate_message(text: str) -> str:
-    return (f"`{duplicate_path(text)}` is given twice in one object "
-            "(JSON would keep only the last one: send each field once)")
+def duplicate_message(text: str) -> Msg:
+    return msg("event.twice", where=duplicate_path(text))
+
+
+#: Python's JSON decoder's messages (`exc.msg`), as message ids: what people read instead.
+JSON_PROBLEMS = {
+    "Expecting value": "expecting_value",
+    "Expecting property name enclosed in double quotes": "expecting_name",
+    "Expecting ',' delimiter": "expecting_comma",
+    "Expecting ':' delimiter": "expecting_colon",
+    "Unterminated string starting at": "unterminated",
+    "Invalid control character at": "control",
+    "Invalid \\escape": "escape",
+    "Invalid \\uXXXX escape": "escape",
+    "Extra data": "extra",
+    "Illegal trailing comma before end of object": "trailing_comma",
+    "Illegal trailing comma before end of array": "trailing_comma",
+}
+
+
+def json_problem(problem: str) -> Msg:
+    """`invalid JSON: ...` for a decoder message, in people's words where it is a known one."""
+    known = JSON_PROBLEMS.get(problem)
+    return msg("event.json", problem=msg(f"event.json_problem.{known}") if known else problem)
 
 
 def path_text(path) -> str:
@@ -113,7 +134,7 @@ DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant_valu
 
 def _json_loads(text: str):
     if len(text) > MAX_EVENT_BYTES // 4 and len(text.encode("utf-8")) > MAX_EVENT_BYTES:
-        raise _Refused(f"the event is larger than {MAX_EVENT_BYTES:,} bytes")
+        raise _Refused(msg("event.too_large", limit=MAX_EVENT_BYTES))
     # Numbers are checked before they are converted: int() of 5,000 digits raises a Python
     # ValueError, and a short `1e-999999999` would print as a billion digits.
     try:
@@ -126,7 +147,7 @@ def _json_loads(text: str):
 
 def _syntax_error(exc: json.JSONDecodeError, source: str, line0: int) -> AftersaleError:
     span = Span(source, line0 + exc.lineno - 1, exc.colno, line0 + exc.lineno - 1, exc.colno + 1)
-    return AftersaleError(Diagnostic("invalid-json", ERROR, f"invalid JSON: {exc.msg}", span))
+    return AftersaleError(Diagnostic("invalid-json", ERROR, json_problem(exc.msg), span))
 
 
 def read_events(text: str, source: str = "<stdin>") -> Iterator[EventInput]:
@@ -136,7 +157,7 @@ def read_events(text: str, source: str = "<stdin>") -> Iterator[EventInput]:
     """
     stripped = text.lstrip()
     if not stripped:
-        err = AftersaleError(Diagnostic("invalid-json", ERROR, "no events: the input is empty",
+        err = AftersaleError(Diagnostic("invalid-json", ERROR, msg("event.empty"),
                                         Span(source, 1, 1, 1, 1)))
         yield EventInput(1, error=err)
         return
@@ -223,7 +244,7 @@ def read_line(line: str, source: str, number: int) -> EventInput:
 
 
 def _refused(exc: _Refused, source: str, line: int) -> AftersaleError:
-    return AftersaleError(Diagnostic("invalid-json", ERROR, str(exc), Span(source, line, 1, line, 1)))
+    return AftersaleError(Diagnostic("invalid-json", ERROR, exc.args[0], Span(source, line, 1, line, 1)))
 
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -248,7 +269,7 @@ def _element_texts(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _too_deep(source: str, line: int) -> AftersaleError:
-    return AftersaleError(Diagnostic("invalid-json", ERROR, "the JSON is nested too deeply",
+    return AftersaleError(Diagnostic("invalid-json", ERROR, msg("event.json_too_deep"),
                                      Span(source, line, 1, line, 1)))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ..locale import msg
 from ..schema import multiple_of
 from ..limits import MAX_NUMBER_CHARS, MAX_YAML_DEPTH
 from ..values import MISSING, MONEY, NUMBER, TIMESTAMP, parse_timestamp
@@ -59,11 +60,11 @@ def shape_problem(obj: Any) -> tuple[list, str] | None:
     while stack:
         value, path = stack.pop()
         if len(path) > MAX_YAML_DEPTH:
-            return path, "the event is nested too deeply"
+            return path, msg("event.too_deep")
         if isinstance(value, dict):
             for key, item in value.items():
                 if not isinstance(key, str):
-                    return path, f"`{_path_text(path)}` has a key {key!r} that is not text"
+                    return path, msg("event.key_not_text", where=_path_text(path), key=repr(key))
                 stack.append((item, path + [key]))
         elif isinstance(value, (list, tuple)):
             stack.extend((item, path + [i]) for i, item in enumerate(value))
@@ -71,19 +72,18 @@ def shape_problem(obj: Any) -> tuple[list, str] | None:
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
-                return path, f"`{_path_text(path)}` holds an unpaired surrogate, not text"
+                return path, msg("event.surrogate", where=_path_text(path))
         elif isinstance(value, bool) or value is None:
             continue
         elif isinstance(value, (int, float, Decimal)):
             number = value if isinstance(value, Decimal) else Decimal(str(value)) if isinstance(value, float) \
                 else None
             if number is not None and not number.is_finite():
-                return path, f"`{_path_text(path)}` is {value}, not a number"
+                return path, msg("event.not_a_number", where=_path_text(path), value=str(value))
             if plain_digits(number) > MAX_NUMBER_CHARS if number is not None else abs(value) >= 10 ** MAX_NUMBER_CHARS:
-                return path, (f"`{_path_text(path)}` has more than {MAX_NUMBER_CHARS} digits "
-                              f"(a number has at most {MAX_NUMBER_CHARS})")
+                return path, msg("event.too_many_digits", where=_path_text(path), limit=str(MAX_NUMBER_CHARS))
         else:
-            return path, f"`{_path_text(path)}` is a Python {type(value).__name__}, not JSON data"
+            return path, msg("event.python_type", where=_path_text(path), type=type(value).__name__)
     return None
 
 
@@ -92,13 +92,13 @@ def convert(value, type_, path: str):
     if type_ is MONEY:
         amount = value if isinstance(value, Decimal) else Decimal(str(value))
         if not multiple_of(amount, FEN):  # the schema's own test (`multipleOf: 0.01`)
-            raise ValueError(f"`{path}` is {value}: money has at most 2 decimal places (fen)")
+            raise ValueError(msg("event.money_places", where=path, value=str(value)))
         return amount
     if type_ is TIMESTAMP:
         try:
             return parse_timestamp(value)
         except ValueError:  # the schema checked the shape, so the date or time itself is impossible
-            raise ValueError(f"`{path}` is \"{value}\", not a real date and time") from None
+            raise ValueError(msg("event.not_a_date", where=path, value=str(value))) from None
     if type_ is NUMBER and not isinstance(value, bool):
         # str() first: a float from a Python caller becomes its shortest decimal (0.6, not 0.5999…)
         return value if isinstance(value, Decimal) else Decimal(str(value))
@@ -119,7 +119,7 @@ def typed(obj: dict, prefix: str, catalog, errors: list[tuple[list, str]], trail
             try:
                 out[key] = convert(value, info.type, _path_text(trail + [key]))
             except ValueError as exc:
-                errors.append((trail + [key], str(exc)))
+                errors.append((trail + [key], exc.args[0]))  # the message (a Msg), rendered at the edge
         else:
             out[key] = value
     return out

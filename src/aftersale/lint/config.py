@@ -19,7 +19,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..diagnostics import AftersaleError, Diagnostic, ERROR, did_you_mean
+from ..diagnostics import AftersaleError, Diagnostic, ERROR, did_you_mean, did_you_mean_msg
+from ..locale import Msg, msg
 from ..source import Span
 from .registry import CHECKS, SEVERITIES
 
@@ -60,53 +61,52 @@ class Config:
                    any(part == g.rstrip("/") for part in rel.parts[:-1]) for g in self.exclude)
 
 
-def _bad(file: str, message: str, help_: str | None = None) -> AftersaleError:
+def _bad(file: str, message: Msg, help_: Msg | None = None) -> AftersaleError:
     return AftersaleError(Diagnostic("invalid-config", ERROR, message, Span(file, 1, 1, 1, 1), help=help_))
 
 
-def _unknown(file: str, message: str, word: str, known, kind: str) -> AftersaleError:
+def _unknown(file: str, message: Msg, word: str, known, kind: str) -> AftersaleError:
     """A bad setting that names something unknown: the nearest known name, else the list of them."""
     hint = did_you_mean(word, known)
-    return _bad(file, message, f"did you mean `{hint}`?" if hint else f"{kind}: " + ", ".join(known))
+    return _bad(file, message, did_you_mean_msg(hint) if hint else msg(f"config.known_{kind}", names=", ".join(known)))
 
 
 def _name(file: str, key: str, name) -> str:
     if not isinstance(name, str) or name not in CHECKS:
-        raise _unknown(file, f"`{key}` names `{name}`, which is not a finding", str(name), CHECKS, "findings")
+        raise _unknown(file, msg("config.not_a_finding", key=key, name=str(name)), str(name), CHECKS, "findings")
     return name
 
 
 def parse(table: dict, file: str, root: Path | None) -> Config:
     """A Config from the lint table's contents (raises AftersaleError for bad settings)."""
     if not isinstance(table, dict):
-        raise _bad(file, "the lint settings must be a table")
+        raise _bad(file, msg("config.not_table"))
     for key in table:
         if key not in KEYS:
-            raise _unknown(file, f"unknown lint setting `{key}`", key, KEYS, "settings")
+            raise _unknown(file, msg("config.unknown_setting", key=key), key, KEYS, "settings")
     severity: dict[str, str] = {}
     disable = table.get("disable", [])
     if not isinstance(disable, list):
-        raise _bad(file, "`disable` must be a list of finding names")
+        raise _bad(file, msg("config.disable"))
     for name in disable:
         severity[_name(file, "disable", name)] = "off"
     levels = table.get("severity", {})
     if not isinstance(levels, dict):
-        raise _bad(file, "`severity` must be a table of finding names to error, warning, info or off")
+        raise _bad(file, msg("config.severity_table"))
     for name, level in levels.items():
         _name(file, "severity", name)
         if level not in SEVERITIES + ("off",):
-            raise _bad(file, f"severity `{level}` for `{name}` is not error, warning, info or off")
+            raise _bad(file, msg("config.severity", level=str(level), name=name))
         severity.setdefault(name, level)
     cap = table.get("max-findings", DEFAULT_MAX_FINDINGS)
     if not isinstance(cap, int) or isinstance(cap, bool) or cap < 0:
-        raise _bad(file, "`max-findings` must be a whole number (0 shows every finding)")
+        raise _bad(file, msg("config.max_findings"))
     exclude = table.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(g, str) for g in exclude):
-        raise _bad(file, "`exclude` must be a list of paths or globs")
+        raise _bad(file, msg("config.exclude"))
     budget = table.get("solver-budget")
     if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool) or budget < 1):
-        raise _bad(file, "`solver-budget` must be a positive whole number of solver resource units",
-                   "the default is 20000000; each solver check also costs 20000")
+        raise _bad(file, msg("config.budget"), msg("config.budget_help"))
     return Config(severity, cap, tuple(exclude), root, file, solver_budget=budget)
 
 
@@ -119,7 +119,7 @@ def _from_folder(folder: Path) -> Config | None:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise _bad(str(path), f"cannot read `{path}`: {exc}") from None
+            raise _bad(str(path), msg("error.cannot_read", path=str(path), reason=str(exc))) from None
         table = getter(data)
         if table is None:
             if name == "aftersale.toml":

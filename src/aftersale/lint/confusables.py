@@ -15,6 +15,7 @@ import unicodedata
 from typing import Iterator
 
 from ..diagnostics import Diagnostic, WARNING
+from ..locale import Msg, and_list, msg
 from .context import Context, Finding
 
 BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -25,8 +26,13 @@ WORD = re.compile(r"[^\W_]+")
 LOOKALIKE_SCRIPTS = ("CYRILLIC", "GREEK", "FULLWIDTH LATIN")
 
 
-def _name(ch: str) -> str:
-    return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'unnamed').lower()})"
+def _code(ch: str) -> str:
+    return f"U+{ord(ch):04X}"
+
+
+def _lookalike(ch: str):
+    return msg("lint.confusable.lookalike", char=ch, code=_code(ch),
+               script=msg("lint.confusable.script." + _script(ch).lower().replace(" ", "_")))
 
 
 def _script(ch: str) -> str | None:
@@ -47,12 +53,11 @@ def confusable_text(ctx: Context) -> Iterator[Finding]:
     for m in INVISIBLE.finditer(text):
         if m.start() == 0 and m.group() == "\ufeff":
             continue  # a byte order mark opening the file
-        kinds = {"bidirectional control" if ch in BIDI else "zero-width" for ch in m.group()}
-        what = " and ".join(sorted(kinds))
-        chars = ", ".join(_name(ch) for ch in dict.fromkeys(m.group()))
-        yield _finding(ctx, m.start(), m.end(), f"invisible {what} character {chars}: the line may not say "
-                       "what it displays", "delete it; if a string must hold it, write it as an escape such "
-                       "as `\\u202e` so that readers see it")
+        kinds = sorted({"bidi" if ch in BIDI else "zero_width" for ch in m.group()})
+        what = and_list(msg(f"lint.confusable.{k}") for k in kinds)
+        chars = tuple(_code(ch) for ch in dict.fromkeys(m.group()))
+        yield _finding(ctx, m.start(), m.end(), msg("lint.confusable.invisible", what=what, chars=chars),
+                       msg("lint.confusable.invisible_help"))
     for m in WORD.finditer(text):
         word = m.group()
         if word.isascii():
@@ -61,11 +66,11 @@ def confusable_text(ctx: Context) -> Iterator[Finding]:
         odd = [ch for ch in word if _script(ch) in LOOKALIKE_SCRIPTS]
         if not odd or "LATIN" not in scripts:
             continue  # Russian, Greek or full-width words read as what they are (rule ids refuse them)
-        chars = ", ".join(f"`{ch}` {_name(ch)}" for ch in dict.fromkeys(odd))
-        yield _finding(ctx, m.start(), m.end(), f"`{word}` mixes Latin letters with look-alikes {chars}",
-                       "retype the word with plain Latin letters; it does not equal the word it looks like")
+        chars = tuple(_lookalike(ch) for ch in dict.fromkeys(odd))
+        yield _finding(ctx, m.start(), m.end(), msg("lint.confusable.mixed", word=word, chars=chars),
+                       msg("lint.confusable.mixed_help"))
 
 
-def _finding(ctx: Context, start: int, end: int, message: str, help: str) -> Finding:
+def _finding(ctx: Context, start: int, end: int, message: Msg, help: Msg) -> Finding:
     return Finding(Diagnostic("confusable-text", WARNING, message, ctx.source.span(start, end), help=help,
                               source=ctx.source))

@@ -15,6 +15,7 @@ from typing import Callable
 
 from .. import rules as ir
 from ..diagnostics import Diagnostic
+from ..locale import Msg, msg
 from ..source import NO_SPAN, Source, Span
 from .event_paths import get_path
 
@@ -40,8 +41,8 @@ class Finding:
         event = self.example()
         if event is None:
             return None
-        note = "example: " + summarize(event, self.example_fields)
-        return replace(self.diagnostic, example=event, notes=self.diagnostic.notes + (note,))
+        note = msg("lint.example", fields=summarize(event, self.example_fields))
+        return replace(self.diagnostic, example=event, notes=(*(self.diagnostic.notes_text or self.diagnostic.notes), note))
 
 
 def summarize(event: dict, paths) -> str:
@@ -53,7 +54,7 @@ def summarize(event: dict, paths) -> str:
             shown.append(f"order.items={json.dumps(node, ensure_ascii=False)}")
             continue
         shown.append(f"{dotted}={'missing' if node is None else json.dumps(node, ensure_ascii=False)}")
-    return ", ".join(shown) + " (the whole event: --format json)"
+    return ", ".join(shown)
 
 
 class Context:
@@ -117,7 +118,7 @@ class Context:
 
         return expr_text(node)
 
-    def finding(self, name: str, message: str, span: Span, *, rule: str | None = None, help: str | None = None,
+    def finding(self, name: str, message: Msg, span: Span, *, rule: str | None = None, help: Msg | None = None,
                 related: tuple[str, ...] = (), example=None, fields: tuple[str, ...] = ()) -> Finding:
         from ..diagnostics import WARNING
 

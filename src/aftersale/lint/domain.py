@@ -20,6 +20,7 @@ from .. import rules as ir
 from ..source import Source
 from ..values import format_duration
 from .context import Context, Finding, fields_of
+from ..locale import msg
 from .platforms import ACTIONS, PLATFORM_NAMES, REJECT_ADVICE, TIMERS, platforms_for
 from .world import MONEY_LIMIT
 
@@ -55,8 +56,8 @@ def _deciders(ctx: Context, actions: tuple[str, ...]):
             yield None, region, span
 
 
-def _who(rule: ir.Rule | None) -> str:
-    return f"rule `{rule.id}`" if rule is not None else "`otherwise`"
+def _who(rule: ir.Rule | None):
+    return msg("lint.who.rule", rule=rule.id) if rule is not None else msg("lint.who.otherwise")
 
 
 def _decided_by(rule: ir.Rule | None, action: str):
@@ -80,13 +81,14 @@ def platform_cap_exceeded(ctx: Context) -> Iterator[Finding]:
                     unmet.append((req, bad))
             if not unmet:
                 continue
-            name = PLATFORM_NAMES[facts.platform]
+            name, what = msg(PLATFORM_NAMES[facts.platform]), msg(facts.what)
             req, bad = unmet[0]
-            message = (f"{_who(rule)} asks for {facts.what} where {name} never gives one: when "
-                       + "; or when ".join(r.unmet for r, _ in unmet))
-            help_ = (f"{name} performs {facts.what} only when all of these hold: "
-                     + ", ".join(f"`{r.condition}`" for r in facts.requirements)
-                     + f" ({facts.rule}); add the missing conditions to the rule")
+            whens = [msg("lint.cap.when", unmet=msg(r.unmet)) for r, _ in unmet]
+            message = msg("lint.cap.message", who=_who(rule), what=what, platform=name,
+                          whens=msg("lint.cap.whens", first=whens[0], rest=tuple(whens[1:])) if len(whens) > 1
+                          else whens[0])
+            help_ = msg("lint.cap.help", platform=name, what=what,
+                        conditions=tuple(f"`{r.condition}`" for r in facts.requirements), rule=msg(facts.rule))
             decided = _decided_by(rule, facts.action)
             cond = condition(req.condition)
             yield ctx.finding(
@@ -120,11 +122,11 @@ def after_platform_deadline(ctx: Context) -> Iterator[Finding]:
             in_time = an.within(waiting, condition(f"{timer.start} is missing or age({timer.start}) < {limit}"))
             if in_time is None or an.find(in_time) is not None:
                 continue
-            name = PLATFORM_NAMES[timer.platform]
-            message = (f"rule `{rule.id}` only decides requests in status `{statuses}` {_dur(timer.limit)} or more "
-                       f"after `{timer.start}`, but by then {name} {timer.outcome}")
-            help_ = (f"{name} waits {_dur(timer.limit)} for {timer.step} ({timer.rule}); "
-                     f"act before that, e.g. at `age({timer.start}) > {_earlier(timer.limit)}`")
+            name = msg(PLATFORM_NAMES[timer.platform])
+            message = msg("lint.deadline.message", rule=rule.id, statuses=statuses, limit=_dur(timer.limit),
+                          start=timer.start, platform=name, outcome=msg(timer.outcome))
+            help_ = msg("lint.deadline.help", platform=name, limit=_dur(timer.limit), step=msg(timer.step),
+                        rule=msg(timer.rule), start=timer.start, earlier=_earlier(timer.limit))
             late = condition(f"age({timer.start}) >= {limit}")
             yield ctx.finding(
                 "after-platform-deadline", message, ctx.rule_span(rule), rule=rule.id, help=help_,
@@ -154,9 +156,9 @@ def risky_auto_reject(ctx: Context) -> Iterator[Finding]:
             continue
         decided = _decided_by(rule, "reject")
         yield ctx.finding(
-            "risky-auto-reject", f"{_who(rule)} rejects 7-day no-reason requests automatically", span,
+            "risky-auto-reject", msg("lint.reject.message", who=_who(rule)), span,
             rule=rule.id if rule else None,
-            help=f"leave them to a person (`escalate`) or exclude `no_reason_7d`: {REJECT_ADVICE}",
+            help=msg("lint.reject.help", advice=msg(REJECT_ADVICE)),
             example=ctx.example(risky, lambda d, e, ok=decided: ok(d) and _holds(ctx, no_reason, e)),
             fields=fields_of([risky]))
 
@@ -179,8 +181,7 @@ def uncapped_auto_refund(ctx: Context) -> Iterator[Finding]:
         action = rule.action if rule is not None else ctx.tree.otherwise
         decided = _decided_by(rule, action)
         yield ctx.finding(
-            "uncapped-auto-refund", f"{_who(rule)} approves refunds of any amount automatically", span,
+            "uncapped-auto-refund", msg("lint.uncapped.message", who=_who(rule)), span,
             rule=rule.id if rule else None,
-            help="add a limit such as `up to ¥2000` (sentence) or `request.amount <= ¥2000`, and leave larger "
-                 "refunds to a person",
+            help=msg("lint.uncapped.help"),
             example=ctx.example(piece, lambda d, e, ok=decided: ok(d)), fields=fields_of([piece]))

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from ..diagnostics import DOCS_URL, ERROR, INFO, WARNING, Diagnostic
+from ..locale import message, plural
 from .registry import TABLE
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -19,21 +20,23 @@ SARIF_LEVELS = {ERROR: "error", WARNING: "warning", INFO: "note"}
 GITHUB_LEVELS = {ERROR: "error", WARNING: "warning", INFO: "notice"}
 
 
-def summary(findings: list[Diagnostic], files: int, hidden: int = 0) -> str:
+def summary(findings: list[Diagnostic], files: int, hidden: int = 0, lang: str = "en") -> str:
     counts = {s: sum(1 for d in findings if d.severity == s) for s in (ERROR, WARNING, INFO)}
+    files_text = plural(lang, "lint.summary.files", files)
     if not findings and not hidden:
-        return f"aftersale lint: {files} file{'s' if files != 1 else ''} checked, no findings"
-    parts = [f"{n} {s}{'s' if n != 1 and s != INFO else ''}" for s, n in counts.items() if n]
-    text = f"aftersale lint: {', '.join(parts) or 'nothing shown'} in {files} file{'s' if files != 1 else ''}"
+        return message(lang, "lint.summary.clean", files=files_text)
+    parts = [plural(lang, f"lint.summary.{s}", n) for s, n in counts.items() if n]
+    shown = message(lang, "list.sep").join(parts) if parts else message(lang, "lint.summary.nothing")
+    text = message(lang, "lint.summary.found", counts=shown, files=files_text)
     if hidden:
-        text += f"; {hidden} more not shown (max-findings)"
+        text = message(lang, "lint.summary.hidden", summary=text, hidden=hidden)
     return text
 
 
-def text(findings: list[Diagnostic], files: int, hidden: int = 0, color: bool = False) -> str:
+def text(findings: list[Diagnostic], files: int, hidden: int = 0, color: bool = False, lang: str = "en") -> str:
     blocks = []
     for d in findings:
-        block = d.render() + f"\n  = docs: {DOCS_URL.format(name=d.name)}"
+        block = d.render(lang) + "\n  = " + message(lang, "diagnostic.docs", url=DOCS_URL.format(name=d.name))
         if color:
             import click
 
@@ -41,7 +44,7 @@ def text(findings: list[Diagnostic], files: int, hidden: int = 0, color: bool = 
             style = {ERROR: "red", WARNING: "yellow", INFO: "cyan"}.get(d.severity, "white")
             block = click.style(head, fg=style, bold=True) + ("\n" + rest if rest else "")
         blocks.append(block)
-    blocks.append(summary(findings, files, hidden))
+    blocks.append(summary(findings, files, hidden, lang))
     return "\n\n".join(blocks)
 
 
@@ -129,7 +132,7 @@ def _escape_property(s: str) -> str:
     return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(findings: list[Diagnostic]) -> str:
+def github(findings: list[Diagnostic], lang: str = "en") -> str:
     lines = []
     for d in findings:
         props = [f"file={_escape_property(_relative(d.span.file).as_posix())}"]
@@ -138,7 +141,8 @@ def github(findings: list[Diagnostic]) -> str:
             if d.span.end_line >= d.span.line:
                 props += [f"endLine={d.span.end_line}", f"endColumn={max(1, d.span.end_column)}"]
         props.append(f"title={_escape_property('aftersale ' + d.name)}")
-        body = d.message + (f"\n{d.help}" if d.help else "") + f"\n{DOCS_URL.format(name=d.name)}"
+        help_ = d.help_in(lang)
+        body = d.message_in(lang) + (f"\n{help_}" if help_ else "") + f"\n{DOCS_URL.format(name=d.name)}"
         lines.append(f"::{GITHUB_LEVELS.get(d.severity, 'warning')} {','.join(props)}::{_escape_data(body)}")
     return "\n".join(lines)
 

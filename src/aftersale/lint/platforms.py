@@ -20,7 +20,7 @@ class Requirement:
     """One condition the platform needs before it performs an action."""
 
     condition: str     # an expression of the policy language
-    unmet: str         # says what happens without it: "the order's paid amount is ¥300 or more"
+    unmet: str         # message id: what happens without it ("the order's paid amount is ¥300 or more")
     source: str
 
 
@@ -28,10 +28,10 @@ class Requirement:
 class ActionFacts:
     platform: str
     action: str
-    what: str          # "an express refund"
+    what: str          # message id: "an express refund"
     requirements: tuple[Requirement, ...]
     source: str        # for maintainers only: never shown in a message
-    rule: str          # the platform rule by its public name, as messages cite it
+    rule: str          # message id: the platform rule by its public name, as messages cite it
 
 
 @dataclass(frozen=True)
@@ -39,79 +39,77 @@ class Timer:
     """The platform acts by itself once `start` is `limit` old while the request is in `statuses`."""
 
     platform: str
-    step: str          # "the merchant's answer"
+    step: str          # message id: "the merchant's answer"
     statuses: tuple[str, ...]
     start: str         # the timestamp field the timer runs from
     limit: timedelta
-    outcome: str       # "approves it automatically"
+    outcome: str       # message id: "approves it automatically"
     source: str        # for maintainers only: never shown in a message
-    rule: str          # the platform rule by its public name, as messages cite it
+    rule: str          # message id: the platform rule by its public name, as messages cite it
 
 
-PLATFORM_NAMES = {"douyin": "Douyin", "kuaishou": "Kuaishou"}
+#: The platforms with facts, each with the message id of its name (`Douyin` / `抖音`).
+PLATFORM_NAMES = {"douyin": "platform.name.douyin", "kuaishou": "platform.name.kuaishou"}
 
 ACTIONS: tuple[ActionFacts, ...] = (
     ActionFacts(
-        "douyin", "express_refund", "an express refund",
+        "douyin", "express_refund", "platform.what.express_refund",
         (
-            Requirement("store.express_refund_enabled", "the store has not switched express refund on",
+            Requirement("store.express_refund_enabled", "platform.unmet.express_enabled",
                         "seed 000, §2.1.1 (1) 商家已开通发货后极速退款服务"),
-            Requirement("request.kind == return_refund", "the request is not a return and refund",
+            Requirement("request.kind == return_refund", "platform.unmet.return_refund",
                         "seed 000, §2.1.1 (2) 消费者以“退货退款”发起售后申请"),
-            Requirement("request.reason == no_reason_7d", "the reason is not the 7-day no-reason return",
+            Requirement("request.reason == no_reason_7d", "platform.unmet.no_reason_7d",
                         "seed 000, §2.1.1 (3) 商品退款原因为“7天无理由退货”"),
             Requirement("request.tracking.verified",
-                        "the return tracking number has not passed the platform's check",
+                        "platform.unmet.tracking_verified",
                         "seed 000, §2.1.1 (4) 上传真实有效的退货物流单号,并通过平台校验"),
-            Requirement("buyer.risk_passed", "the buyer has not passed the platform's risk check",
+            Requirement("buyer.risk_passed", "platform.unmet.risk_passed",
                         "seed 000, §2.1.1 (5) 消费者的购物账号通过小店平台的消费者风控等级验证"),
-            Requirement("order.paid_amount < ¥300", "the order's actual paid amount is ¥300 or more",
+            Requirement("order.paid_amount < ¥300", "platform.unmet.paid_under_300",
                         "seed 000, §2.1.1 (6) 售后订单的实际支付金额小于300元"),
         ),
         "seed 000, §2.1 发货后极速退款",
-        "Douyin's 发货后极速退款 (express refund after shipment) service conditions",
+        "platform.rule.douyin_express_refund",
     ),
     ActionFacts(
-        "douyin", "extend_receipt", "extending the receipt period (延长收货)",
+        "douyin", "extend_receipt", "platform.what.extend_receipt",
         (
             Requirement("age(request.tracking.uploaded_at) >= 5d",
-                        "the buyer uploaded the return tracking number less than 5 days ago (or not at all)",
+                        "platform.unmet.tracking_5d",
                         "seed 003, §一.1(2) 商家可在消费者上传运单号后5天后,使用【延长收货】功能"),
         ),
         "seed 003, §一.1(2) 延长收货",
-        "Douyin's 延长收货 (extend receipt) rule",
+        "platform.rule.douyin_extend_receipt",
     ),
 )
 
 TIMERS: tuple[Timer, ...] = (
-    Timer("douyin", "the merchant's answer", ("pending_merchant",), "request.created_at",
-          timedelta(hours=48), "approves it automatically",
+    Timer("douyin", "platform.step.answer", ("pending_merchant",), "request.created_at",
+          timedelta(hours=48), "platform.outcome.approves",
           "seed 001 商家须在48小时内处理用户申请,逾期未处理系统自动同意; seed 000 §2.3 (48 h, else refunded)",
-          "Douyin's after-sales time limit: requests not handled in 48 hours are approved (超时自动同意)"),
-    Timer("douyin", "the merchant to confirm receipt of the returned parcel", ("return_in_transit",),
-          "request.tracking.uploaded_at", timedelta(days=7), "confirms receipt and refunds automatically",
+          "platform.rule.douyin_answer_48h"),
+    Timer("douyin", "platform.step.confirm_receipt", ("return_in_transit",),
+          "request.tracking.uploaded_at", timedelta(days=7), "platform.outcome.confirms_and_refunds",
           "seed 001 商家须在用户上传物流信息的7日内确认收货; seed 003 §一.2 7天内未操作,则系统自动退款",
-          "Douyin's return receipt time limit: 7 days after the tracking number, it refunds (超时自动退款)"),
-    Timer("douyin", "the merchant's refund after receiving the return", ("returned",), "request.warehouse.at",
-          timedelta(hours=48), "refunds automatically",
+          "platform.rule.douyin_receipt_7d"),
+    Timer("douyin", "platform.step.refund_after_return", ("returned",), "request.warehouse.at",
+          timedelta(hours=48), "platform.outcome.refunds",
           "seed 003 §一.1(1) 收到退货后的48小时内点击【退款】,超时未处理由系统默认【退款】",
-          "Douyin's refund time limit: 48 hours after receiving the return, it refunds (超时自动退款)"),
-    Timer("kuaishou", "the merchant's answer", ("pending_merchant",), "request.created_at",
-          timedelta(hours=48), "approves it automatically",
+          "platform.rule.douyin_refund_48h"),
+    Timer("kuaishou", "platform.step.answer", ("pending_merchant",), "request.created_at",
+          timedelta(hours=48), "platform.outcome.approves",
           "seed 004 商户应在48小时内处理,逾期未处理的,系统将默认商户同意",
-          "Kuaishou's after-sales time limit: requests not handled in 48 hours are approved (逾期默认同意)"),
-    Timer("kuaishou", "the merchant to confirm receipt of the returned parcel", ("return_in_transit",),
-          "request.tracking.uploaded_at", timedelta(days=10), "refunds automatically",
+          "platform.rule.kuaishou_answer_48h"),
+    Timer("kuaishou", "platform.step.confirm_receipt", ("return_in_transit",),
+          "request.tracking.uploaded_at", timedelta(days=10), "platform.outcome.refunds",
           "seed 004 商户须在消费者上传退货快递单号10日内完成确认收货,如未及时处理,系统将自动退款",
-          "Kuaishou's return receipt time limit: 10 days after the tracking number, it refunds (逾期自动退款)"),
+          "platform.rule.kuaishou_receipt_10d"),
 )
 
-#: Why auto-rejecting a no-reason return is risky. Sources, for maintainers: seed 000 §2.3 请勿随意拒绝售后;
-#: seed 003; seed 004 (Kuaishou refunds first on rejections without grounds).
-REJECT_ADVICE = ("the platforms tell merchants not to reject 7-day no-reason returns lightly: the buyer can "
-                 "ask the platform to step in, and a ruling against the store hurts its dispute rate and "
-                 "experience score (Douyin's 七天无理由退货 rules; Kuaishou refunds first when a rejection "
-                 "has no grounds)")
+#: Why auto-rejecting a no-reason return is risky (a message id). Sources, for maintainers: seed 000 §2.3
+#: 请勿随意拒绝售后; seed 003; seed 004 (Kuaishou refunds first on rejections without grounds).
+REJECT_ADVICE = "platform.reject_advice"
 
 
 def platforms_for(policy_platform: str | None) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..diagnostics import AftersaleError, Diagnostic, ERROR, INFO, WARNING, sort_key
+from ..locale import message, msg
 from ..policy import format_for, lower, read_text
 from ..source import Source, Span
 from . import config as settings
@@ -65,19 +66,22 @@ class Result:
     errors: int = 0
     warnings: int = 0
     internal: list[str] = field(default_factory=list)
+    languages: set[str] = field(default_factory=set)  # the language lines of the policies linted
 
 
-def findings_for(text: str, fmt: str, filename: str, cfg: settings.Config, internal: list[str] | None = None
-                 ) -> list[Finding]:
-    """Every finding of one policy text, silenced and with the configured severities (examples not built)."""
+def findings_for(text: str, fmt: str, filename: str, cfg: settings.Config, internal: list[str] | None = None,
+                 languages: set[str] | None = None) -> list[Finding]:
+    """Every finding of one policy text, silenced and with the configured severities (examples not built);
+    the policy's language line, if any, is added to `languages`."""
     tree, diags = lower(text, fmt, filename)
+    if tree is not None and tree.language and languages is not None:
+        languages.add(tree.language)
     found = [Finding(d) for d in diags]
     if tree is not None and not any(d.severity == ERROR for d in diags):
         if not tree.rules and not tree.spans:
             src = tree.source or Source(text, filename)
-            found.append(Finding(Diagnostic("syntax-error", ERROR, "the policy is empty", src.span(0, 0),
-                                            help="a policy has a header and rules, e.g. "
-                                                 "`rule small: auto-refund refunds up to ¥30`", source=src)))
+            found.append(Finding(Diagnostic("syntax-error", ERROR, msg("lint.empty"), src.span(0, 0),
+                                            help=msg("lint.empty_help"), source=src)))
         else:
             ctx = Context(tree, tree.source, filename, solver_budget=cfg.solver_budget)
             for check in tree_checks(cfg.enabled()):
@@ -104,14 +108,14 @@ def _filter(found: list[Finding], text: str, cfg: settings.Config) -> list[Findi
     return out
 
 
-def _file_findings(path: Path, cfg: settings.Config, internal: list[str]) -> list[Finding]:
+def _file_findings(path: Path, cfg: settings.Config, internal: list[str], languages: set[str]) -> list[Finding]:
     try:
         text = read_text(path)
     except AftersaleError as err:
         if any(d.name == "io-error" for d in err.diagnostics):
             raise
         return _filter([Finding(d) for d in err.diagnostics], "", cfg)
-    return findings_for(text, format_for(path), str(path), cfg, internal)
+    return findings_for(text, format_for(path), str(path), cfg, internal, languages)
 
 
 def run(paths: list[str], *, config: settings.Config | None = None, max_findings: int | None = None) -> Result:
@@ -125,7 +129,7 @@ def run(paths: list[str], *, config: settings.Config | None = None, max_findings
         if cfg.excludes(f):
             continue
         result.files += 1
-        pending.extend(_file_findings(f, cfg, result.internal))
+        pending.extend(_file_findings(f, cfg, result.internal, result.languages))
     pending.sort(key=lambda f: sort_key(f.diagnostic))
     kept: list[Finding | Diagnostic] = []
     for f in pending:  # errors and warnings decide the exit code: build their examples now
@@ -178,13 +182,21 @@ def lint_text(text: str, format: str = "dsl", filename: str = "<string>", *, con
     return out
 
 
-def cli_main(paths: list[str], fmt: str, strict: bool) -> int:
-    """`aftersale lint`: print the findings; 1 on errors (and warnings with --strict), else 0."""
+def cli_main(paths: list[str], fmt: str, strict: bool, lang: str | None = None) -> int:
+    """`aftersale lint`: print the findings; 1 on errors (and warnings with --strict), else 0.
+
+    Text and GitHub output are in `lang` (`--lang`), else the language line of the one policy linted,
+    else LANG; JSON and SARIF never change with the language."""
+    import os
+
     import click
 
+    from ..locale import resolve
     from . import output
 
     result = run(paths)
+    lang = resolve(lang, next(iter(result.languages)) if len(result.languages) == 1 and result.files == 1
+                   else None, os.environ)
     if fmt == "json":
         click.echo(output.to_json(result.shown))
     elif fmt == "sarif":
@@ -192,16 +204,16 @@ def cli_main(paths: list[str], fmt: str, strict: bool) -> int:
 
         click.echo(json.dumps(output.sarif(result.shown), ensure_ascii=False, indent=2))
     elif fmt == "github":
-        text = output.github(result.shown)
+        text = output.github(result.shown, lang)
         if text:
             click.echo(text)
-        click.echo(output.summary(result.shown, result.files, result.hidden), err=True)
+        click.echo(output.summary(result.shown, result.files, result.hidden, lang), err=True)
     else:
         from ..terminal import color_wanted
 
-        click.echo(output.text(result.shown, result.files, result.hidden, color=color_wanted(None)))
+        click.echo(output.text(result.shown, result.files, result.hidden, color=color_wanted(None), lang=lang))
     for problem in result.internal:
-        click.echo(f"aftersale lint: internal error (please report it): {problem}", err=True)
+        click.echo(message(lang, "lint.internal", problem=problem), err=True)
     if result.errors or (strict and result.warnings):
         return 1
     return 2 if result.internal else 0

@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Iterator
 
 from .. import rules as ir
+from ..locale import and_list, msg
 from .analysis import Region, RuleFacts
 from .boxes import TooComplex
 from .context import Context, Finding, fields_of
 from .terms import Unsupported
 
 
-def _and(names: list[str]) -> str:
-    quoted = [f"`{n}`" for n in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+def _and(names: list[str]):
+    return and_list(f"`{n}`" for n in names)
 
 
 # -- unsatisfiable-rule -------------------------------------------------------------
@@ -29,18 +29,18 @@ def unsatisfiable_rule(ctx: Context) -> Iterator[Finding]:
             continue
         parts = list(rule.when.operands) if isinstance(rule.when, ir.And) and rule.when.operands else [rule.when]
         core = _core(ctx, parts)
-        kind = "guard" if rule.is_guard else "rule"
+        kind = msg("lint.kind.guard" if rule.is_guard else "lint.kind.rule")
         if core is None or not core:
-            message = f"{kind} `{rule.id}` can never match: no request satisfies its condition"
+            message = msg("lint.unsatisfiable.any", kind=kind, rule=rule.id)
         elif len(core) == 1:
-            message = f"{kind} `{rule.id}` can never match: `{ctx.text(parts[core[0]])}` never holds"
+            message = msg("lint.unsatisfiable.one", kind=kind, rule=rule.id, text=ctx.text(parts[core[0]]))
         else:
-            message = (f"{kind} `{rule.id}` can never match: " + _and([ctx.text(parts[i]) for i in core])
-                       + " cannot all hold at once")
-        help_ = "the solver proved that no request, of any kind, satisfies these conditions; fix or remove one"
+            message = msg("lint.unsatisfiable.many", kind=kind, rule=rule.id,
+                          texts=_and([ctx.text(parts[i]) for i in core]))
+        help_ = msg("lint.unsatisfiable.help")
         if any(isinstance(n, ir.Call) and n.function == "is_holiday" for n in ir.walk(rule.when)) \
                 and ctx.tree.holidays is None:
-            help_ = "the policy has no holiday calendar, so no day is a holiday: add `holidays cn`"
+            help_ = msg("lint.unsatisfiable.help_holidays")
         yield ctx.finding("unsatisfiable-rule", message, ctx.rule_span(rule), rule=rule.id, help=help_)
 
 
@@ -69,13 +69,11 @@ def shadowed_rule(ctx: Context) -> Iterator[Finding]:
 def _shadowed(ctx: Context, rule: ir.Rule, rf: RuleFacts) -> Finding:
     by = rf.shadowed_by
     if len(by) == 1:
-        message = (f"rule `{rule.id}` can never decide: `{by[0]}` (line {ctx.line_of(by[0])}) comes first "
-                   "and matches every request this rule matches")
-        help_ = f"move `{rule.id}` above `{by[0]}`, narrow `{by[0]}`, or remove `{rule.id}`"
+        message = msg("lint.shadowed.one", rule=rule.id, by=by[0], line=str(ctx.line_of(by[0])))
+        help_ = msg("lint.shadowed.help_one", rule=rule.id, by=by[0])
     else:
-        message = (f"rule `{rule.id}` can never decide: the earlier rules {_and(by)} together match every "
-                   "request this rule matches")
-        help_ = f"move `{rule.id}` above them, narrow them, or remove `{rule.id}`"
+        message = msg("lint.shadowed.many", rule=rule.id, by=_and(by))
+        help_ = msg("lint.shadowed.help_many", rule=rule.id)
     boxes = ctx.analysis.real(rf.boxes) if rf.boxes is not None else []
     box = boxes[0] if boxes else None
     example = ctx.example(box, lambda d, e: d.rule in by and ctx.matches(rule, e),
@@ -86,14 +84,13 @@ def _shadowed(ctx: Context, rule: ir.Rule, rf: RuleFacts) -> Finding:
 
 def _forbidden(ctx: Context, rule: ir.Rule, rf: RuleFacts) -> Finding:
     guards = rf.forbidden_by
-    which = f"guard `{guards[0]}`" if len(guards) == 1 else f"guards {_and(guards)}"
-    message = (f"rule `{rule.id}` can never `{rule.action}`: {which} forbid{'s' if len(guards) == 1 else ''} it "
-               "for every request that reaches this rule, so it always ends in manual review")
+    which = msg("lint.forbidden.guard_one" if len(guards) == 1 else "lint.forbidden.guard_many", ids=_and(guards))
+    message = msg("lint.forbidden.message", rule=rule.id, action=rule.action, which=which)
     box = ctx.analysis.find(rf.reach)
     example = ctx.example(box, lambda d, e: d.rule == rule.id and d.action == "manual_review"
                           and any(g in d.guards for g in guards))
     return ctx.finding("shadowed-rule", message, ctx.rule_span(rule), rule=rule.id,
-                       help="narrow the guard, or give the rule an action the guard allows", related=tuple(guards),
+                       help=msg("lint.forbidden.help"), related=tuple(guards),
                        example=example if box else None, fields=fields_of([box] if box else []))
 
 
@@ -108,14 +105,15 @@ def conflicting_rules(ctx: Context) -> Iterator[Finding]:
         first, box = rf.conflicts[0]
         a = ctx.tree.rule(first)
         others = [other for other, _ in rf.conflicts[1:]]
-        message = (f"rule `{rule.id}` (`{rule.action}`) overlaps the earlier rule `{a.id}` (`{a.action}`, "
-                   f"line {ctx.line_of(a.id)}): where both match, `{a.id}` decides")
+        message = msg("lint.conflicting.message", rule=rule.id, action=rule.action, first=a.id,
+                      first_action=a.action, line=str(ctx.line_of(a.id)))
         if others:
-            shown = _and(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
-            message += f"; it also overlaps {shown}"
+            shown = _and(others) if len(others) <= 5 else msg(
+                "lint.conflicting.more", names=tuple(f"`{n}`" for n in others[:5]), more=len(others) - 5)
+            message = msg("lint.conflicting.also", message=message, others=shown)
         yield ctx.finding(
             "conflicting-rules", message, ctx.rule_span(rule), rule=rule.id, related=(a.id, *others),
-            help=f"if `{rule.id}` should win for such requests, move it above `{a.id}`",
+            help=msg("lint.conflicting.help", rule=rule.id, first=a.id),
             example=ctx.example(box, lambda d, e, a=a, b=rule: d.rule == a.id and ctx.matches(b, e)),
             fields=fields_of([box]))
 
@@ -187,11 +185,11 @@ def _redundant(ctx: Context, rule: ir.Rule) -> Iterator[Finding]:
         working, current = candidate, boxes
         text = ctx.text(operand)
         if isinstance(parent, ir.And):
-            message = f"`{text}` is redundant: the rest of rule `{rule.id}` already implies it"
+            message = msg("lint.redundant.and", text=text, rule=rule.id)
         else:
-            message = f"`{text}` adds nothing: the other alternatives of this `or` already cover it"
+            message = msg("lint.redundant.or", text=text)
         yield ctx.finding("redundant-condition", message, operand.span, rule=rule.id,
-                          help=f"remove it; rule `{rule.id}` matches exactly the same requests without it")
+                          help=msg("lint.redundant.help", rule=rule.id))
 
 
 # -- undecided-rule --------------------------------------------------------------------
@@ -202,7 +200,5 @@ def undecided_rule(ctx: Context) -> Iterator[Finding]:
     for rule, _rf in ctx.checked():
         if rule.id in undecided:
             yield ctx.finding(
-                "undecided-rule", f"lint could not decide everything about rule `{rule.id}` within its solver "
-                "budget: a finding about it may be missing", ctx.rule_span(rule), rule=rule.id,
-                help="the budget is counted in solver work, not time, so this is the same on every run; "
-                     "split the rule or simplify its arithmetic to have it checked fully")
+                "undecided-rule", msg("lint.undecided.message", rule=rule.id), ctx.rule_span(rule), rule=rule.id,
+                help=msg("lint.undecided.help"))

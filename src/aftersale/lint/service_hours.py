@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from .. import rules as ir
+from ..locale import msg
 from .context import Context, Finding
 
 HOUR_FUNCTIONS = ("in_service_hours", "outside_service_hours")
@@ -27,12 +28,7 @@ def missing_service_hours(ctx: Context) -> Iterator[Finding]:
         if not calls:
             continue
         call = calls[0]
-        effect = ("every request counts as off-hours, so this condition always holds"
-                  if call.function == "outside_service_hours"
-                  else "no request is ever inside service hours, so this rule never matches")
+        effect = msg("lint.hours.always" if call.function == "outside_service_hours" else "lint.hours.never")
         yield ctx.finding(
-            "missing-service-hours",
-            f"`{ctx.text(call)}` needs service hours, but the policy sets none: {effect}",
-            call.span, rule=rule.id,
-            help="set them in the header: `service hours mon-fri 09:00-18:00` (DSL) or "
-                 "`service_hours: {mon-fri: \"09:00-18:00\"}` (YAML)")
+            "missing-service-hours", msg("lint.hours.message", text=ctx.text(call), effect=effect),
+            call.span, rule=rule.id, help=msg("lint.hours.help"))

@@ -34,31 +34,35 @@ def _style(color: bool):
     return style
 
 
-def cli_main(paths: list[str], junit: str | None, min_coverage: float | None, color: bool | None = None) -> int:
+def cli_main(paths: list[str], junit: str | None, min_coverage: float | None, color: bool | None = None,
+             lang: str = "en") -> int:
+    """Run the test files and print the report in `lang`; JUnit XML is written in `lang` too (for people),
+    with the failure's English `type`s for machines."""
     from ..files import atomic_write
     from ..terminal import color_wanted, printable
     from . import junit as junit_xml
-    from .report import coverage_block, file_block, summary
+    from ..locale import message
+    from .report import coverage_block, file_block, percent, summary
 
     style = _style(color_wanted(color))
     run = run_paths(paths)
     for err in run.errors:
-        click.echo(printable(err.render(), lines=True), err=True)
+        click.echo(printable(err.render(lang), lines=True), err=True)
     for f in run.files:
-        click.echo("\n".join(file_block(f, style)))
+        click.echo("\n".join(file_block(f, style, lang)))
     cov = coverage_of(run)
     if cov:
         click.echo()
-        click.echo("\n".join(coverage_block(cov, style)))
+        click.echo("\n".join(coverage_block(cov, style, lang)))
     low = [c for c in cov if min_coverage is not None and c.percent < min_coverage]
     click.echo()
-    click.echo(summary(run, cov, style))
+    click.echo(summary(run, cov, style, lang))
     for c in low:
         where = printable(str(c.path))
-        click.echo(style(f"rule coverage of {where} is {c.percent:.1f}%, below --min-coverage {min_coverage:g}%",
-                         "fail"))
+        click.echo(style(message(lang, "test.below", file=where, percent=percent(c.percent, lang, 1),
+                                 minimum=percent(min_coverage, lang, None)), "fail"))
     if junit:
-        atomic_write(junit, junit_xml.to_xml(run, cov, min_coverage))
+        atomic_write(junit, junit_xml.to_xml(run, cov, min_coverage, lang))
     results = run.all_results()
     if run.errors or any(f.error is not None for f in run.files) or any(r.status == ERROR_STATUS for r in results):
         return 2

@@ -12,10 +12,13 @@ one). Otherwise it is, in this order:
 """
 from __future__ import annotations
 
+import functools
+
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..locale import Msg, msg
 from .run import FAIL, PASS, CaseResult
 
 COVERED, FAILING_ONLY, SHADOWED, NEVER = "covered", "failing-only", "shadowed", "never-matched"
@@ -26,8 +29,16 @@ class RuleCoverage:
     rule: str
     kind: str                 # rule or guard
     status: str
-    why: str = ""             # for the rules not covered
+    why: str = ""             # for the rules not covered, in English (JSON); a Msg given here goes to `reason`
     cases: list[str] = field(default_factory=list)   # names of the cases that show it
+    reason: Msg | None = field(default=None, compare=False)  # `why` as a message, rendered per language
+
+    def __post_init__(self) -> None:
+        if isinstance(self.why, Msg):
+            self.reason, self.why = self.why, str(self.why)
+
+    def why_in(self, lang: str) -> str:
+        return self.reason.render(lang) if self.reason is not None else self.why
 
 
 @dataclass
@@ -54,9 +65,9 @@ class PolicyCoverage:
         }
 
 
-def _quote(names: list[str], limit: int = 2) -> str:
-    shown = ", ".join(f"`{n}`" for n in names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+def _quote(names: list[str], limit: int = 2):
+    shown = tuple(f"`{n}`" for n in names[:limit])
+    return msg("lint.conflicting.more", names=shown, more=len(names) - limit) if len(names) > limit else shown
 
 
 def _decides(rule, r: CaseResult) -> bool:
@@ -88,10 +99,10 @@ def _closest(policy, rule, results: list[CaseResult]) -> str:
         if fails and (best is None or _held_leaves(cond) > best[0]):
             best = (_held_leaves(cond), r.case.name, fails[0])
     if best is None:
-        return "no case satisfies its condition"
+        return msg("test.why.none_satisfies")
     _, name, node = best
     text = " ".join((node.get("text") or "").split())
-    return f"no case satisfies its condition; closest is case `{name}`, where `{text}` failed (would pass: {need(node)})"
+    return msg("test.why.closest", case=name, text=text, need=functools.partial(need, node))
 
 
 def policy_coverage(policy, path: Path, results: list[CaseResult]) -> PolicyCoverage:
@@ -106,19 +117,19 @@ def policy_coverage(policy, path: Path, results: list[CaseResult]) -> PolicyCove
             continue
         failing_cases = [r.case.name for r in decided if r.status == FAIL and _decides(rule, r)]
         if failing_cases:
-            why = f"reached only by failing cases: {_quote(failing_cases)}"
+            why = msg("test.why.failing_only", cases=_quote(failing_cases))
             rules.append(RuleCoverage(rule.id, kind, FAILING_ONLY, why, failing_cases))
             continue
         held = [r for r in decided if rule.id in r.held]
         if held and not rule.is_guard:
             by = Counter(r.record["rule"] or "(otherwise)" for r in held)
-            firsts = ", ".join(f"`{k}`" for k, _ in by.most_common())
+            firsts = tuple(f"`{k}`" for k, _ in by.most_common())
             names = [r.case.name for r in held]
-            why = (f"shadowed: its condition holds on {_quote(names)}, but rule {firsts} "
-                   f"{'decides' if len(by) == 1 else 'decide'} first")
+            why = msg("test.why.shadowed_one" if len(by) == 1 else "test.why.shadowed_many", cases=_quote(names),
+                      rules=firsts)
             rules.append(RuleCoverage(rule.id, kind, SHADOWED, why, names))
             continue
-        why = "never matched: " + _closest(policy, rule, decided) if decided else "never matched: no case ran"
+        why = msg("test.why.never", why=_closest(policy, rule, decided) if decided else msg("test.why.no_case"))
         rules.append(RuleCoverage(rule.id, kind, NEVER, why))
     otherwise = sum(1 for r in decided if r.record["decided_by"] == "otherwise")
     return PolicyCoverage(path, policy.name, rules, otherwise)

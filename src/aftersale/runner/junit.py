@@ -17,7 +17,8 @@ import xml.etree.ElementTree as ET
 from ..terminal import printable
 
 from .coverage import PolicyCoverage
-from .report import decision_text, error_details, failure_details, plain
+from ..locale import message
+from .report import decision_text, error_details, failure_details, percent, plain
 from .run import ERROR_STATUS, FAIL, RunResult
 
 
@@ -28,7 +29,7 @@ def _classname(path) -> str:
     return name.replace("/", ".").replace("\\", ".").lstrip(".")
 
 
-def to_xml(run: RunResult, cov: list[PolicyCoverage], min_coverage: float | None) -> str:
+def to_xml(run: RunResult, cov: list[PolicyCoverage], min_coverage: float | None, lang: str = "en") -> str:
     root = ET.Element("testsuites", name="aftersale test")
     totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
     for f in run.files:
@@ -36,8 +37,8 @@ def to_xml(run: RunResult, cov: list[PolicyCoverage], min_coverage: float | None
         counts = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
         if f.error is not None:
             case = ET.SubElement(suite, "testcase", classname=_classname(f.path), name="(load)", file=str(f.path))
-            err = ET.SubElement(case, "error", message=f.error.diagnostics[0].message, type="invalid-test")
-            err.text = f.error.render()
+            err = ET.SubElement(case, "error", message=f.error.diagnostics[0].message_in(lang), type="invalid-test")
+            err.text = f.error.render(lang)
             counts["tests"] += 1
             counts["errors"] += 1
         for r in f.results:
@@ -49,34 +50,38 @@ def to_xml(run: RunResult, cov: list[PolicyCoverage], min_coverage: float | None
             if r.status == FAIL:
                 e, rec = r.case.expect, r.record
                 show = tuple(k for k in ("rule", "guards", "decided_by") if k in e)
-                msg = (f"expected {decision_text(e['action'], e.get('rule'), e.get('guards') or (), e.get('decided_by'), show)}"
-                       f", got {decision_text(rec['action'], rec['rule'], rec['guards'], rec['decided_by'], show)}")
+                msg = message(lang, "test.junit.wrong", want=decision_text(
+                    e['action'], e.get('rule'), e.get('guards') or (), e.get('decided_by'), show, lang),
+                    got=decision_text(rec['action'], rec['rule'], rec['guards'], rec['decided_by'], show, lang))
                 node = ET.SubElement(case, "failure", message=msg, type="wrong-decision")
-                node.text = "\n".join(line[6:] for line in failure_details(r, str(f.path)))
+                node.text = "\n".join(line[6:] for line in failure_details(r, str(f.path), lang=lang))
                 counts["failures"] += 1
             elif r.status == ERROR_STATUS:
-                node = ET.SubElement(case, "error", message=r.error.diagnostics[0].message,
+                node = ET.SubElement(case, "error", message=r.error.diagnostics[0].message_in(lang),
                                      type=r.error.diagnostics[0].name)
-                node.text = "\n".join(line[6:] for line in error_details(r.error, plain))
+                node.text = "\n".join(line[6:] for line in error_details(r.error, plain, lang))
                 counts["errors"] += 1
         _finish(suite, counts, totals)
     for err in run.errors:
         d = err.diagnostics[0]
         suite = ET.SubElement(root, "testsuite", name=d.span.file)
         case = ET.SubElement(suite, "testcase", classname=_classname(d.span.file), name="(discover)")
-        node = ET.SubElement(case, "error", message=d.message, type=d.name)
-        node.text = err.render()
+        node = ET.SubElement(case, "error", message=d.message_in(lang), type=d.name)
+        node.text = err.render(lang)
         _finish(suite, {"tests": 1, "failures": 0, "errors": 1, "time": 0.0}, totals)
     if min_coverage is not None and cov:
         suite = ET.SubElement(root, "testsuite", name="rule coverage")
         counts = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
         for c in cov:
-            case = ET.SubElement(suite, "testcase", classname="coverage", name=f"{c.path} covers at least {min_coverage:g}%")
+            case = ET.SubElement(suite, "testcase", classname="coverage", name=message(
+                lang, "test.junit.covers", file=str(c.path), minimum=percent(min_coverage, lang, None)))
             counts["tests"] += 1
             if c.percent < min_coverage:
-                node = ET.SubElement(case, "failure", message=f"{c.percent:.1f}% of rules covered, below {min_coverage:g}%",
-                                     type="coverage")
-                node.text = "\n".join(f"{r.kind} {r.rule}: {r.why}" for r in c.rules if r.status != "covered")
+                node = ET.SubElement(case, "failure", type="coverage", message=message(
+                    lang, "test.junit.covered", percent=percent(c.percent, lang, 1), minimum=percent(min_coverage, lang, None)))
+                node.text = "\n".join(message(lang, "test.coverage.missed", kind=message(lang, f"lint.kind.{r.kind}"),
+                                               rule=r.rule, why=r.why_in(lang))
+                                       for r in c.rules if r.status != "covered")
                 counts["failures"] += 1
         _finish(suite, counts, totals)
     for k, v in totals.items():

@@ -64,7 +64,7 @@ def simulate(policy: str, events: str, baseline: str | None = None, *, out: str 
 
 def cli_main(policy: str, events_file: str, baseline: str | None, fmt: str, out: str | None, *,
              rejects: str | None = None, trace: bool = False, jobs: int | None = None,
-             progress: bool | None = None) -> int:
+             progress: bool | None = None, lang: str = "en") -> int:
     from .progress import Progress
 
     show = sys.stderr.isatty() if progress is None else progress
@@ -73,7 +73,7 @@ def cli_main(policy: str, events_file: str, baseline: str | None, fmt: str, out:
     if fmt == "json":
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     elif fmt == "markdown":  # for people: event ids and rule titles escaped, the JSON stays exact
-        sys.stdout.write(markdown(printable_data(report)))
+        sys.stdout.write(markdown(printable_data(report), lang))
     else:
-        sys.stdout.write(text(printable_data(report)))
+        sys.stdout.write(text(printable_data(report), lang))
     return 2 if report["events"]["bad"] else 0

@@ -23,7 +23,9 @@ from typing import BinaryIO, Callable, Iterator
 
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
 from ..events import MAX_EVENT_BYTES, parse_event
-from ..events.text import DECODER, DuplicateKey, duplicate_message
+from ..events.structs import fast_event
+from ..events.text import DECODER, DuplicateKey, duplicate_message, json_problem
+from ..locale import Msg, msg, plural_id
 from ..source import Span
 from .tally import Bad, Tally
 
@@ -78,14 +80,50 @@ class Decider:
         # the guard a forbidden action is charged to: the first matching guard that forbids it
         self.forbids = {g.id: set(g.forbids) for g in self.policy.tree.guards}
 
-    def bad(self, tally: Tally, rejects: list | None, line: int, name: str, message: str, column: int,
+    def bad(self, tally: Tally, rejects: list | None, line: int, name: str, message: Msg, column: int,
             text: str | bytes) -> None:
         tally.add_bad(Bad(line, name, message, column))
+        message = str(message)  # the rejects file is for machines: English, as JSON is
         if rejects is not None:
             if isinstance(text, bytes):
                 text = text.decode("utf-8", "replace")
             rejects.append(json.dumps({"line": line, "column": column, "name": name, "message": message,
                                        "text": text}, ensure_ascii=False))
+
+    def exact_line(self, tally: Tally, rejects: list | None, n: int, raw: bytes):
+        """The exact reader on one line the fast path refused or doubted: the Event, or None once counted bad."""
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.bad(tally, rejects, n, "invalid-utf8", msg("sim.reason.not_utf8"), exc.start + 1, raw)
+            return None
+        if n == 1 and text.startswith("\ufeff"):
+            text = text[1:]
+        try:
+            obj = self.decoder.decode(text)
+        except json.JSONDecodeError as exc:
+            self.bad(tally, rejects, n, "invalid-json", json_problem(exc.msg), exc.colno, text)
+            return None
+        except DuplicateKey:
+            self.bad(tally, rejects, n, "invalid-json", duplicate_message(text), 1, text)
+            return None
+        except ValueError as exc:            # NaN, Infinity
+            self.bad(tally, rejects, n, "invalid-json", msg("event.json", problem=exc.args[0] if exc.args
+                                                            else str(exc)), 1, text)
+            return None
+        except RecursionError:
+            self.bad(tally, rejects, n, "invalid-json", msg("event.json_too_deep"), 1, text)
+            return None
+        try:
+            event = parse_event(obj, source=self.source, line=n, text=text)
+        except AftersaleError as err:
+            d = err.diagnostics
+            first = d[0].text or d[0].message
+            said = first if len(d) == 1 else msg(plural_id("sim.reason.more", len(d) - 1), message=first,
+                                                 n=len(d) - 1)
+            self.bad(tally, rejects, n, d[0].name, said, d[0].span.column, text)
+            return None
+        return event
 
     def chunk(self, first_line: int, data: bytes) -> ChunkResult:
         tally = Tally()
@@ -94,7 +132,7 @@ class Decider:
         lines = data.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
-        decode, decide = self.decoder.decode, self.policy.decide
+        decide, fast = self.policy.decide, fast_event
         base = self.baseline.decide if self.baseline is not None else None
         tally.lines = len(lines)
         add = tally.add
@@ -106,38 +144,14 @@ class Decider:
                 tally.blank += 1
                 continue
             if len(raw) > max_bytes:
-                self.bad(tally, rejects, n, "too-large",
-                         f"the line is {len(raw):,} bytes, more than an event may be ({max_bytes:,})", 1,
-                         raw[:200])
+                self.bad(tally, rejects, n, "too-large", msg("sim.reason.too_large", size=len(raw), limit=max_bytes),
+                         1, raw[:200])
                 continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                self.bad(tally, rejects, n, "invalid-utf8", "the line is not valid UTF-8", exc.start + 1, raw)
-                continue
-            if n == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            try:
-                obj = decode(text)
-            except json.JSONDecodeError as exc:
-                self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc.msg}", exc.colno, text)
-                continue
-            except DuplicateKey:
-                self.bad(tally, rejects, n, "invalid-json", duplicate_message(text), 1, text)
-                continue
-            except ValueError as exc:            # NaN, Infinity
-                self.bad(tally, rejects, n, "invalid-json", f"invalid JSON: {exc}", 1, text)
-                continue
-            except RecursionError:
-                self.bad(tally, rejects, n, "invalid-json", "the JSON is nested too deeply", 1, text)
-                continue
-            try:
-                event = parse_event(obj, source=self.source, line=n, text=text)
-            except AftersaleError as err:
-                d = err.diagnostics
-                more = f" (and {len(d) - 1} more problem{'s' if len(d) > 2 else ''})" if len(d) > 1 else ""
-                self.bad(tally, rejects, n, d[0].name, d[0].message + more, d[0].span.column, text)
-                continue
+            event = fast(raw)  # decoded and validated in C; None: the exact reader below says why
+            if event is None:
+                event = self.exact_line(tally, rejects, n, raw)
+                if event is None:
+                    continue
             decision = decide(event, trace=self.trace)
             forbade = None
             if decision.forbidden_action is not None:
@@ -170,17 +184,17 @@ class Input:
             where = Span(path, 1, 1, 1, 1)
             try:
                 if Path(path).is_dir():
-                    raise AftersaleError(Diagnostic("io-error", ERROR, f"`{path}` is a folder, not a file", where))
+                    raise AftersaleError(Diagnostic("io-error", ERROR, msg("error.folder", path=path), where))
                 self.raw = open(path, "rb")  # noqa: SIM115 - closed by close()
                 self.total = os.fstat(self.raw.fileno()).st_size
             except OSError as exc:
-                raise AftersaleError(Diagnostic("io-error", ERROR, f"cannot read `{path}`: {exc.strerror}",
-                                                where)) from None
+                raise AftersaleError(Diagnostic("io-error", ERROR, msg("error.cannot_read", path=path,
+                                                                       reason=str(exc.strerror)), where)) from None
         magic = self.raw.peek(2)[:2] if hasattr(self.raw, "peek") else b""
         self.gzip = magic == b"\x1f\x8b"
         self.stream: BinaryIO = _Gunzip(self.raw) if self.gzip else self.raw  # type: ignore[assignment]
         #: (line, message) when the input ended inside a gzip stream: every whole line before it is read
-        self.truncated: tuple[int, str] | None = None
+        self.truncated: tuple[int, Msg] | None = None
 
     def position(self) -> int:
         try:
@@ -205,13 +219,13 @@ class Input:
                 block = stream.read1(size) if partial and hasattr(stream, "read1") else stream.read(size)
             except (OSError, EOFError) as exc:
                 raise AftersaleError(Diagnostic(
-                    "io-error", ERROR, f"cannot read `{self.name}` after line {line - 1}: {exc}",
+                    "io-error", ERROR, msg("sim.reason.cannot_read", file=self.name, line=str(line - 1),
+                                           reason=str(exc)),
                     Span(self.name, line, 1, line, 1))) from None
             if not block:
                 if self.gzip and not self.stream.complete:  # type: ignore[attr-defined]
                     # the whole lines are decided; the cut one, and whatever followed, is the bad input
-                    self.truncated = (line, f"`{self.name}` ends in the middle of its gzip data (a truncated "
-                                            f"file?): line {line} and any after it could not be read")
+                    self.truncated = (line, msg("sim.reason.truncated", file=self.name, line=str(line)))
                     return
                 if carry:
                     yield line, carry

@@ -37,7 +37,8 @@ from pathlib import Path
 
 import yaml
 
-from ..diagnostics import AftersaleError, Diagnostic, ERROR, did_you_mean
+from ..diagnostics import AftersaleError, Diagnostic, ERROR, did_you_mean, did_you_mean_msg
+from ..locale import Msg, msg
 from ..source import Source
 
 PLATFORMS = ("douyin", "kuaishou", "mixed")
@@ -76,6 +77,10 @@ class Profile:
     express_refund: float | None = None
 
 
+#: How messages name the whole profile (`unknown key` there says no "in ...").
+THE_PROFILE = msg("profile.the_profile")
+
+
 class _Reader:
     """Walks the composed YAML nodes, so every complaint points at its line and column."""
 
@@ -83,80 +88,83 @@ class _Reader:
         self.source = Source(text, file)
         self.file = file
 
-    def fail(self, node: yaml.Node | None, message: str, help_: str | None = None) -> AftersaleError:
+    def fail(self, node: yaml.Node | None, message: Msg, help_: Msg | None = None) -> AftersaleError:
         span = self.source.span(node.start_mark.index, node.end_mark.index) if node is not None \
             else self.source.span(0, 0)
         return AftersaleError(Diagnostic("invalid-profile", ERROR, message, span, help=help_, source=self.source))
 
-    def mapping(self, node: yaml.Node, what: str, known=None) -> list[tuple[str, yaml.Node, yaml.Node]]:
+    def mapping(self, node: yaml.Node, what: Msg | str, known=None) -> list[tuple[str, yaml.Node, yaml.Node]]:
+        """`what` names the mapping in messages: `hours` (a key, in backticks) or a message."""
+        top = what == THE_PROFILE
         if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, f"{what} must be a mapping of names to values")
+            raise self.fail(node, msg("profile.mapping", what=what))
         out, seen = [], set()
         for key, value in node.value:
             if not isinstance(key, yaml.ScalarNode) or key.tag != "tag:yaml.org,2002:str":
-                raise self.fail(key, f"the keys of {what} must be names")
+                raise self.fail(key, msg("profile.key_names", what=what))
             if key.value in seen:
-                raise self.fail(key, f"`{key.value}` is given twice in {what}")
+                raise self.fail(key, msg("profile.twice", key=key.value, what=what))
             seen.add(key.value)
             if known is not None and key.value not in known:
                 hint = did_you_mean(key.value, known)
-                raise self.fail(key, f"unknown key `{key.value}`" + ("" if what == "the profile" else f" in {what}"),
-                                f"did you mean `{hint}`?" if hint else "keys: " + ", ".join(known))
+                raise self.fail(key, msg("profile.unknown_key", key=key.value) if top else
+                                msg("profile.unknown_key_in", key=key.value, what=what),
+                                did_you_mean_msg(hint) if hint else msg("profile.keys", keys=", ".join(known)))
             out.append((key.value, key, value))
         return out
 
-    def number(self, node: yaml.Node, what: str, low: float = 0.0, high: float | None = None) -> float:
+    def number(self, node: yaml.Node, what: Msg | str, low: float = 0.0, high: float | None = None) -> float:
         if not isinstance(node, yaml.ScalarNode) or node.tag not in ("tag:yaml.org,2002:int",
                                                                      "tag:yaml.org,2002:float"):
-            raise self.fail(node, f"{what} must be a number")
+            raise self.fail(node, msg("profile.number", what=what))
         value = float(node.value.replace("_", ""))
         if not (value >= low and (high is None or value <= high)):
-            raise self.fail(node, f"{what} must be between {low:g} and {high:g}" if high is not None
-                            else f"{what} must be {low:g} or more")
+            raise self.fail(node, msg("profile.between", what=what, low=f"{low:g}", high=f"{high:g}")
+                            if high is not None else msg("profile.at_least", what=what, low=f"{low:g}"))
         return value
 
     def yuan(self, node: yaml.Node, what: str) -> Decimal:
         if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:bool":
-            raise self.fail(node, f"{what} must be an amount in yuan, such as 59.90")
+            raise self.fail(node, msg("profile.yuan", what=what))
         try:
             value = Decimal(node.value.replace("_", ""))
         except InvalidOperation:
             value = None
         if value is None or not value.is_finite() or value <= 0 or value > MAX_PRICE \
                 or value != value.quantize(Decimal("0.01")):
-            raise self.fail(node, f"{what} `{node.value}` is not an amount in yuan above 0 and at most"
-                                  f" {MAX_PRICE:,}, with at most 2 decimals (fen)")
+            raise self.fail(node, msg("profile.yuan_range", what=what, value=node.value, limit=MAX_PRICE))
         return value.quantize(Decimal("0.01"))
 
     def weights(self, node: yaml.Node, what: str, names) -> tuple[tuple[str, float], ...]:
-        out = tuple((name, self.number(value, f"the weight of `{name}`"))
+        out = tuple((name, self.number(value, msg("profile.weight_of", name=name)))
                     for name, _, value in self.mapping(node, what, names))
         if not any(w > 0 for _, w in out):
-            raise self.fail(node, f"{what} need at least one weight above 0")
+            raise self.fail(node, msg("profile.weights", what=what))
         return out
 
 
 def parse(text: str, file: str) -> Profile:
     """A Profile from YAML text (raises AftersaleError, with the line and column, for anything wrong)."""
+    from ..syntax.yaml_front import yaml_problem_words
+
     reader = _Reader(text, file)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         span = reader.source.span(mark.index, mark.index + 1) if mark else reader.source.span(0, 0)
-        raise AftersaleError(Diagnostic("invalid-profile", ERROR, f"not valid YAML: {exc.problem}", span,
-                                        source=reader.source)) from None
+        raise AftersaleError(Diagnostic("invalid-profile", ERROR, msg("profile.yaml", problem=yaml_problem_words(
+            exc.problem)), span, source=reader.source)) from None
     except yaml.YAMLError as exc:
-        raise reader.fail(None, f"not valid YAML: {exc}") from None
+        raise reader.fail(None, msg("profile.yaml", problem=yaml_problem_words(str(exc)))) from None
     if root is None:
         return Profile()
     fields: dict = {}
-    for key, key_node, value in reader.mapping(root, "the profile", KEYS):
+    for key, key_node, value in reader.mapping(root, THE_PROFILE, KEYS):
         if key == "platform":
             if not isinstance(value, yaml.ScalarNode) or value.value not in PLATFORMS:
                 hint = did_you_mean(str(getattr(value, "value", "")), PLATFORMS)
-                raise reader.fail(value, "`platform` must be douyin, kuaishou or mixed",
-                                  f"did you mean `{hint}`?" if hint else None)
+                raise reader.fail(value, msg("profile.platform"), did_you_mean_msg(hint) if hint else None)
             fields["platform"] = value.value
         elif key == "categories":
             fields["categories"], fields["prices"] = _categories(reader, value)
@@ -168,17 +176,16 @@ def parse(text: str, file: str) -> Profile:
                 if name == "service":
                     match = SERVICE.match(v.value) if isinstance(v, yaml.ScalarNode) else None
                     if match is None or int(match.group(1)) >= int(match.group(2)):
-                        raise reader.fail(v, "`hours.service` must be whole hours such as \"09:00-18:00\","
-                                             " the start before the end")
+                        raise reader.fail(v, msg("profile.service"))
                     fields["service_hours"] = (int(match.group(1)), int(match.group(2)))
                 else:
                     fields["off_hours_share"] = reader.number(v, "`hours.off_hours_share`", 0, 1)
             if ("service_hours" in fields) != ("off_hours_share" in fields):
-                raise reader.fail(value, "`hours` needs both `service` and `off_hours_share`")
+                raise reader.fail(value, msg("profile.hours_both"))
             start, end = fields["service_hours"]
             if (end - start == 24 and fields["off_hours_share"] > 0) or \
                     (end - start == 0 and fields["off_hours_share"] < 1):
-                raise reader.fail(value, "`hours.service` leaves no hours for the share asked")
+                raise reader.fail(value, msg("profile.no_hours_left"))
         else:
             fields[key] = reader.number(value, f"`{key}`", 0, 1)
     return Profile(**fields)
@@ -190,32 +197,30 @@ def _categories(reader: _Reader, node: yaml.Node):
     weights, prices = [], []
     for name, key_node, value in reader.mapping(node, "`categories`"):
         if not CATEGORY.match(name):
-            raise reader.fail(key_node, f"category `{name}` should be a lowercase word such as `food`"
-                                        " (letters, digits, `-`, `_`)")
+            raise reader.fail(key_node, msg("profile.category_name", name=name))
         if isinstance(value, yaml.ScalarNode):
-            weights.append((name, reader.number(value, f"the weight of `{name}`")))
+            weights.append((name, reader.number(value, msg("profile.weight_of", name=name))))
         else:
-            got = {k: v for k, _, v in reader.mapping(value, f"category `{name}`", CATEGORY_KEYS)}
+            got = {k: v for k, _, v in reader.mapping(value, msg("profile.category", name=name), CATEGORY_KEYS)}
             if "weight" not in got:
-                raise reader.fail(value, f"category `{name}` lacks `weight`")
-            weights.append((name, reader.number(got["weight"], f"the weight of `{name}`")))
+                raise reader.fail(value, msg("profile.lacks_weight", name=name))
+            weights.append((name, reader.number(got["weight"], msg("profile.weight_of", name=name))))
             amounts = {k: reader.yuan(got[k], f"`{name}.{k}`") for k in ("typical", "min", "max") if k in got}
             if amounts:
                 typical = amounts.get("typical")
                 if typical is None:
                     if name not in PRICES:
-                        raise reader.fail(value, f"category `{name}` needs `typical`, its usual price in yuan")
+                        raise reader.fail(value, msg("profile.needs_typical", name=name))
                     typical = Decimal(PRICES[name][0])
                 low, high = amounts.get("min"), amounts.get("max")
                 if (low is not None and low > typical) or (high is not None and high < typical):
-                    raise reader.fail(value, f"category `{name}` needs min ≤ typical ≤ max")
+                    raise reader.fail(value, msg("profile.min_max", name=name))
                 prices.append((name, Price(typical, low, high)))
         if name not in PRICES and name not in dict(prices):
-            raise reader.fail(key_node, f"category `{name}` is not one the generator knows a price for",
-                              "give it `typical`, its usual price in yuan: "
-                              f"`{name}: {{weight: 10, typical: 99}}` (known: {', '.join(PRICES)})")
+            raise reader.fail(key_node, msg("profile.unknown_category", name=name),
+                              msg("profile.unknown_category_help", name=name, known=", ".join(PRICES)))
     if not any(w > 0 for _, w in weights):
-        raise reader.fail(node, "`categories` need at least one weight above 0")
+        raise reader.fail(node, msg("profile.weights", what="`categories`"))
     return tuple(weights), tuple(prices)
 
 

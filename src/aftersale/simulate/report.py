@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import unicodedata
+
+from ..locale import from_json, message, plural
+from ..locale.formats import LOCALES, decimal, money
 from ..rules import ACTIONS
-from ..values import format_money
 from .tally import Tally
 
 CENT = Decimal("0.01")
@@ -98,85 +101,117 @@ def summarize(tally: Tally, policy, baseline=None, source: str = "") -> dict:
 
 
 # -- text ---------------------------------------------------------------------------
+# Both renderings take `lang` (en, zh): words from the catalogs (`sim.*`), numbers, money and
+# shares formatted by Babel. Action names, rule ids, event ids and file names are shown as they are.
 
-def _yuan(text: str) -> str:
-    return format_money(Decimal(text))
+class _Say:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, msgid: str, **values) -> str:
+        return message(self.lang, f"sim.{msgid}", **values)
+
+    def n(self, value: int) -> str:
+        return decimal(value, self.lang)
+
+    def count(self, value: int, noun: str) -> str:
+        """`1 request`, `2,000 requests` / `2,000 个申请`."""
+        return plural(self.lang, f"sim.{noun}", value)
+
+    def yuan(self, text: str) -> str:
+        return money({"amount": str(Decimal(text).quantize(CENT)), "currency": "CNY"}, self.lang)
+
+    def pct(self, share: float) -> str:
+        from babel.numbers import format_percent
+
+        from decimal import ROUND_HALF_UP
+
+        # rounded half up first (Babel rounds half to even): 0.2665 reads 26.7%, as it always did
+        return format_percent(Decimal(str(share)).quantize(Decimal("0.001"), ROUND_HALF_UP), "#,##0.0%",
+                              locale=LOCALES[self.lang])
+
+    def sep(self) -> str:
+        return message(self.lang, "list.sep")
+
+    def rule_name(self, rule, decided_by: str, code: str = "") -> str:
+        """`otherwise`, `off-hours`, or `off-hours forbidden by a guard` (the rule matched, its action was not
+        allowed)."""
+        if rule is None:
+            return self("otherwise")
+        rule = f"{code}{rule}{code}"
+        return self("forbidden_rule", rule=rule) if decided_by == "forbidden" else rule
+
+    def examples(self, examples: list[dict]) -> str:
+        return self.sep().join(self("example", event=e["event_id"], line=e["line"]) for e in examples)
 
 
-def _pct(share: float) -> str:
-    return f"{share * 100:.1f}%"
+def _width(text: str) -> int:
+    """Columns on a terminal: wide (Chinese) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _table(rows: list[list[str]], right: set[int], indent: str = "  ") -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for r in rows:
-        cells = [c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(r)]
+        cells = [" " * (widths[i] - _width(c)) + c if i in right else c + " " * (widths[i] - _width(c))
+                 for i, c in enumerate(r)]
         out.append((indent + "  ".join(cells)).rstrip())
     return out
 
 
-def _n(count: int, noun: str) -> str:
-    """`1 request`, `2,000 requests`."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+def _heads(say: _Say, *names: str) -> list[str]:
+    return [say(f"col.{n}") for n in names]
 
 
-def _rule_name(rule, decided_by: str) -> str:
-    """`otherwise`, `off-hours`, or `off-hours forbidden by a guard` (the rule matched, its action was not allowed)."""
-    if rule is None:
-        return "otherwise"
-    return f"{rule} forbidden by a guard" if decided_by == "forbidden" else rule
-
-
-def _examples_text(examples: list[dict]) -> str:
-    return ", ".join(f"{e['event_id']} (line {e['line']})" for e in examples)
-
-
-def text(report: dict) -> str:
+def text(report: dict, lang: str = "en") -> str:
+    say = _Say(lang)
     ev = report["events"]
     p = report["policy"]
-    lines = [f"Simulated {p['file'] or ''} \"{p['name']}\" on {ev['file']}",
-             f"  {ev['lines']:,} lines: {ev['decided']:,} decided, {ev['bad']:,} bad, {ev['blank']:,} blank;"
-             f" {_yuan(ev['money'])} requested"]
+    lines = [say("title", file=p["file"] or "", name=p["name"], events=ev["file"]),
+             "  " + say("lines", lines=say.n(ev["lines"]), decided=say.n(ev["decided"]), bad=say.n(ev["bad"]),
+                        blank=say.n(ev["blank"]), money=say.yuan(ev["money"]))]
     if report["baseline"]:
         b = report["baseline"]
-        lines.append(f"  against the baseline {b['file'] or ''} \"{b['name']}\"")
-    lines += ["", "By action:"]
-    rows = [["action", "requests", "share", "money"]]
-    rows += [[a["action"], f"{a['count']:,}", _pct(a["share"]), _yuan(a["money"])] for a in report["actions"]]
+        lines.append("  " + say("against", file=b["file"] or "", name=b["name"]))
+    lines += ["", say("by_action")]
+    rows = [_heads(say, "action", "requests", "share", "money")]
+    rows += [[a["action"], say.n(a["count"]), say.pct(a["share"]), say.yuan(a["money"])] for a in report["actions"]]
     lines += _table(rows, {1, 2, 3})
-    lines += ["", "By rule:"]
-    rows = [["rule", "action", "requests", "share", "money", "note"]]
+    lines += ["", say("by_rule")]
+    rows = [_heads(say, "rule", "action", "requests", "share", "money", "note")]
     for r in report["rules"]:
         if r["kind"] == "guard":
-            rows.append([f"guard {r['rule']}", "(guard)", f"{r['matched']:,}", _pct(r["share"]), "",
-                         f"matched; forbids {', '.join(r['forbids'])}; forbade {_n(r['forbade'], 'decision')}"])
+            rows.append([say("guard", rule=r["rule"]), say("guard_action"), say.n(r["matched"]), say.pct(r["share"]),
+                         "", say("guard_note", forbids=say.sep().join(r["forbids"]),
+                                 forbade=say.count(r["forbade"], "decisions"))])
             continue
-        note = f"+{r['forbidden']:,} forbidden by a guard ({_yuan(r['forbidden_money'])})" if r.get("forbidden") else ""
-        name = "otherwise" if r["kind"] == "otherwise" else f"rule {r['rule']}"
-        rows.append([name, r["action"], f"{r['decided']:,}", _pct(r["share"]), _yuan(r["money"]), note])
+        note = say("forbidden_note", n=say.n(r["forbidden"]), money=say.yuan(r["forbidden_money"])) \
+            if r.get("forbidden") else ""
+        name = say("otherwise") if r["kind"] == "otherwise" else say("rule", rule=r["rule"])
+        rows.append([name, r["action"], say.n(r["decided"]), say.pct(r["share"]), say.yuan(r["money"]), note])
     lines += _table(rows, {2, 3, 4})
     changes = report["changes"]
     if changes is not None:
-        lines += ["", f"Changes against the baseline: {_n(changes['count'], 'request')} ({_pct(changes['share'])}),"
-                      f" {_yuan(changes['money'])} moved"]
-        lines += _matrix_text(report)
+        lines += ["", say("changes", requests=say.count(changes["count"], "requests"), share=say.pct(changes["share"]),
+                          money=say.yuan(changes["money"]))]
+        lines += _matrix_text(report, say)
         moved = [t for t in changes["matrix"] if t["from"] != t["to"]]
         if moved:
-            lines += ["", "Each change, with examples:"]
+            lines += ["", say("each_change")]
             for t in moved:
-                lines.append(f"  {t['from']} → {t['to']}: {_n(t['count'], 'request')}, {_yuan(t['money'])};"
-                             f" e.g. {_examples_text(t['examples'])}")
+                lines.append("  " + say("change", old=t["from"], new=t["to"], requests=say.count(t["count"], "requests"),
+                                        money=say.yuan(t["money"]), examples=say.examples(t["examples"])))
         if changes["rules"]:
-            lines += ["", "By rule, old → new:"]
+            lines += ["", say("by_rule_change")]
             for r in changes["rules"][:SHOWN]:
-                lines.append(f"  {_rule_name(r['from_rule'], r['from_decided_by'])} ({r['from_action']}) →"
-                             f" {_rule_name(r['to_rule'], r['to_decided_by'])}"
-                             f" ({r['to_action']}): {_n(r['count'], 'request')}, {_yuan(r['money'])};"
-                             f" e.g. {_examples_text(r['examples'][:3])}")
+                lines.append("  " + say("rule_change", old=say.rule_name(r["from_rule"], r["from_decided_by"]),
+                                        old_action=r["from_action"], new=say.rule_name(r["to_rule"], r["to_decided_by"]),
+                                        new_action=r["to_action"], requests=say.count(r["count"], "requests"),
+                                        money=say.yuan(r["money"]), examples=say.examples(r["examples"][:3])))
             if len(changes["rules"]) > SHOWN:
-                lines.append(f"  … {len(changes['rules']) - SHOWN} more (--format json lists them all)")
-    lines += _bad_text(report["bad_lines"])
+                lines.append("  " + say("more_json", n=say.n(len(changes["rules"]) - SHOWN)))
+    lines += _bad_text(report["bad_lines"], say)
     return "\n".join(lines) + "\n"
 
 
@@ -185,25 +220,30 @@ def _matrix_actions(report: dict) -> list[str]:
     return [a for a in ACTIONS if a in used] + sorted(used - set(ACTIONS))
 
 
-def _matrix_text(report: dict) -> list[str]:
+def _matrix_text(report: dict, say: _Say) -> list[str]:
     acts = _matrix_actions(report)
     if not acts:
         return []
     cell = {(t["from"], t["to"]): t for t in report["changes"]["matrix"]}
-    rows = [["old \\ new"] + acts]
+    rows = [[say("matrix_corner")] + acts]
     for a in acts:
-        rows.append([a] + [f"{cell[(a, b)]['count']:,}" if (a, b) in cell else "·" for b in acts])
+        rows.append([a] + [say.n(cell[(a, b)]["count"]) if (a, b) in cell else "·" for b in acts])
     return [""] + _table(rows, set(range(1, len(acts) + 1)))
 
 
-def _bad_text(bad: dict) -> list[str]:
+def _bad_line(b: dict, say: _Say, code: str = "") -> str:
+    reason = from_json(b).render(say.lang) if "message_id" in b else b["message"]
+    return say("bad_line", line=b["line"], column=b["column"], name=f"{code}{b['name']}{code}", message=reason)
+
+
+def _bad_text(bad: dict, say: _Say) -> list[str]:
     if not bad["count"]:
         return []
-    lines = ["", f"Bad lines: {bad['count']:,}, not decided (counted above; --rejects FILE writes them all)"]
+    lines = ["", say("bad", n=say.n(bad["count"]))]
     for b in bad["listed"][:SHOWN]:
-        lines.append(f"  line {b['line']}:{b['column']}: {b['name']}: {b['message']}")
+        lines.append("  " + _bad_line(b, say))
     if bad["count"] > SHOWN:
-        lines.append(f"  … {bad['count'] - SHOWN:,} more")
+        lines.append("  " + say("more", n=say.n(bad["count"] - SHOWN)))
     return lines
 
 
@@ -217,62 +257,64 @@ def _md_table(rows: list[list[str]], right: set[int]) -> list[str]:
     return [head, rule] + ["| " + " | ".join(esc(c) for c in r) + " |" for r in rows[1:]]
 
 
-def markdown(report: dict) -> str:
+def markdown(report: dict, lang: str = "en") -> str:
+    say = _Say(lang)
     ev = report["events"]
     p = report["policy"]
-    lines = [f"## Simulation of `{p['file'] or ''}` ({p['name']})", "",
-             f"{ev['lines']:,} lines of `{ev['file']}`: **{ev['decided']:,} decided**, {ev['bad']:,} bad,"
-             f" {ev['blank']:,} blank; {_yuan(ev['money'])} requested."]
+    lines = [say("md.title", file=p["file"] or "", name=p["name"]), "",
+             say("md.lines", lines=say.n(ev["lines"]), events=ev["file"], decided=say.n(ev["decided"]),
+                 bad=say.n(ev["bad"]), blank=say.n(ev["blank"]), money=say.yuan(ev["money"]))]
     if report["baseline"]:
         b = report["baseline"]
-        lines[-1] += f" Baseline: `{b['file'] or ''}` ({b['name']})."
-    lines += ["", "### By action", ""]
-    rows = [["action", "requests", "share", "money"]]
-    rows += [[f"`{a['action']}`", f"{a['count']:,}", _pct(a["share"]), _yuan(a["money"])] for a in report["actions"]]
+        lines[-1] += say("md.baseline", file=b["file"] or "", name=b["name"])
+    lines += ["", "### " + say("md.by_action"), ""]
+    rows = [_heads(say, "action", "requests", "share", "money")]
+    rows += [[f"`{a['action']}`", say.n(a["count"]), say.pct(a["share"]), say.yuan(a["money"])]
+             for a in report["actions"]]
     lines += _md_table(rows, {1, 2, 3})
-    lines += ["", "### By rule", ""]
-    rows = [["rule", "action", "requests", "share", "money", "note"]]
+    lines += ["", "### " + say("md.by_rule"), ""]
+    rows = [_heads(say, "rule", "action", "requests", "share", "money", "note")]
     for r in report["rules"]:
         if r["kind"] == "guard":
-            rows.append([f"guard `{r['rule']}`", "(guard)", f"{r['matched']:,}", _pct(r["share"]), "",
-                         "matched; forbids " + ", ".join(f"`{f}`" for f in r["forbids"])
-                         + f"; forbade {_n(r['forbade'], 'decision')}"])
+            rows.append([say("guard", rule=f"`{r['rule']}`"), say("guard_action"), say.n(r["matched"]),
+                         say.pct(r["share"]), "", say("guard_note", forbids=say.sep().join(f"`{f}`" for f in r["forbids"]),
+                                                      forbade=say.count(r["forbade"], "decisions"))])
             continue
-        note = f"+{r['forbidden']:,} forbidden by a guard" if r.get("forbidden") else ""
-        name = "otherwise" if r["kind"] == "otherwise" else f"rule `{r['rule']}`"
-        rows.append([name, f"`{r['action']}`", f"{r['decided']:,}", _pct(r["share"]), _yuan(r["money"]), note])
+        note = say("md.forbidden_note", n=say.n(r["forbidden"])) if r.get("forbidden") else ""
+        name = say("otherwise") if r["kind"] == "otherwise" else say("rule", rule=f"`{r['rule']}`")
+        rows.append([name, f"`{r['action']}`", say.n(r["decided"]), say.pct(r["share"]), say.yuan(r["money"]), note])
     lines += _md_table(rows, {2, 3, 4})
     changes = report["changes"]
     if changes is not None:
-        lines += ["", "### Changes against the baseline", "",
-                  f"{changes['count']:,} requests ({_pct(changes['share'])}) change action;"
-                  f" {_yuan(changes['money'])} moved.", ""]
+        lines += ["", "### " + say("md.changes"), "",
+                  say("md.changed", requests=say.count(changes["count"], "requests"), share=say.pct(changes["share"]),
+                      money=say.yuan(changes["money"])), ""]
         acts = _matrix_actions(report)
         if acts:
             cell = {(t["from"], t["to"]): t for t in changes["matrix"]}
-            rows = [["old ＼ new"] + [f"`{a}`" for a in acts]]
+            rows = [[say("md.matrix_corner")] + [f"`{a}`" for a in acts]]
             for a in acts:
-                rows.append([f"`{a}`"] + [f"{cell[(a, b)]['count']:,}" if (a, b) in cell else "·" for b in acts])
+                rows.append([f"`{a}`"] + [say.n(cell[(a, b)]["count"]) if (a, b) in cell else "·" for b in acts])
             lines += _md_table(rows, set(range(1, len(acts) + 1)))
         moved = [t for t in changes["matrix"] if t["from"] != t["to"]]
         if moved:
-            lines += ["", "| change | requests | money | examples |", "|---|---:|---:|---|"]
+            lines += [""] + _md_table([_heads(say, "change", "requests", "money", "examples")], {1, 2})
             for t in moved:
-                lines.append(f"| `{t['from']}` → `{t['to']}` | {t['count']:,} | {_yuan(t['money'])} |"
-                             f" {_examples_text(t['examples'])} |")
+                lines.append(f"| `{t['from']}` → `{t['to']}` | {say.n(t['count'])} | {say.yuan(t['money'])} |"
+                             f" {say.examples(t['examples'])} |")
         if changes["rules"]:
-            lines += ["", "| old rule → new rule | requests | money | examples |", "|---|---:|---:|---|"]
+            lines += [""] + _md_table([_heads(say, "rule_change", "requests", "money", "examples")], {1, 2})
             for r in changes["rules"][:SHOWN]:
-                lines.append(f"| {_rule_name(r['from_rule'], r['from_decided_by'])} (`{r['from_action']}`) →"
-                             f" {_rule_name(r['to_rule'], r['to_decided_by'])}"
-                             f" (`{r['to_action']}`) | {r['count']:,} | {_yuan(r['money'])} |"
-                             f" {_examples_text(r['examples'][:3])} |")
+                lines.append(f"| {say.rule_name(r['from_rule'], r['from_decided_by'])} (`{r['from_action']}`) →"
+                             f" {say.rule_name(r['to_rule'], r['to_decided_by'])}"
+                             f" (`{r['to_action']}`) | {say.n(r['count'])} | {say.yuan(r['money'])} |"
+                             f" {say.examples(r['examples'][:3])} |")
             if len(changes["rules"]) > SHOWN:
-                lines.append(f"\n… {len(changes['rules']) - SHOWN} more (`--format json` lists them all)")
+                lines.append("\n" + say("md.more_json", n=say.n(len(changes["rules"]) - SHOWN)))
     bad = report["bad_lines"]
     if bad["count"]:
-        lines += ["", f"### Bad lines: {bad['count']:,}", ""]
-        lines += [f"- line {b['line']}:{b['column']}: `{b['name']}`: {b['message']}" for b in bad["listed"][:SHOWN]]
+        lines += ["", "### " + say("md.bad", n=say.n(bad["count"])), ""]
+        lines += ["- " + _bad_line(b, say, "`") for b in bad["listed"][:SHOWN]]
         if bad["count"] > SHOWN:
-            lines.append(f"- … {bad['count'] - SHOWN:,} more")
+            lines.append("- " + say("more", n=say.n(bad["count"] - SHOWN)))
     return "\n".join(lines) + "\n"

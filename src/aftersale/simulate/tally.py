@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..locale import Msg
+
 #: Example event ids kept per transition.
 EXAMPLES = 5
 #: Bad lines kept with their message (all are counted; --rejects writes them all).
@@ -24,11 +26,19 @@ ZERO = Decimal(0)
 class Bad:
     line: int
     name: str          # invalid-json, invalid-event, invalid-utf8, too-large
-    message: str
+    message: str       # in English; a Msg given here is kept in `text`, rendered per language
     column: int = 1
+    text: Msg | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.message, Msg):
+            self.text, self.message = self.message, str(self.message)
 
     def to_json(self) -> dict:
-        return {"line": self.line, "column": self.column, "name": self.name, "message": self.message}
+        data = {"line": self.line, "column": self.column, "name": self.name, "message": self.message}
+        if self.text is not None:
+            data.update(self.text.to_json())
+        return data
 
 
 @dataclass

@@ -7,7 +7,8 @@ field never takes, a condition that is not true or false.
 from __future__ import annotations
 
 from .. import rules as ir
-from ..diagnostics import Diagnostic, ERROR, did_you_mean
+from ..diagnostics import Diagnostic, ERROR, did_you_mean, did_you_mean_msg
+from ..locale import Msg, msg
 from ..fields import FIELDS, ITEM_FIELDS
 from ..functions import FUNCTIONS
 from ..source import Source
@@ -68,38 +69,40 @@ class Checker:
         t = static_type(expr)
         if isinstance(expr, ir.Literal) and expr.type is ENUM:
             hint = did_you_mean(str(expr.value), FIELDS)
-            self.error("unknown-field", f"`{expr.value}` is neither a field nor a condition", expr.span,
-                       help=f"did you mean `{hint}`?" if hint else None)
+            self.error("unknown-field", msg("error.not_a_condition", word=str(expr.value)), expr.span,
+                       help=did_you_mean_msg(hint) if hint else None)
         elif t not in (BOOL, ANY):
-            self.error("type-mismatch", f"a condition must be true or false, but this is {_a(t)}", expr.span,
-                       help="compare it with something, e.g. `request.amount < ¥300`")
+            self.error("type-mismatch", msg("error.condition_type", type=_a(t)), expr.span,
+                       help=msg("error.condition_type_help"))
 
     def compare(self, op: str, subject: ir.Expr, others: list[ir.Expr], node: ir.Expr) -> None:
         st = static_type(subject)
         values = _enum_values(subject)
         if op not in ("==", "!=") and st not in ORDERED and st is not ANY:
-            self.error("type-mismatch", f"`{op}` does not order {_a(st)}", node.span,
-                       help="use `==`, `!=` or `in` for enums, text and true/false")
+            self.error("type-mismatch", msg("error.not_ordered", op=op, type=_a(st)), node.span,
+                       help=msg("error.not_ordered_help"))
             return
         for other in others:
             ot = static_type(other)
             if isinstance(other, ir.Literal) and other.type is ENUM:
                 if values is not None and other.value not in values:
                     hint = did_you_mean(str(other.value), values)
-                    self.error("unknown-value", f"`{subject_text(subject)}` is never `{other.value}`", other.span,
-                               help=f"did you mean `{hint}`?" if hint else "values: " + ", ".join(values))
+                    self.error("unknown-value", msg("error.never_value", subject=subject_text(subject),
+                                                    value=str(other.value)), other.span,
+                               help=did_you_mean_msg(hint) if hint else msg("error.values", values=", ".join(values)))
                     continue
                 if st in (ENUM, TEXT, ANY):
                     continue
                 hint = did_you_mean(str(other.value), FIELDS)
                 self.error("unknown-field" if hint else "type-mismatch",
-                           f"`{other.value}` is not a field or a value of {_a(st)}", other.span,
-                           help=f"did you mean `{hint}`?" if hint else None)
+                           msg("error.not_field_or_value", word=str(other.value), type=_a(st)), other.span,
+                           help=did_you_mean_msg(hint) if hint else None)
                 continue
             if ANY in (st, ot) or st == ot or frozenset({st, ot}) in COMPATIBLE:
                 continue
-            self.error("type-mismatch", f"cannot compare {_a(st)} with {_a(ot)}", node.span,
-                       help=f"`{subject_text(subject)}` is {_a(st)}; `{subject_text(other)}` is {_a(ot)}")
+            self.error("type-mismatch", msg("error.cannot_compare", left=_a(st), right=_a(ot)), node.span,
+                       help=msg("error.cannot_compare_help", left=subject_text(subject), left_type=_a(st),
+                                right=subject_text(other), right_type=_a(ot)))
 
     def call(self, node: ir.Call) -> None:
         fn = FUNCTIONS.get(node.function)
@@ -108,8 +111,8 @@ class Checker:
         for param, arg in zip(fn.params, node.args):
             at = static_type(arg)
             if at not in (param, ANY) and not (param is TEXT and at is ENUM):
-                self.error("type-mismatch", f"`{node.function}` expects {_a(param)}, not {_a(at)}", arg.span,
-                           help=fn.doc)
+                self.error("type-mismatch", msg("error.argument_type", name=node.function, want=_a(param),
+                                                got=_a(at)), arg.span, help=msg(f"function.{node.function}"))
 
 
 def subject_text(expr: ir.Expr) -> str:
@@ -122,11 +125,12 @@ def subject_text(expr: ir.Expr) -> str:
     return type(expr).__name__.lower()
 
 
-def _a(t: Type) -> str:
-    names = {MONEY: "money", NUMBER: "a number", Type.DURATION: "a duration", Type.TIMESTAMP: "a timestamp",
-             Type.TIME: "a time of day", Type.DATE: "a date", ENUM: "an enum value", BOOL: "true/false",
-             TEXT: "text", Type.LIST: "a list", ANY: "a value"}
-    return names.get(t, str(t))
+def _a(t: Type) -> Msg | str:
+    """A type in people's words: `money`, `a duration` / `金额`, `时长`."""
+    names = {MONEY: "money", NUMBER: "number", Type.DURATION: "duration", Type.TIMESTAMP: "timestamp",
+             Type.TIME: "time", Type.DATE: "date", ENUM: "enum", BOOL: "bool", TEXT: "text", Type.LIST: "list",
+             ANY: "any"}
+    return msg(f"error.type.{names[t]}") if t in names else str(t)
 
 
 def check_policy(policy: ir.Policy, source: Source | None) -> list[Diagnostic]:

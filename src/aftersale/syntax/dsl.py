@@ -6,6 +6,7 @@ from pathlib import PurePath
 from .. import rules as ir
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
 from ..limits import MAX_SOURCE_CHARS
+from ..locale import msg
 from ..source import Source
 from .check import check_policy
 from .lower import Lowering
@@ -24,17 +25,14 @@ def lower_dsl(text: str, filename: str = "<string>") -> tuple[ir.Policy | None, 
     """The rule tree (None when it cannot be built) and every diagnostic, for lint."""
     source = Source(text, filename)
     if len(text) > MAX_SOURCE_CHARS:
-        return None, [Diagnostic("syntax-error", ERROR,
-                                 f"the policy is larger than {MAX_SOURCE_CHARS:,} characters",
+        return None, [Diagnostic("syntax-error", ERROR, msg("error.too_large", limit=MAX_SOURCE_CHARS),
                                  source.span(0, 0), source=source)]
     tree = parse(text, source)
     if isinstance(tree, Diagnostic):
         return None, [tree]
     if not tree.children:  # nothing but blanks and comments (as the YAML front end, an error)
-        return None, [Diagnostic("syntax-error", ERROR, "the policy is empty", source.span(0, 0),
-                                 help='a policy has `policy "NAME"`, rules such as '
-                                      '`rule ID: escalate requests`, and `otherwise ACTION`',
-                                 source=source)]
+        return None, [Diagnostic("syntax-error", ERROR, msg("lint.empty"), source.span(0, 0),
+                                 help=msg("error.dsl_shape_help"), source=source)]
     lowering = Lowering(source)
     policy = lowering.policy(tree, PurePath(filename).stem or "policy")
     return policy, lowering.diagnostics + check_policy(policy, source)

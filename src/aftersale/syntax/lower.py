@@ -14,7 +14,8 @@ from decimal import Decimal
 from lark import Token, Tree
 
 from .. import rules as ir
-from ..diagnostics import Diagnostic, ERROR, did_you_mean
+from ..diagnostics import Diagnostic, ERROR, did_you_mean, did_you_mean_msg
+from ..locale import Msg, msg, plural_id
 from ..fields import FIELDS, ITEM_FIELDS, ITEM_ROOT, ROOTS
 from ..functions import FUNCTIONS, QUANTIFIERS
 from ..limits import MAX_ID_CHARS, MAX_NAME_CHARS, MAX_SENTENCE_CHARS, MAX_TITLE_CHARS
@@ -46,7 +47,7 @@ class Lowering:
         self.diagnostics: list[Diagnostic] = []
 
     # -- helpers ---------------------------------------------------------------
-    def error(self, name: str, message: str, span: Span, help: str | None = None,
+    def error(self, name: str, message: str | Msg, span: Span, help: str | Msg | None = None,
               rule: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(name, ERROR, message, span, rule=rule, help=help,
                                            source=self.source))
@@ -91,8 +92,8 @@ class Lowering:
         if kind == "compare":
             op = str(c[1])
             if op == "=":
-                self.error("syntax-error", "`=` is not a comparison", self.span_of(c[1], base, fixed),
-                           help="use `==` to compare")
+                self.error("syntax-error", msg("error.single_equals"), self.span_of(c[1], base, fixed),
+                           help=msg("error.single_equals_help"))
                 op = "=="
             return ir.Compare(op, low(c[0]), low(c[2]), span=span)
         if kind == "between":
@@ -110,9 +111,8 @@ class Lowering:
             if result is None and Type.ANY in (lt, rt):
                 result = Type.ANY  # already reported where the operand was lowered
             elif result is None:
-                self.error("type-mismatch", f"cannot compute `{lt}` {op} `{rt}`", span,
-                           help="`+` and `-` work on money, numbers, durations, and timestamp ± duration;"
-                                " timestamp - timestamp is a duration")
+                self.error("type-mismatch", msg("error.arith", left=str(lt), op=op, right=str(rt)), span,
+                           help=msg("error.arith_help"))
                 result = Type.ANY
             return ir.Arith(op, left, right, result, span=span)
         if kind == "call":
@@ -127,16 +127,15 @@ class Lowering:
         name = str(name_tok)
         if name in QUANTIFIERS:
             if item:
-                self.error("syntax-error", f"`{name}` cannot be nested inside another quantifier", span)
+                self.error("syntax-error", msg("error.nested_quantifier", name=name), span)
             if not args or len(args) > 2 or (name != "count" and len(args) != 2):
-                usage = f"{name}(order.items, CONDITION)" + (" or count(order.items)" if name == "count" else "")
-                self.error("type-mismatch", f"`{name}` takes a list and a condition", span,
-                           help=f"write {usage}")
+                self.error("type-mismatch", msg("error.quantifier_args", name=name), span,
+                           help=msg("error.quantifier_count" if name == "count" else "error.quantifier_usage",
+                                    name=name))
                 return ir.Quantifier(name, ir.Field(("order", "items"), LIST), None, span=span)
             collection = self.expr(args[0], base, fixed, False)
             if not (isinstance(collection, ir.Field) and collection.type is LIST):
-                self.error("type-mismatch", f"`{name}` works on a list such as `order.items`",
-                           collection.span)
+                self.error("type-mismatch", msg("error.quantifier_list", name=name), collection.span)
                 collection = ir.Field(("order", "items"), LIST, span=collection.span)
             condition = self.expr(args[1], base, fixed, True) if len(args) == 2 else None
             return ir.Quantifier(name, collection, condition, span=span)
@@ -144,13 +143,15 @@ class Lowering:
         lowered = tuple(self.expr(a, base, fixed, item) for a in args)
         if function is None:
             hint = did_you_mean(name, list(FUNCTIONS) + list(QUANTIFIERS))
-            self.error("unknown-function", f"unknown function `{name}`", self.span_of(name_tok, base, fixed),
-                       help=f"did you mean `{hint}`?" if hint else
-                       "functions: " + ", ".join(sorted(list(FUNCTIONS) + list(QUANTIFIERS))))
+            self.error("unknown-function", msg("error.unknown_function", name=name),
+                       self.span_of(name_tok, base, fixed),
+                       help=did_you_mean_msg(hint) if hint else
+                       msg("error.functions", names=", ".join(sorted(list(FUNCTIONS) + list(QUANTIFIERS)))))
         elif len(lowered) != len(function.params):
-            self.error("type-mismatch",
-                       f"`{name}` takes {len(function.params)} argument{'s' if len(function.params) != 1 else ''},"
-                       f" not {len(lowered)}", span, help=function.doc)
+            wanted = len(function.params)
+            self.error("type-mismatch", msg(plural_id("error.arguments", wanted), name=name, n=wanted,
+                                            given=len(lowered)),
+                       span, help=msg(f"function.{name}"))
         return ir.Call(name, lowered, span=span)
 
     def path(self, parts: list[str], span: Span, item: bool) -> ir.Expr:
@@ -160,18 +161,18 @@ class Lowering:
             info = ITEM_FIELDS.get(rest)
             if info is None:
                 hint = did_you_mean(rest, ITEM_FIELDS)
-                self.error("unknown-field", f"unknown item field `{dotted}`", span,
-                           help=f"did you mean `item.{hint}`?" if hint else
-                           "item fields: " + ", ".join(f"item.{k}" for k in ITEM_FIELDS))
+                self.error("unknown-field", msg("error.unknown_item_field", field=dotted), span,
+                           help=did_you_mean_msg(f"item.{hint}") if hint else
+                           msg("error.item_fields", fields=", ".join(f"item.{k}" for k in ITEM_FIELDS)))
                 return ir.Field(tuple(parts), Type.ANY, span=span)
             return ir.Field(tuple(parts), info.type, span=span)
         if parts[0] in ROOTS or len(parts) > 1:
             info = FIELDS.get(dotted)
             if info is None:
                 hint = did_you_mean(dotted, FIELDS)
-                where = " (item fields are read inside any/all/count)" if parts[0] == ITEM_ROOT else ""
-                self.error("unknown-field", f"unknown field `{dotted}`{where}", span,
-                           help=f"did you mean `{hint}`?" if hint else None)
+                self.error("unknown-field", msg("error.unknown_field_item" if parts[0] == ITEM_ROOT
+                                                else "error.unknown_field", field=dotted), span,
+                           help=did_you_mean_msg(hint) if hint else None)
                 return ir.Field(tuple(parts), Type.ANY, span=span)
             return ir.Field(tuple(parts), info.type, span=span)
         # A bare word: an enum value (or a word compared with text); checked against its use.
@@ -195,7 +196,7 @@ class Lowering:
                 try:
                     return ir.Literal(date.fromisoformat(text), DATE, text, span=span)
                 except ValueError:
-                    raise ValueError(f"`{text}` is not a date (write YYYY-MM-DD)") from None
+                    raise ValueError(msg("error.not_a_date", text=text)) from None
             if kind == "number":
                 return ir.Literal(parse_decimal(text), NUMBER, text, span=span)
             if kind == "string":
@@ -203,7 +204,8 @@ class Lowering:
             if kind in ("true", "false"):
                 return ir.Literal(kind == "true", BOOL, kind, span=span)
         except ValueError as exc:
-            self.error("syntax-error", str(exc).split("\n")[0], span)
+            problem = exc.args[0] if exc.args and isinstance(exc.args[0], Msg) else str(exc).split("\n")[0]
+            self.error("syntax-error", problem, span)
             return ir.Literal(None, Type.ANY, text, span=span)
         raise AssertionError(kind)  # pragma: no cover
 
@@ -221,18 +223,17 @@ class Lowering:
                     rules.append(rule)
                 continue
             if key in spans:
-                self.error("syntax-error", f"`{key.replace('_', ' ')}` is given twice", span,
-                           help=f"the first is at line {spans[key].line}")
+                self.error("syntax-error", msg("error.header_twice", key=key.replace('_', ' ')), span,
+                           help=msg("error.first_at", line=str(spans[key].line)))
                 continue
             spans[key] = span
             tok = st.children[0]
             value = str(tok)
             vspan = self.span_of(tok, 0)
             if key == "policy_name":
-                header["name"] = self.text_value(value, vspan, "the policy name", MAX_NAME_CHARS)
+                header["name"] = self.text_value(value, vspan, "name", MAX_NAME_CHARS)
                 if not header["name"]:
-                    self.error("syntax-error", "the policy name is empty", vspan,
-                               help='name the policy, e.g. `policy "Tea House after-sales"`')
+                    self.error("syntax-error", msg("error.empty_name"), vspan, help=msg("error.empty_name_help"))
             elif key == "platform":
                 header["platform"] = self.check_choice(ZH_PLATFORMS.get(value, value), PLATFORMS, "platform", vspan)
             elif key == "language":
@@ -258,20 +259,19 @@ class Lowering:
         rule_id = str(id_tok)
         span = self.span_of(st, 0)
         id_span = self.span_of(id_tok, 0)
-        title = (self.text_value(str(title_tok), self.span_of(title_tok, 0), "a rule title", MAX_TITLE_CHARS)
+        title = (self.text_value(str(title_tok), self.span_of(title_tok, 0), "title", MAX_TITLE_CHARS)
                  if title_tok is not None else None) or None  # an empty title is no title (as fmt writes it)
         if len(rule_id) > MAX_ID_CHARS:
-            self.error("syntax-error", f"rule id longer than {MAX_ID_CHARS} characters", id_span, rule=rule_id,
-                       help=f"a rule id has at most {MAX_ID_CHARS} characters")
+            self.error("syntax-error", msg("error.long_id", limit=MAX_ID_CHARS), id_span, rule=rule_id,
+                       help=msg("error.long_id_help", limit=MAX_ID_CHARS))
         if isinstance(body, Token):  # a sentence
             from .sentences import lower_sentence
 
             # as written (full-width punctuation and all): fmt keeps it unless asked for a language
             text = self.source.text[body.start_pos:body.end_pos].rstrip()
             if len(text) > MAX_SENTENCE_CHARS:
-                self.error("syntax-error", f"sentence longer than {MAX_SENTENCE_CHARS:,} characters",
-                           self.span_of(body, 0), rule=rule_id,
-                           help="split the rule, or write it as a block rule with `when` and `then`")
+                self.error("syntax-error", msg("error.long_sentence", limit=MAX_SENTENCE_CHARS),
+                           self.span_of(body, 0), rule=rule_id, help=msg("error.long_sentence_help"))
                 return None
             lowered = lower_sentence(self, text, body.start_pos, rule_id)
             if lowered is None:
@@ -293,31 +293,32 @@ class Lowering:
 
     # -- checks shared with the YAML front end ---------------------------------------
     def text_value(self, quoted: str, span: Span, what: str, limit: int) -> str:
-        """The value of a quoted DSL string (name, title), checked against its length limit."""
+        """The value of a quoted DSL string (`what`: name, title), checked against its length limit."""
         try:
             value = json.loads(quoted)
         except ValueError:
-            self.error("syntax-error", f"{what} has an invalid escape", span,
-                       help="inside quotes write `\\\"` for a quote, `\\\\` for a backslash, `\\n` for a new line")
+            self.error("syntax-error", msg("error.bad_escape", what=msg(f"error.what.{what}")), span,
+                       help=msg("error.bad_escape_help"))
             return quoted.strip('"')
         if len(value) > limit:
-            self.error("syntax-error", f"{what} is longer than {limit} characters", span,
-                       help=f"{what} has at most {limit} characters")
+            self.error("syntax-error", msg("error.too_long", what=msg(f"error.what.{what}"), limit=limit), span,
+                       help=msg("error.too_long_help", what=msg(f"error.what.{what}"), limit=limit))
         return value
 
     def check_action(self, name: str, span: Span) -> str:
         name = ZH_ACTIONS.get(name, name)
         if name not in ir.ACTIONS:
             hint = did_you_mean(name, ir.ACTIONS)
-            self.error("unknown-action", f"unknown action `{name}`", span,
-                       help=f"did you mean `{hint}`?" if hint else "actions: " + ", ".join(ir.ACTIONS))
+            self.error("unknown-action", msg("error.unknown_action", action=name), span,
+                       help=did_you_mean_msg(hint) if hint else msg("error.actions", actions=", ".join(ir.ACTIONS)))
         return name
 
     def check_choice(self, value: str, choices, what: str, span: Span) -> str:
         if value not in choices:
             hint = did_you_mean(value, choices)
-            self.error("unknown-value", f"unknown {what} `{value}`", span,
-                       help=f"did you mean `{hint}`?" if hint else f"{what}: one of " + ", ".join(choices))
+            self.error("unknown-value", msg("error.unknown_choice", what=msg(f"error.what.{what}"), value=value), span,
+                       help=did_you_mean_msg(hint) if hint else
+                       msg("error.one_of", what=msg(f"error.what.{what}"), choices=", ".join(choices)))
         return value
 
     def check_timezone(self, value: str, span: Span) -> str:
@@ -328,9 +329,8 @@ class Lowering:
         if value not in zones:
             folded = {z.lower(): z for z in zones}
             hint = folded.get(str(value).lower()) or did_you_mean(str(value), zones)
-            self.error("invalid-timezone", f"unknown time zone `{value}`", span,
-                       help=(f"did you mean `{hint}`? " if hint else "")
-                       + "use a canonical IANA zone name such as Asia/Shanghai")
+            self.error("invalid-timezone", msg("error.unknown_zone", zone=value), span,
+                       help=msg("error.zone_hint", hint=hint) if hint else msg("error.zone_help"))
             return "Asia/Shanghai"
         return value
 
@@ -347,8 +347,7 @@ class Lowering:
                 where = self.source.span(offset + start, offset + max(end, start + 1))
             else:
                 where = span
-            self.error("invalid-hours", str(exc), where,
-                       help="write e.g. mon-fri 09:00-18:00, sat 10:00-16:00 (half-open: 18:00 is closed)")
+            self.error("invalid-hours", exc.problem, where, help=msg("error.hours_help"))
             return None
 
     def check_holidays(self, value: str, span: Span) -> str | None:
@@ -357,7 +356,7 @@ class Lowering:
         try:
             Calendar(value)
         except HoursError as exc:
-            self.error("unknown-value", str(exc), span)
+            self.error("unknown-value", exc.problem, span)
             return None
         return value
 
@@ -366,8 +365,8 @@ class Lowering:
         for rule in rules:
             if rule.id in seen:
                 first = seen[rule.id]
-                self.error("duplicate-rule-id", f"rule id `{rule.id}` is used twice", rule.id_span,
-                           help=f"the first `{rule.id}` is at line {first.span.line}; ids must be unique",
+                self.error("duplicate-rule-id", msg("error.duplicate_id", rule=rule.id), rule.id_span,
+                           help=msg("error.duplicate_id_help", rule=rule.id, line=str(first.span.line)),
                            rule=rule.id)
             else:
                 seen[rule.id] = rule

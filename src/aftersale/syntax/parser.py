@@ -8,7 +8,8 @@ from importlib import resources
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from ..diagnostics import Diagnostic, ERROR, did_you_mean
+from ..diagnostics import Diagnostic, ERROR, did_you_mean, did_you_mean_msg
+from ..locale import Msg, msg
 # The limits live in one place (aftersale/limits.py); these names are kept importable from here.
 from ..limits import MAX_NESTING, MAX_RULES, MAX_SOURCE_CHARS, MAX_STRING_CHARS, MAX_TERMS  # noqa: F401
 from ..source import Source
@@ -18,13 +19,11 @@ CATCH_ALL = ("SENTENCE", "HOURS_SPEC")
 KEYWORDS = ("policy", "platform", "timezone", "currency", "service", "holidays", "language", "rule", "otherwise",
             "策略", "平台", "时区", "币种", "客服时间", "节假日", "语言", "规则", "否则")
 
-#: How expected terminals are named in messages.
+#: How expected terminals are named in messages (message ids `terminal.*`).
 TERMINAL_NAMES = {
-    "COMP_OP": "a comparison (`==`, `<`, …)", "NAME": "a name", "RULE_ID": "a rule id",
-    "SENTENCE": "a sentence", "STRING": "a quoted string", "ZONE": "a time zone (e.g. Asia/Shanghai)",
-    "HOURS_SPEC": "service hours (e.g. mon-fri 09:00-18:00)", "MONEY": "an amount (¥300)",
-    "NUMBER": "a number", "DURATION": "a duration (48h)", "ADD_OP": "`+` or `-`",
-    "$END": "the end of the file",
+    "COMP_OP": "comp_op", "NAME": "name", "RULE_ID": "rule_id", "SENTENCE": "sentence", "STRING": "string",
+    "ZONE": "zone", "HOURS_SPEC": "hours", "MONEY": "money", "NUMBER": "number", "DURATION": "duration",
+    "ADD_OP": "add_op", "$END": "end",
 }
 
 
@@ -36,23 +35,25 @@ def parser() -> Lark:
                 maybe_placeholders=True, cache=False)
 
 
-def _terminal_name(name: str) -> str:
+def _terminal_name(name: str) -> tuple[str, Msg | str]:
+    """(sort key, name in messages): sorted by the English name, so every language lists them alike."""
     if name in TERMINAL_NAMES:
-        return TERMINAL_NAMES[name]
+        text = msg(f"terminal.{TERMINAL_NAMES[name]}")
+        return str(text), text
     try:
         pattern = parser().get_terminal(name).pattern
         if pattern.type == "str":
-            return f"`{pattern.value}`"
+            return f"`{pattern.value}`", f"`{pattern.value}`"
     except KeyError:
         pass
-    return name.lower()
+    return name.lower(), name.lower()
 
 
-def _expected(names) -> str:
-    shown = sorted({_terminal_name(n) for n in names})
+def _expected(names) -> Msg:
+    shown = [text for _, text in sorted(dict(_terminal_name(n) for n in names).items())]
     if len(shown) > 8:
         shown = shown[:8] + ["…"]
-    return ", ".join(shown)
+    return msg("error.expected", what=tuple(shown))
 
 
 def syntax_diagnostic(exc: UnexpectedInput, source: Source, base: int = 0, where: bool = False) -> Diagnostic:
@@ -61,46 +62,45 @@ def syntax_diagnostic(exc: UnexpectedInput, source: Source, base: int = 0, where
     help_ = None
     if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
         pos = len(source.text.rstrip()) if base == 0 else pos  # just after the last thing written
-        message = "unexpected end of input"
-        help_ = f"expected {_expected(exc.expected)}"
+        message = msg("error.unexpected_end")
+        help_ = _expected(exc.expected)
         end = pos
     elif isinstance(exc, UnexpectedToken):
         tok = exc.token
         pos = base + tok.start_pos
         end = base + (tok.end_pos or tok.start_pos + 1)
-        message = f"unexpected `{tok}`"
-        help_ = f"expected {_expected(exc.expected)}"
+        message = msg("error.unexpected", text=str(tok))
+        help_ = _expected(exc.expected)
         word = str(tok)
         if tok.type in CATCH_ALL and tok.type not in exc.expected:
             # a sentence or hours terminal swallowed the rest of the line: show its first word only
             word = word.split()[0]
             end = pos + len(word)
-            message = f"unexpected `{word}`"
+            message = msg("error.unexpected", text=word)
             if word.startswith('"'):
                 end = pos + len(str(tok).rstrip())
-                message, help_ = "the string does not end on its line", 'close it with `"` before the line ends'
+                message, help_ = msg("error.open_string"), msg("error.open_string_help")
         if exc.expected & {"POLICY", "RULE", "TIMEZONE"}:
             hint = did_you_mean(word, KEYWORDS)
-            message = f"unexpected `{word}` at the start of a statement"
-            help_ = (f"did you mean `{hint}`?" if hint else
-                     "a statement starts with one of: " + ", ".join(f"`{k}`" for k in KEYWORDS))
+            message = msg("error.unexpected_statement", text=word)
+            help_ = did_you_mean_msg(hint) if hint else msg("error.statements",
+                                                             keywords=", ".join(f"`{k}`" for k in KEYWORDS))
         elif "THEN" in exc.expected and len(exc.expected) > 1 and where:
-            help_ = ("`where` takes the rest of the sentence as one condition: put phrases such as "
-                     "`during off-hours` before `where`, or join conditions with `and`")
+            help_ = msg("error.where_help")
         elif "THEN" in exc.expected and len(exc.expected) > 1:
             # (LALR's lookahead set here also holds `)`, `,` and `]`, which only confuse)
-            help_ = "a block rule reads `when CONDITION then ACTION`: expected `then`, or `and` / `or` and more condition"
+            help_ = msg("error.block_help")
     elif isinstance(exc, UnexpectedCharacters):
         ch = source.text[pos] if pos < len(source.text) else "?"
-        message = f"unexpected character `{ch}`" if ch.isprintable() else f"unexpected character U+{ord(ch):04X}"
+        message = msg("error.unexpected_char", char=f"`{ch}`" if ch.isprintable() else f"U+{ord(ch):04X}")
         end = pos + 1
         if exc.allowed:
-            help_ = f"expected {_expected(exc.allowed)}"
+            help_ = _expected(exc.allowed)
     elif isinstance(exc, UnexpectedEOF):
         pos = len(source.text)
         end = pos
-        message = "unexpected end of input"
-        help_ = f"expected {_expected(exc.expected)}"
+        message = msg("error.unexpected_end")
+        help_ = _expected(exc.expected)
     else:  # pragma: no cover - Lark has no other kinds
         end = pos + 1
         message = str(exc).splitlines()[0]
@@ -125,12 +125,11 @@ _TERMS = frozenset({"join", "op"})
 NESTING_NODES = frozenset({"or_test", "and_test", "negation", "compare", "between", "in_list", "not_in_list",
                            "is_missing", "is_present", "arith", "call"})
 
-_SPLIT = "split the condition into several rules or simplify it"
-TERMS_HELP = (f"a rule's condition has at most {MAX_TERMS:,} terms: each `and`, `or`, `not`, `+`, `-` and `,` "
-              "adds one; split it into several rules")
+_SPLIT = msg("error.split_help")
+TERMS_HELP = msg("error.terms_help", limit=MAX_TERMS)
 
 
-def _limit(message: str, source: Source, start: int, end: int, help_: str) -> Diagnostic:
+def _limit(message: Msg, source: Source, start: int, end: int, help_: Msg) -> Diagnostic:
     return Diagnostic("syntax-error", ERROR, message, source.span(start, max(end, start + 1)), help=help_,
                       source=source)
 
@@ -155,27 +154,25 @@ def nesting_problem(text: str, source: Source, base: int = 0, start: str = "expr
         if kind in _TERMS:
             terms += 1
             if terms > MAX_TERMS:
-                what = f"rule `{rule_id}`" if rule_id else "the condition"
-                return _limit(f"{what} has more than {MAX_TERMS:,} terms", source, base + m.start(), base + m.end(),
-                              TERMS_HELP)
+                what = msg("lint.who.rule", rule=rule_id) if rule_id else msg("error.the_condition")
+                return _limit(msg("error.too_many_terms", what=what, limit=MAX_TERMS), source, base + m.start(),
+                              base + m.end(), TERMS_HELP)
         elif kind == "open":
             depth += 1
             if depth > MAX_NESTING:
-                return _limit(f"expression nested deeper than {MAX_NESTING} levels", source,
+                return _limit(msg("error.too_deep", limit=MAX_NESTING), source,
                               base + m.start(), base + m.end(), _SPLIT)
         elif kind == "close":
             depth = max(0, depth - 1)
         elif kind == "string":
             if m.end() - m.start() - 2 > MAX_STRING_CHARS:
-                return _limit(f"string longer than {MAX_STRING_CHARS:,} characters", source,
-                              base + m.start(), base + m.start() + 1,
-                              f"a quoted string has at most {MAX_STRING_CHARS:,} characters")
+                return _limit(msg("error.long_string", limit=MAX_STRING_CHARS), source,
+                              base + m.start(), base + m.start() + 1, msg("error.long_string_help", limit=MAX_STRING_CHARS))
         elif kind == "rid" and whole:
             rules += 1
             if rules > MAX_RULES:
-                return _limit(f"the policy has more than {MAX_RULES:,} rules", source,
-                              base + m.start(), base + m.end(),
-                              f"a policy has at most {MAX_RULES:,} rules; split it into several policies")
+                return _limit(msg("error.too_many_rules", limit=MAX_RULES), source,
+                              base + m.start(), base + m.end(), msg("error.too_many_rules_help", limit=MAX_RULES))
             rule_id, terms, depth = m.group("rid"), 1, 0
     return None
 
@@ -203,7 +200,7 @@ def depth_problem(tree: Tree, source: Source, base: int = 0) -> Diagnostic | Non
                 end = start  # underline the node's first word
                 while end < len(source.text) and not source.text[end].isspace() and source.text[end] not in "()":
                     end += 1
-                return _limit(f"expression nested deeper than {MAX_NESTING} levels", source, start, end, _SPLIT)
+                return _limit(msg("error.too_deep", limit=MAX_NESTING), source, start, end, _SPLIT)
         stack.extend((c, depth) for c in reversed(node.children) if isinstance(c, Tree))
     return None
 

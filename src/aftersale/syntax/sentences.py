@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .. import rules as ir
-from ..diagnostics import did_you_mean
+from ..diagnostics import did_you_mean, did_you_mean_msg
+from ..locale import Msg, msg
 from ..values import ENUM, Type
 from .vocabulary import (CATEGORY_ROWS, GUARD, JOINERS, MODIFIERS, NOUN_ACTIONS, NOUN_ROWS, NOUNS, OR_WORDS,
                          PLACEHOLDERS, QUALIFIERS, REASON_ROWS, RISK_ROWS, VERBS, ZH_CATEGORIES, ZH_JOINERS,
@@ -95,7 +96,7 @@ class Sentence:
 class Problem(Exception):
     """A sentence that cannot be read: message, (start, end) in the sentence, help."""
 
-    def __init__(self, name: str, message: str, start: int, end: int, help_: str | None):
+    def __init__(self, name: str, message: Msg, start: int, end: int, help_: Msg | None):
         super().__init__(message)
         self.name, self.message, self.start, self.end, self.help = name, message, start, end, help_
 
@@ -199,11 +200,17 @@ def _expects(toks: list[Tok], i: int) -> Problem | None:
         return None
     n, pattern, slot = best
     words = " ".join(pattern.split()[:n])
-    what = PLACEHOLDERS[slot][0]
+    what = _placeholder(slot)
     at = toks[i + n] if i + n < len(toks) else toks[i + n - 1]
-    got = f", not `{at.text}`" if i + n < len(toks) else ""
-    return Problem("syntax-error", f"`{words}` takes {what}{got}", at.start, at.end,
-                   f"write e.g. `{example(pattern)}`")
+    message = msg("sentence.takes_not", words=words, what=what, got=at.text) if i + n < len(toks) else \
+        msg("sentence.takes", words=words, what=what)
+    return Problem("syntax-error", message, at.start, at.end, msg("sentence.write", example=example(pattern)))
+
+
+def _placeholder(slot: str) -> Msg:
+    """What a phrase's slot takes, in people's words (`an amount such as ¥300`)."""
+    assert slot in PLACEHOLDERS, slot
+    return msg(f"sentence.slot.{slot.strip('{}')}")
 
 
 def read_en(text: str) -> Sentence:
@@ -217,9 +224,8 @@ def read_en(text: str) -> Sentence:
         word = toks[i].text if i < len(toks) else ""
         hint = did_you_mean(word, VERBS)
         start, end = (toks[i].start, toks[i].end) if i < len(toks) else (0, len(text))
-        raise Problem("syntax-error", f"a sentence starts with a verb, not `{word}`" if word else
-                      "the sentence has no verb", start, end,
-                      f"did you mean `{hint}`?" if hint else "verbs: " + ", ".join(VERBS))
+        raise Problem("syntax-error", msg("sentence.verb_first", word=word) if word else msg("sentence.no_verb"),
+                      start, end, did_you_mean_msg(hint) if hint else msg("sentence.verbs", verbs=", ".join(VERBS)))
     verb = Part(toks[i].start, toks[i].end, toks[i].text.lower())
     i += 1
     reasons: list[Part] = []
@@ -232,9 +238,9 @@ def read_en(text: str) -> Sentence:
         word = toks[i].text if i < len(toks) else ""
         start, end = (toks[i].start, toks[i].end) if i < len(toks) else (len(text), len(text))
         hint = did_you_mean(word, list(NOUNS) + list(QUALIFIERS)) if word else None
-        raise Problem("syntax-error", "expected what the rule is about (returns, refunds, exchanges or requests)"
-                      + (f", not `{word}`" if word else ""), start, end,
-                      f"did you mean `{hint}`?" if hint else "reasons come before the noun: " + ", ".join(QUALIFIERS))
+        raise Problem("syntax-error", msg("sentence.noun_not", word=word) if word else msg("sentence.noun"),
+                      start, end, did_you_mean_msg(hint) if hint else
+                      msg("sentence.reasons_before", reasons=", ".join(QUALIFIERS)))
     noun = Part(toks[i].start, toks[i].end, NOUNS[toks[i].text.lower()])
     i += 1
     sentence = Sentence("en", guard, verb, reasons, noun)
@@ -261,9 +267,9 @@ def _unknown_en(toks: list[Tok], i: int) -> Problem:
         if ratio > score:
             best, score = phrase, ratio
     starts = sorted({p.words[0] for p in MODIFIERS})
-    return Problem("syntax-error", f"unknown phrase at `{word}`", toks[i].start, toks[i].end,
-                   f"did you mean `{example(best.pattern)}`?" if best else
-                   "modifiers start with: " + ", ".join(starts))
+    return Problem("syntax-error", msg("sentence.unknown_phrase", word=word), toks[i].start, toks[i].end,
+                   did_you_mean_msg(example(best.pattern)) if best else
+                   msg("sentence.modifiers", starts=", ".join(starts)))
 
 
 # -- Chinese --------------------------------------------------------------------------------
@@ -351,15 +357,15 @@ def _zh_problem(text: str, pos: int) -> Problem:
         lead = re.split(r"\{\w+\}", pattern)[0]
         if lead and len(lead) > 1 and text.startswith(lead, pos) and "{" in pattern:
             slot = re.search(r"\{\w+\}", pattern).group()
-            return Problem("syntax-error", f"`{lead}` takes {PLACEHOLDERS[slot][0]}", pos + len(lead),
-                           max(end, pos + len(lead) + 1), f"write e.g. `{example(pattern, 'zh')}`")
+            return Problem("syntax-error", msg("sentence.takes", words=lead, what=_placeholder(slot)), pos + len(lead),
+                           max(end, pos + len(lead) + 1), msg("sentence.write", example=example(pattern, "zh")))
     choices = {example(pattern, "zh"): pattern for kind, row, regex, pattern in _zh_entries()
                if kind not in ("join", "or")}
     scored = [(difflib.SequenceMatcher(None, written, c[:len(written) + 2]).ratio(), c) for c in choices]
     score, hint = max(scored) if scored else (0, None)
-    return Problem("syntax-error", f"unknown phrase at `{written}`", pos, end,
-                   f"did you mean `{hint}`?" if hint and score >= 0.5 else
-                   "phrases: " + "，".join(example(p.zh[0], "zh") for p in MODIFIERS[:8]) + "…")
+    return Problem("syntax-error", msg("sentence.unknown_phrase", word=written), pos, end,
+                   did_you_mean_msg(hint) if hint and score >= 0.5 else
+                   msg("sentence.phrases", phrases="，".join(example(p.zh[0], "zh") for p in MODIFIERS[:8]) + "…"))
 
 
 def read_zh(text: str) -> Sentence:
@@ -381,30 +387,29 @@ def read_zh(text: str) -> Sentence:
         kind, row, m, _ = found
         part = Part(pos, m.end(), row)
 
-        def misplaced(what: str, help_: str) -> Problem:
+        def misplaced(what: Msg, help_: Msg) -> Problem:
             return Problem("syntax-error", what, part.start, part.end, help_)
         if kind == "guard":
             if pos != len(text) - len(text.lstrip()):
-                raise misplaced(f"`{m.group()}` comes first", "a guard reads `禁止自动同意…的申请`")
+                raise misplaced(msg("sentence.guard_first", word=m.group()), msg("sentence.guard_first_help"))
             guard = part
         elif kind == "verb":
             if verb is not None:
-                raise misplaced(f"a second verb `{m.group()}`", "a sentence has one verb")
+                raise misplaced(msg("sentence.second_verb", word=m.group()), msg("sentence.second_verb_help"))
             verb, verb_first = Part(pos, m.end(), row), noun is None
         elif kind == "mod":
             if noun is not None:
-                raise misplaced(f"`{m.group()}` after what the rule is about",
-                                f"say it before the noun: `…{m.group()}的{text[noun.start:noun.end]}`")
+                raise misplaced(msg("sentence.after_noun", word=m.group()),
+                                msg("sentence.before_noun", example=f"…{m.group()}的{text[noun.start:noun.end]}"))
             part.value, part.phrase = _zh_values(m), row
             (after if verb is not None else before).append(part)
         elif kind == "reason":
             if noun is not None:
-                raise misplaced(f"`{m.group()}` after what the rule is about",
-                                "reasons come right before 退货, 仅退款, 换货 or 申请")
+                raise misplaced(msg("sentence.after_noun", word=m.group()), msg("sentence.reasons_before_zh"))
             reasons.append(part)
         elif kind == "noun":
             if noun is not None:
-                raise misplaced(f"a second noun `{m.group()}`", "a sentence is about one kind of request")
+                raise misplaced(msg("sentence.second_noun", word=m.group()), msg("sentence.second_noun_help"))
             noun = part
         elif kind == "where":
             expr_at = m.end()
@@ -412,13 +417,13 @@ def read_zh(text: str) -> Sentence:
             break
         pos = m.end()
     if verb is None:
-        raise Problem("syntax-error", "the sentence has no verb", 0, len(text),
-                      "verbs: " + "，".join(w for v in VERBS.values() for w in v.zh))
+        raise Problem("syntax-error", msg("sentence.no_verb"), 0, len(text),
+                      msg("sentence.verbs", verbs="，".join(w for v in VERBS.values() for w in v.zh)))
     if noun is None:
-        raise Problem("syntax-error", "expected what the rule is about (退货, 仅退款, 换货 or 申请)",
-                      len(text.rstrip()), len(text.rstrip()), "e.g. `自动同意七天无理由退货`")
+        raise Problem("syntax-error", msg("sentence.noun_zh"), len(text.rstrip()), len(text.rstrip()),
+                      msg("sentence.noun_zh_help"))
     if reasons and reasons[-1].end > noun.start or any(r.start > noun.start for r in reasons):
-        raise Problem("syntax-error", "reasons come right before the noun", reasons[0].start, reasons[-1].end, None)
+        raise Problem("syntax-error", msg("sentence.reasons_right_before"), reasons[0].start, reasons[-1].end, None)
     if verb_first:
         modifiers = after + before
     else:
@@ -496,18 +501,18 @@ def lower_sentence(lw, text: str, base: int, rule_id: str):
     vspan = span(sentence.verb.start, sentence.verb.end)
     if sentence.guard is not None:
         if not verb.forbids:
-            lw.error("ambiguous-sentence", f"`never {verb.word}` forbids nothing", vspan,
-                     help="guards say what must not happen: "
-                     + ", ".join(f"{GUARD['en'][0]} {v.word}" for v in VERBS.values() if v.forbids), rule=rule_id)
+            lw.error("ambiguous-sentence", msg("sentence.forbids_nothing", verb=verb.word), vspan,
+                     help=msg("sentence.guards", guards=", ".join(f"{GUARD['en'][0]} {v.word}" for v in VERBS.values()
+                                                                   if v.forbids)), rule=rule_id)
             return None
         return None, verb.forbids, when
     action = verb.action
     if action is None:
         if kind is None:
-            lw.error("ambiguous-sentence", f"`{text[sentence.verb.start:sentence.verb.end]} "
-                     f"{text[sentence.noun.start:sentence.noun.end]}` does not say what to approve",
+            words = f"{text[sentence.verb.start:sentence.verb.end]} {text[sentence.noun.start:sentence.noun.end]}"
+            lw.error("ambiguous-sentence", msg("sentence.what_to_approve", words=words),
                      span(min(sentence.verb.start, sentence.noun.start), max(sentence.verb.end, sentence.noun.end)),
-                     help="name returns (approve_return) or refunds (approve_refund) instead of requests", rule=rule_id)
+                     help=msg("sentence.what_to_approve_help"), rule=rule_id)
             return None
         action = NOUN_ACTIONS[kind]
     return action, (), when

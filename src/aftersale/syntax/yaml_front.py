@@ -16,6 +16,7 @@ import yaml
 from .. import rules as ir
 from ..diagnostics import AftersaleError, Diagnostic, ERROR, did_you_mean
 from ..limits import MAX_NESTING, MAX_RULES, MAX_SOURCE_CHARS, MAX_TERMS, MAX_YAML_DEPTH, MAX_YAML_VALUES
+from ..locale import Msg, msg
 from ..schema import validator
 from ..source import Source, Span
 from ..values import BOOL
@@ -53,15 +54,14 @@ class _Built:
     def data(self, node: yaml.Node, path: tuple, active: frozenset) -> Any:
         self.count += 1
         if self.count > self.limit:
-            raise _Refused(f"the YAML expands to more than {self.limit:,} values (aliases?)", node)
+            raise _Refused(msg("yaml.expands", limit=self.limit), node)
         if len(path) > MAX_DEPTH:
-            raise _Refused(f"the YAML is nested deeper than {MAX_DEPTH} levels", node)
+            raise _Refused(_TOO_DEEP, node)
         if id(node) in active:
-            raise _Refused("the YAML refers to itself through an alias", node)
+            raise _Refused(msg("yaml.alias_loop"), node)
         if node.tag not in PLAIN_TAGS:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            raise _Refused(f"the YAML tag `{tag}` is not allowed: a policy holds only text, numbers,"
-                           " true/false, lists and mappings", node)
+            raise _Refused(msg("yaml.tag", tag=tag), node)
         self.nodes[path] = node
         inner = active | {id(node)}
         if isinstance(node, yaml.MappingNode):
@@ -69,9 +69,9 @@ class _Built:
             for key_node, value_node in node.value:
                 key = _scalar(key_node)
                 if not isinstance(key, str):
-                    raise _Refused("mapping keys must be text", key_node)
+                    raise _Refused(msg("yaml.key_not_text"), key_node)
                 if key in out:
-                    raise _Refused(f"key `{key}` is given twice", key_node)
+                    raise _Refused(msg("yaml.key_twice", key=key), key_node)
                 self.keys[path + (key,)] = key_node
                 out[key] = self.data(value_node, path + (key,), inner)
             return out
@@ -105,26 +105,30 @@ def _construct(node: yaml.ScalarNode) -> Any:
         loader.dispose()
 
 
-def _schema_message(err, data) -> str:
+def _schema_message(err, data) -> Msg:
     path = list(err.absolute_path)
-    where = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path)) or "the policy"
+    where = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
+    owner = where or msg("yaml.the_policy")
     if err.validator == "additionalProperties":
         extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
         hint = did_you_mean(extra[0], err.schema.get("properties", {})) if extra else None
-        return f"unknown key `{extra[0] if extra else '?'}` in {where}" + (f"; did you mean `{hint}`?" if hint else "")
+        key = extra[0] if extra else "?"
+        return msg("yaml.unknown_key_hint", key=key, where=owner, hint=hint) if hint else \
+            msg("yaml.unknown_key", key=key, where=owner)
     if err.validator == "required":
         missing = err.message.split("'")[1] if "'" in err.message else "?"
-        return f"{where} lacks `{missing}`"
+        return msg("yaml.lacks", where=owner, key=missing)
     if err.validator == "oneOf" and path and path[0] == "rules":
         rid = err.instance.get("id", "?") if isinstance(err.instance, dict) else "?"
-        return f"rule `{rid}` needs either `sentence:` or both `when:` and `then:`"
+        return msg("yaml.rule_body", rule=rid)
+    where = where or "(the policy)"
     if err.validator == "anyOf" and "when" in path:
-        return f"`{where}` should be an expression, or `all:`, `any:` or `not:` of expressions"
+        return msg("yaml.when", where=where)
     if err.validator == "type":
-        return f"`{where}` should be {err.validator_value}, not {type(err.instance).__name__}"
+        return msg("yaml.type", where=where, want=str(err.validator_value), got=type(err.instance).__name__)
     if err.validator == "pattern":
-        return f"`{where}` is `{err.instance}`: ids use letters, digits, `-` and `_`"
-    return f"`{where}`: {err.message}"
+        return msg("yaml.pattern", where=where, value=str(err.instance))
+    return msg("event.schema", where=where, message=err.message)
 
 
 #: No YAML list in a policy may hold more items: the rules, or the terms of an `all:`/`any:`.
@@ -132,7 +136,7 @@ MAX_ITEMS = max(MAX_RULES, MAX_TERMS)
 
 
 class _TooBig(Exception):
-    def __init__(self, message: str, mark, help_: str):
+    def __init__(self, message: Msg, mark, help_: Msg):
         super().__init__(message)
         self.message, self.mark, self.help = message, mark, help_
 
@@ -144,15 +148,20 @@ class _Loader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         self._nodes = getattr(self, "_nodes", 0) + 1
         if self._nodes > MAX_NODES:
-            raise _TooBig(f"the YAML holds more than {MAX_NODES:,} values", self.peek_event().start_mark,
-                          "a policy is far smaller: split it into several")
+            raise _TooBig(_TOO_MANY_VALUES, self.peek_event().start_mark, _TOO_MANY_VALUES_HELP)
         if isinstance(parent, yaml.SequenceNode) and index >= MAX_ITEMS:
-            raise _TooBig(f"a YAML list has more than {MAX_ITEMS:,} items", self.peek_event().start_mark,
-                          f"a policy has at most {MAX_RULES:,} rules and a condition at most {MAX_TERMS:,} terms")
+            raise _TooBig(_LONG_LIST, self.peek_event().start_mark, _LONG_LIST_HELP)
         return super().compose_node(parent, index)
 
 
-def _over_limits(text: str) -> tuple[str, int, int, str] | None:
+_TOO_DEEP = msg("yaml.too_deep", limit=MAX_DEPTH)
+_TOO_MANY_VALUES = msg("yaml.too_many_values", limit=MAX_NODES)
+_TOO_MANY_VALUES_HELP = msg("yaml.too_many_values_help")
+_LONG_LIST = msg("yaml.long_list", limit=MAX_ITEMS)
+_LONG_LIST_HELP = msg("yaml.long_list_help", rules=MAX_RULES, terms=MAX_TERMS)
+
+
+def _over_limits(text: str) -> tuple[Msg, int, int, Msg | None] | None:
     """(message, start, end, help) for YAML over a limit, found by libyaml's event stream (C, no
     recursion, ~50 times faster than composing in Python), or None. Only a quick refusal: what
     libyaml cannot read is left to the safe loader, which says why."""
@@ -169,20 +178,19 @@ def _over_limits(text: str) -> tuple[str, int, int, str] | None:
             at = event.start_mark.index
             nodes += 1
             if nodes > MAX_NODES:
-                return (f"the YAML holds more than {MAX_NODES:,} values", at, at + 1,
-                        "a policy is far smaller: split it into several")
+                return _TOO_MANY_VALUES, at, at + 1, _TOO_MANY_VALUES_HELP
             if open_:
                 open_[-1][1] += 1
                 if open_[-1][0] and open_[-1][1] > MAX_ITEMS:
-                    return (f"a YAML list has more than {MAX_ITEMS:,} items", at, at + 1,
-                            f"a policy has at most {MAX_RULES:,} rules and a condition at most {MAX_TERMS:,} terms")
+                    return _LONG_LIST, at, at + 1, _LONG_LIST_HELP
             if isinstance(event, yaml.ScalarEvent):
                 if len(event.value) > MAX_TERMS and count_terms(event.value) > MAX_TERMS:
-                    return f"a condition has more than {MAX_TERMS:,} terms", at, at + 1, TERMS_HELP
+                    return (msg("error.too_many_terms", what=msg("error.a_condition"), limit=MAX_TERMS), at, at + 1,
+                            TERMS_HELP)
             elif isinstance(event, yaml.CollectionStartEvent):
                 open_.append([isinstance(event, yaml.SequenceStartEvent), 0])
                 if len(open_) > MAX_DEPTH:
-                    return f"the YAML is nested deeper than {MAX_DEPTH} levels", at, at + 1, None
+                    return _TOO_DEEP, at, at + 1, None
     except yaml.YAMLError:
         return None
     return None
@@ -241,15 +249,15 @@ def lower_yaml(text: str, filename: str = "<string>") -> tuple[ir.Policy | None,
     """The rule tree (None when it cannot be built) and every diagnostic."""
     source = Source(text, filename)
 
-    def fail(message: str, start: int = 0, end: int = 0, help_: str | None = None):
+    def fail(message: Msg, start: int = 0, end: int = 0, help_: Msg | None = None):
         return None, [Diagnostic("syntax-error", ERROR, message, source.span(start, end), help=help_,
                                  source=source)]
 
     if len(text) > MAX_SOURCE_CHARS:
-        return fail(f"the policy is larger than {MAX_SOURCE_CHARS:,} characters")
+        return fail(msg("error.too_large", limit=MAX_SOURCE_CHARS))
     deep = _flow_too_deep_at(text)
     if deep is not None:
-        return fail(f"the YAML is nested deeper than {MAX_DEPTH} levels", deep, deep + 1)
+        return fail(_TOO_DEEP, deep, deep + 1)
     over = _over_limits(text)
     if over is not None:
         return fail(*over)
@@ -260,26 +268,25 @@ def lower_yaml(text: str, filename: str = "<string>") -> tuple[ir.Policy | None,
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         offset = mark.index if mark else 0
-        return fail(f"invalid YAML: {exc.problem or exc.context}", offset, offset + 1)
+        return fail(yaml_problem(exc.problem or exc.context), offset, offset + 1)
     except yaml.YAMLError as exc:
-        return fail(f"invalid YAML: {exc}")
+        return fail(yaml_problem(str(exc)))
     except RecursionError:
         offset = _too_deep_at(text)
-        return fail(f"the YAML is nested deeper than {MAX_DEPTH} levels", offset, offset + 1)
+        return fail(_TOO_DEEP, offset, offset + 1)
     if node is None:
-        return fail("the policy is empty", help_="a YAML policy has `name:`, `rules:` and `otherwise:`")
+        return fail(msg("lint.empty"), help_=msg("yaml.shape_help"))
     built = _Built(source)
     try:
         data = built.data(node, (), frozenset())
     except _Refused as exc:
-        return fail(str(exc), exc.node.start_mark.index, exc.node.end_mark.index)
+        return fail(exc.args[0], exc.node.start_mark.index, exc.node.end_mark.index)
     if not isinstance(data, dict):
-        return fail("a YAML policy is a mapping with `name:`, `rules:` and `otherwise:`",
-                    node.start_mark.index, node.end_mark.index)
+        return fail(msg("yaml.shape"), node.start_mark.index, node.end_mark.index)
     if isinstance(data.get("rules"), list) and len(data["rules"]) > MAX_RULES:
         extra = built.nodes[("rules", MAX_RULES)]
-        return fail(f"the policy has more than {MAX_RULES:,} rules", extra.start_mark.index, extra.end_mark.index,
-                    f"a policy has at most {MAX_RULES:,} rules; split it into several policies")
+        return fail(msg("error.too_many_rules", limit=MAX_RULES), extra.start_mark.index, extra.end_mark.index,
+                    msg("error.too_many_rules_help", limit=MAX_RULES))
     problems = [Diagnostic("syntax-error", ERROR, _schema_message(e, data), _schema_span(e, built),
                            source=source) for e in validator("policy").iter_errors(data)]
     if problems:
@@ -354,8 +361,8 @@ class _YamlLowering(Lowering):
         if "sentence" in entry:
             text = entry["sentence"]
             if "#" in text:  # the DSL could not say it: there `#` starts a comment
-                self.error("syntax-error", "a sentence cannot hold `#`", self.at("rules", i, "sentence"),
-                           help="write the rule with `when:` and `then:` instead", rule=rule_id)
+                self.error("syntax-error", msg("yaml.hash"), self.at("rules", i, "sentence"),
+                           help=msg("yaml.hash_help"), rule=rule_id)
                 return None
             lowered = lower_sentence(self, *self.scalar_text("rules", i, "sentence"), rule_id)
             if lowered is None:
@@ -365,14 +372,14 @@ class _YamlLowering(Lowering):
                            span=span, id_span=id_span)
         terms = _terms(entry["when"])
         if terms > MAX_TERMS:
-            self.error("syntax-error", f"rule `{rule_id}` has more than {MAX_TERMS:,} terms",
-                       self.at("rules", i, "when"), rule=rule_id, help=TERMS_HELP)
+            self.error("syntax-error", msg("error.too_many_terms", what=msg("lint.who.rule", rule=rule_id),
+                                           limit=MAX_TERMS), self.at("rules", i, "when"), rule=rule_id,
+                       help=TERMS_HELP)
             return None
         when = self.condition(entry["when"], ("rules", i, "when"))
         if when is not None and nesting_depth(when) > MAX_NESTING:  # `not:`/`all:`/`any:` and expressions
-            self.error("syntax-error", f"expression nested deeper than {MAX_NESTING} levels",
-                       self.at("rules", i, "when"), rule=rule_id,
-                       help="split the condition into several rules or simplify it")
+            self.error("syntax-error", msg("error.too_deep", limit=MAX_NESTING), self.at("rules", i, "when"),
+                       rule=rule_id, help=msg("error.split_help"))
             return None
         then = entry["then"]
         if isinstance(then, dict):
@@ -426,14 +433,14 @@ def _terms(condition) -> int:
     return total
 
 
-def check_yaml(text: str, max_values: int = MAX_NODES) -> tuple[str, int] | None:
+def check_yaml(text: str, max_values: int = MAX_NODES) -> tuple[Msg, int] | None:
     """(message, offset) when YAML text other than a policy (a test file) breaks the limits every YAML
     read must keep, or None: flow nesting deeper than MAX_YAML_DEPTH, more than `max_values` values
     once aliases are expanded (billion laughs), aliases to themselves, tags other than plain data.
     What the safe loader itself refuses is left to the caller's loader to report."""
     deep = _flow_too_deep_at(text)
     if deep is not None:
-        return f"the YAML is nested deeper than {MAX_DEPTH} levels", deep
+        return _TOO_DEEP, deep
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except (yaml.YAMLError, RecursionError):
@@ -443,8 +450,37 @@ def check_yaml(text: str, max_values: int = MAX_NODES) -> tuple[str, int] | None
     try:
         _Built(Source(text), max_values).data(node, (), frozenset())
     except _Refused as exc:
-        return str(exc), exc.node.start_mark.index
+        return exc.args[0], exc.node.start_mark.index
     return None
+
+
+#: PyYAML's commonest problems (by how they start), as message ids (`yaml.problem.*`); any other is shown
+#: as PyYAML words it.
+YAML_PROBLEMS = {
+    "expected ',' or ']'": "unclosed_list",
+    "expected ',' or '}'": "unclosed_mapping",
+    "mapping values are not allowed here": "mapping_values",
+    "could not find expected ':'": "expected_colon",
+    "found character that cannot start any token": "bad_character",
+    "found undefined tag handle": "tag_handle",
+    "found unexpected end of stream": "end_of_stream",
+    "did not find expected key": "expected_key",
+    "did not find expected node content": "expected_node",
+    "found duplicate anchor; first occurrence": "duplicate_anchor",
+    "found undefined alias": "undefined_alias",
+}
+
+
+def yaml_problem_words(problem: str | None) -> Msg | str:
+    """A PyYAML problem in our words where it is a known one (else as PyYAML says it)."""
+    text = (problem or "").strip()
+    known = next((v for k, v in YAML_PROBLEMS.items() if text.startswith(k)), None)
+    return msg(f"yaml.problem.{known}") if known else (problem or "?")
+
+
+def yaml_problem(problem: str | None) -> Msg:
+    """`invalid YAML: ...` for a PyYAML problem."""
+    return msg("yaml.invalid", problem=yaml_problem_words(problem))
 
 
 def compile_yaml(text: str, filename: str = "<string>") -> ir.Policy:
