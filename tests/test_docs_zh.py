@@ -177,13 +177,8 @@ def test_decisions_shown_are_the_headlines_in_the_policys_language(shop):
         assert headlines(command, shop) == output.rstrip("\n"), command
 
 
-_EVAL_SPEAKS = pytest.mark.xfail(reason="`eval --format text` speaks the policy's language once i18n-outputs lands",
-                                 strict=False)
-
-
-@pytest.mark.parametrize("command, code, output", [
-    pytest.param(*block, id=block[0][:60], marks=[_EVAL_SPEAKS] if block[0].startswith("aftersale eval") else [])
-    for block in console_blocks(ZH)])
+@pytest.mark.parametrize("command, code, output", [pytest.param(*block, id=block[0][:60])
+                                                   for block in console_blocks(ZH)])
 def test_every_console_block_prints_what_is_shown(shop, command, code, output):
     out = run_shown(command, shop)
     assert out.returncode == code, (command, out.stderr)
@@ -192,7 +187,7 @@ def test_every_console_block_prints_what_is_shown(shop, command, code, output):
 
 def test_the_tour_shows_commands_with_their_outputs():
     commands = [c for c, _, _ in console_blocks(ZH)]
-    assert len(commands) >= 5 and {c.split()[1] for c in commands} >= {"eval", "explain", "fmt"}
+    assert len(commands) >= 6 and {c.split()[1] for c in commands} >= {"eval", "explain", "fmt", "lint"}
 
 
 def test_every_command_with_an_exit_code_runs_with_it(shop):

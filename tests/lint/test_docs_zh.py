@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from aftersale.lint import lint_text
+from aftersale.locale import message
 from aftersale.lint.registry import CHECKS
 
 from .test_fixtures import CONFIG
 
 DOCS = Path(__file__).parent.parent.parent / "docs" / "lint"
 BLOCK = re.compile(r"^## (错误|正确)示例（(DSL|YAML)）\n.*?```(?:text|yaml)\n(.*?)```", re.S | re.M)
-SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY = {sev: message("zh", f"severity.{sev}") for sev in ("error", "warning", "info")}  # as lint prints them
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
