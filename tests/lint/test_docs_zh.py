@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from aftersale.lint import lint_text
 from aftersale.locale import message
 from aftersale.lint.registry import CHECKS
 
-from .test_fixtures import CONFIG
+from .test_docs import check_examples
 
 DOCS = Path(__file__).parent.parent.parent / "docs" / "lint"
 BLOCK = re.compile(r"^## (错误|正确)示例（(DSL|YAML)）\n.*?```(?:text|yaml)\n(.*?)```", re.S | re.M)
@@ -25,15 +24,7 @@ def test_each_finding_has_a_chinese_page_whose_examples_lint_as_it_says(name):
     assert f"[English]({name}.md)" in page
     assert f"**级别：**{SEVERITY[CHECKS[name].severity]}" in page
     assert "## 错误示例" in page and "## 正确示例" in page and "## 为什么重要" in page
-    blocks = BLOCK.findall(page)
-    assert {kind for kind, _, _ in blocks} == {"错误", "正确"}
-    for kind, fmt, body in blocks:
-        found = lint_text(body, "yaml" if fmt == "YAML" else "dsl", f"{name}.zh.md", config=CONFIG.get(name))
-        names = {d.name for d in found}
-        if kind == "错误":
-            assert name in names, (fmt, [(d.name, d.message) for d in found])
-        else:
-            assert not [d for d in found if d.severity != "info" or d.name == name], (fmt, found)
+    check_examples(name, [(kind == "错误", fmt, body) for kind, fmt, body in BLOCK.findall(page)], f"{name}.zh.md")
 
 
 def test_every_english_page_has_a_chinese_page_and_the_index_lists_them():
