@@ -17,20 +17,25 @@ ROOT = DOCS.parent.parent
 BLOCK = re.compile(r"^## (Bad|Good) \((DSL|YAML)\)\n.*?```(?:text|yaml)\n(.*?)```", re.S | re.M)
 
 
+def check_examples(name: str, blocks: list[tuple[bool, str, str]], filename: str) -> None:
+    """Each (bad?, DSL|YAML, text) example of finding `name` lints as its page says: a bad one reports the
+    finding, a good one reports nothing but information."""
+    assert {bad for bad, _, _ in blocks} == {True, False}
+    for bad, fmt, body in blocks:
+        found = lint_text(body, "yaml" if fmt == "YAML" else "dsl", filename, config=CONFIG.get(name))
+        names = {d.name for d in found}
+        if bad:
+            assert name in names, (fmt, [(d.name, d.message) for d in found])
+        else:
+            assert not [d for d in found if d.severity != "info" or d.name == name], (fmt, found)
+
+
 @pytest.mark.parametrize("name", sorted(CHECKS))
 def test_each_finding_has_a_page_whose_examples_lint_as_it_says(name):
     page = (DOCS / f"{name}.md").read_text(encoding="utf-8")
     assert page.startswith(f"# `{name}`")
     assert "## Bad" in page and "## Good" in page and "## Why it matters" in page
-    blocks = BLOCK.findall(page)
-    assert {kind for kind, _, _ in blocks} == {"Bad", "Good"}
-    for kind, fmt, body in blocks:
-        found = lint_text(body, "yaml" if fmt == "YAML" else "dsl", f"{name}.md", config=CONFIG.get(name))
-        names = {d.name for d in found}
-        if kind == "Bad":
-            assert name in names, (fmt, [(d.name, d.message) for d in found])
-        else:
-            assert not [d for d in found if d.severity != "info" or d.name == name], (fmt, found)
+    check_examples(name, [(kind == "Bad", fmt, body) for kind, fmt, body in BLOCK.findall(page)], f"{name}.md")
     assert DOCS_URL.format(name=name) == f"docs/lint/{name}.md" and (ROOT / DOCS_URL.format(name=name)).is_file()
 
 

@@ -24,6 +24,7 @@ from .fmt import fmt
 from .generate import generate
 from .lint import lint
 from .log import log_cmd
+from .platform import platform
 from .schema import schema
 from .serve import serve
 from .simulate import simulate
@@ -77,7 +78,7 @@ def cli():
 
 for command in (eval_cmd, explain, schema, fmt, lint, test_cmd, simulate, generate, sql_cmd, diff):
     cli.add_command(command)
-for command in (serve, token, log_cmd):  # the decision service (the `serve` extra)
+for command in (serve, token, log_cmd, platform):  # the decision service (the `serve` extra)
     cli.add_command(command)
 
 

@@ -89,11 +89,12 @@ def role(name: str) -> Callable[..., Principal]:
     return check
 
 
-def body(limit: int) -> Callable[..., Any]:
-    """The request's body as text: JSON only (415 otherwise), at most `limit` bytes (413), UTF-8 (400)."""
+def body(limit: int, json_only: bool = True) -> Callable[..., Any]:
+    """The request's body as text: JSON only (415 otherwise, unless not `json_only`), at most `limit` bytes
+    (413), UTF-8 (400)."""
     async def read(request: Request) -> str:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind != "application/json" and not kind.endswith("+json"):
+        if json_only and kind != "application/json" and not kind.endswith("+json"):
             raise ServiceError(415, "unsupported-media-type", "send the body as `Content-Type: application/json`")
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
@@ -312,6 +313,8 @@ def create_app(service: DecisionService, *, recheck_every: float | None = 1.0) -
         return Response(metrics.exposition(), media_type=CONTENT_TYPE)
 
     mount_console(app)
+    from .platforms.routes import mount as mount_platforms  # (imports this module)
+    mount_platforms(app)
     return app
 
 

@@ -17,7 +17,7 @@ import json
 import secrets
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import Any, Iterator
 from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from .tables import MICROS, active_policies, decisions, policies, store_locks, tokens
+from .tables import MICROS, active_policies, decisions, platform_credentials, policies, store_locks, tokens
 
 from .. import DEFAULT_DB as DEFAULT_URL
 ROLES = ("decide", "read", "publish")
@@ -56,6 +56,17 @@ def hash_token(token: str) -> str | None:
 def to_micros(amount: Decimal) -> int:
     """Whole millionths, rounded up (a budget never counts less than was refunded)."""
     return int((amount * MICROS).to_integral_value(rounding=ROUND_CEILING))
+
+
+@dataclass(frozen=True)
+class PlatformCredentials:
+    """One store's app on a platform: what verifies its pushes (the secret never shows in a repr)."""
+
+    platform: str
+    app_key: str
+    shop_id: str
+    store: str
+    app_secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -334,6 +345,37 @@ class DecisionLog:
         with self.reader.connect() as conn:
             return conn.execute(query).scalar_one()
 
+    # -- platform credentials ----------------------------------------------------
+
+    def add_platform_credentials(self, found: PlatformCredentials, now: datetime) -> bool:
+        """Keep a store's app on a platform (replacing the same app and shop's); True if it was new."""
+        key = ((platform_credentials.c.platform == found.platform) & (platform_credentials.c.app_key == found.app_key)
+               & (platform_credentials.c.shop_id == found.shop_id))
+        values = {"store": found.store, "app_secret": found.app_secret, "added_at": now}
+        with self._write() as conn:
+            if conn.execute(update(platform_credentials).where(key).values(**values)).rowcount:
+                return False
+            conn.execute(insert(platform_credentials).values(platform=found.platform, app_key=found.app_key,
+                                                             shop_id=found.shop_id, **values))
+        return True
+
+    def platform_credentials(self, platform: str, app_key: str | None = None) -> list[PlatformCredentials]:
+        """The apps registered on `platform` (only `app_key`'s when given), in a stable order."""
+        query = select(platform_credentials).where(platform_credentials.c.platform == platform)
+        if app_key is not None:
+            query = query.where(platform_credentials.c.app_key == app_key)
+        with self.reader.connect() as conn:
+            rows = conn.execute(query.order_by(platform_credentials.c.app_key, platform_credentials.c.shop_id)).all()
+        return [PlatformCredentials(r.platform, r.app_key, r.shop_id, r.store, r.app_secret) for r in rows]
+
+    def latest_event(self, store: str, event_id: str, before: datetime) -> str | None:
+        """The text of the request's newest event (as sent) with `at` before `before`, if any."""
+        with self.reader.connect() as conn:
+            return conn.execute(select(decisions.c.event).where(
+                decisions.c.store == store, decisions.c.event_id == event_id, decisions.c.at < before,
+                decisions.c.trigger == "event").order_by(decisions.c.at.desc(), decisions.c.seq.desc())
+                .limit(1)).scalar()
+
 
 class StoreTransaction:
     """What a decision reads and writes while its store is locked."""
@@ -408,5 +450,5 @@ def _sqlite_engine(url, *, immediate: bool) -> Engine:
     return engine
 
 
-__all__ = ["DecisionLog", "Principal", "StoreTransaction", "DEFAULT_URL", "ROLES", "decode_cursor",
+__all__ = ["DecisionLog", "PlatformCredentials", "Principal", "StoreTransaction", "DEFAULT_URL", "ROLES", "decode_cursor",
            "encode_cursor", "engine_url", "entry", "hash_token", "to_micros"]

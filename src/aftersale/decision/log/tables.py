@@ -101,3 +101,16 @@ store_locks = Table(
     "store_locks", metadata,
     Column("store", String(100), primary_key=True),
 )
+
+#: Each store's credentials on a platform's open platform, to verify its message pushes and route
+#: them to the store: Douyin's app key and app secret, Kuaishou's app key and message key (AES).
+#: A push names the app and the shop; (platform, app_key, shop_id) names one store.
+platform_credentials = Table(
+    "platform_credentials", metadata,
+    Column("platform", String(16), primary_key=True),      # douyin | kuaishou
+    Column("app_key", String(100), primary_key=True),
+    Column("shop_id", String(100), primary_key=True),
+    Column("store", String(100), nullable=False),
+    Column("app_secret", Text, nullable=False),             # never printed back
+    Column("added_at", UTCDateTime(), nullable=False),
+)
