@@ -29,7 +29,7 @@ from bench import baseline, workload  # noqa: E402
 from bench.run import interleaved  # noqa: E402
 
 import aftersale  # noqa: E402
-from aftersale.evaluator import readers  # noqa: E402
+from aftersale.events import lazy as readers
 
 ABLATIONS = {
     "money-string pattern": (r"MONEY_OK\(\w+\)", "True"),

@@ -38,8 +38,8 @@ from bench import baseline, workload  # noqa: E402
 
 import aftersale  # noqa: E402
 from aftersale.events import parse_event  # noqa: E402
-from aftersale.evaluator.compiler import CompiledPolicy  # noqa: E402
-from aftersale.evaluator.interpreter import Interpreter  # noqa: E402
+from aftersale.backends.compiled import CompiledPolicy  # noqa: E402
+from aftersale.backends.interpreter import Interpreter  # noqa: E402
 
 TARGETS = {"fast": 1.5, "traced": 8.0, "compile": 0.5, "cold": 0.4}
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import aftersale
-from aftersale.fmt import meaning
+from aftersale.syntax.fmt import meaning
 from aftersale.syntax import vocabulary as vocab
 
 from test_readme import README, _run
@@ -157,7 +157,7 @@ def test_chinese_blocks_give_the_tree_of_their_english_twin():
 
 
 def test_the_canonical_forms_are_what_fmt_prints():
-    from aftersale.fmt import to_dsl
+    from aftersale.syntax.fmt import to_dsl
 
     first = _twins(ZH)[0][0]
     assert first.startswith("策略 ")

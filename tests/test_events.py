@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import aftersale
-from aftersale.casefile import apply_overrides
+from aftersale.runner.casefile import apply_overrides
 from aftersale.diagnostics import AftersaleError
 from aftersale.events import parse_event, read_events
 from aftersale.values import MISSING

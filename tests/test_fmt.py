@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 import aftersale
-from aftersale import fmt
-from aftersale.comments import LostComment, comment_texts, find_comments
+from aftersale.syntax import fmt
+from aftersale.syntax.comments import LostComment, comment_texts, find_comments
 from aftersale.policy import format_for
 from conftest import POLICIES, cases, read_cases
 
@@ -36,7 +36,7 @@ def all_policies() -> list:
     sentences = [c["sentence"] for c in read_cases(parse / "sentences.yaml")]
     body = "".join(f"rule s{i}: {s}\n" for i, s in enumerate(sentences))
     out.append(pytest.param('policy "sentences"\n' + body, "dsl", id="sentences.yaml"))
-    for path in sorted((TESTS / "evaluator" / "fixtures").glob("*.yaml")):
+    for path in sorted((TESTS / "backends" / "fixtures").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for i, case in enumerate(data["cases"], start=1):
             out.append(pytest.param(data["header"] + case["rules"], "dsl", id=f"{path.name}:{i}"))

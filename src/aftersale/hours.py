@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta, date, datetime, time
 
-from aftersale.locale import msg
-from aftersale.values import WEEKDAY_NAMES, WEEKDAYS, format_time, parse_time
+from .locale import msg
+from .values import WEEKDAY_NAMES, WEEKDAYS, format_time, parse_time
 
 Interval = tuple[time, time]
 Hours = tuple[Interval, ...]

@@ -8,8 +8,8 @@ from typing import Any
 from . import rules as ir
 from .diagnostics import AftersaleError, Diagnostic, ERROR
 from .events import Event
-from .evaluator.decision import Decision
-from .evaluator.interpreter import Interpreter
+from .decision.decision import Decision
+from .backends.interpreter import Interpreter
 from .limits import MAX_SOURCE_CHARS
 from .locale import msg
 from .source import Span
@@ -58,21 +58,21 @@ class Policy:
 
     @cached_property
     def _writer(self):
-        from .evaluator.record import RecordWriter
+        from .decision.record import RecordWriter
 
         return RecordWriter(self._interpreter)
 
     @cached_property
     def _compiled(self):
-        """The compiled backend (evaluator/compiler.py), which decides every event."""
-        from .evaluator.compiler import CompiledPolicy
+        """The compiled backend (backends/compiled.py), which decides every event."""
+        from .backends.compiled import CompiledPolicy
 
         return CompiledPolicy(self.tree, lambda: self._writer, interpreter=lambda: self._interpreter)
 
     def decide(self, event: dict | Event, trace: bool = True) -> Decision:
         """Decide one event: a dict in the contract's format, or an Event from `parse_event`.
 
-        Both paths run the policy's compiled code (evaluator/compiler.py):
+        Both paths run the policy's compiled code (backends/compiled.py):
         trace=False the fast one (same action, rule and guards, no trace);
         trace=True records the trace as it goes and builds it when
         `decision.trace` or `to_json()` is first read.

@@ -18,7 +18,7 @@ if shutil.which("java") is None:
 
 from aftersale.backends import BACKENDS  # noqa: E402
 from aftersale.backends.sql.run_spark import SparkPolicy, session  # noqa: E402
-from aftersale.casefile import apply_overrides  # noqa: E402
+from aftersale.runner.casefile import apply_overrides  # noqa: E402
 from aftersale.policy import load  # noqa: E402
 from tests.conformance.test_conformance import BASE, HERE, instant, policy, table  # noqa: E402
 

@@ -19,7 +19,7 @@ pytest.importorskip("duckdb")
 
 from aftersale.backends.sql import compile_query  # noqa: E402
 from aftersale.backends.sql.run_duckdb import connect, load_json_texts, to_decision  # noqa: E402
-from aftersale.evaluator.decision import Origin  # noqa: E402
+from aftersale.decision.decision import Origin  # noqa: E402
 from aftersale.events import parse_event  # noqa: E402
 
 BASE = json.loads((Path(__file__).parents[2] / "policies/events/base-douyin.json").read_text(encoding="utf-8"))

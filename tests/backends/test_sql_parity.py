@@ -23,7 +23,7 @@ duckdb = pytest.importorskip("duckdb")
 
 from aftersale.backends.sql import compile_query  # noqa: E402
 from aftersale.backends.sql.run_duckdb import connect, load_json_texts, to_decision  # noqa: E402
-from aftersale.evaluator.decision import Origin  # noqa: E402
+from aftersale.decision.decision import Origin  # noqa: E402
 
 ROOT = Path(__file__).parents[2]
 POLICIES = sorted([*ROOT.glob("policies/*.policy"),

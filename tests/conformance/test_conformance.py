@@ -16,7 +16,7 @@ import yaml
 
 import aftersale
 from aftersale.backends import BACKENDS
-from aftersale.casefile import apply_overrides
+from aftersale.runner.casefile import apply_overrides
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]

@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings, strategies as st
 
 from aftersale import rules as ir
 from aftersale.diff.compare import Decider, compare
-from aftersale.fmt import to_dsl
+from aftersale.syntax.fmt import to_dsl
 from aftersale.policy import compile as compile_text
 from tests.hardening.strategies import events, policies
 

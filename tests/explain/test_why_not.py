@@ -12,8 +12,8 @@ import aftersale
 from aftersale import rules as ir
 from aftersale.cli import cli
 from aftersale.events import parse_event
-from aftersale.evaluator.interpreter import Interpreter, Scope, holds
-from aftersale.evaluator.whynot import action_applies, exhaustive, why_not
+from aftersale.backends.interpreter import Interpreter, Scope, holds
+from aftersale.explain.whynot import action_applies, exhaustive, why_not
 
 ROOT = Path(__file__).parents[2]
 EVENTS = ROOT / "policies" / "events"

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import aftersale
 from aftersale import rules as ir
-from aftersale.fields import FIELDS, ITEM_FIELDS
+from aftersale.events.fields import FIELDS, ITEM_FIELDS
 from aftersale.functions import FUNCTIONS
 from aftersale.hours import ServiceHours
 from aftersale.schema import load_schema
@@ -215,7 +215,7 @@ def _fill(pattern: str, draw) -> str:
             ws = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3))
             out.append(draw(st.sampled_from((", ", " or "))).join(ws))
         elif word == "{expr}":
-            from aftersale.fmt import expr_text
+            from aftersale.syntax.fmt import expr_text
 
             text = expr_text(draw(conditions(depth=1)))
             if "#" in text or "\n" in text:  # a sentence is one line; `#` would start a comment

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import aftersale
 from aftersale import rules as ir
-from aftersale.evaluator import interpreter
+from aftersale.backends import interpreter
 from aftersale.events import parse_event
 
 from .strategies import events, policies
@@ -125,7 +125,7 @@ def test_steps_grow_linearly_with_the_items_of_an_order():
 # -- the compiled backend: linear by construction ---------------------------------------------------
 
 def _generated(tree: ir.Policy, trace: bool) -> str:
-    from aftersale.evaluator.compiler import CompiledPolicy
+    from aftersale.backends.compiled import CompiledPolicy
 
     return CompiledPolicy(tree).source(trace=trace)
 

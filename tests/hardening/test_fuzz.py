@@ -19,7 +19,7 @@ import aftersale
 from aftersale import AftersaleError
 from aftersale.events import parse_event, read_events
 from aftersale.explain.render import render
-from aftersale.fmt import expr_text, to_dsl, to_yaml
+from aftersale.syntax.fmt import expr_text, to_dsl, to_yaml
 from aftersale.schema import validator
 from aftersale.source import Source
 from aftersale.syntax.lower import Lowering

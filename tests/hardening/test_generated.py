@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 import aftersale
 from aftersale import rules as ir
 from aftersale import semantics as sem
-from aftersale.evaluator.interpreter import Interpreter, Scope, holds, traced
+from aftersale.backends.interpreter import Interpreter, Scope, holds, traced
 from aftersale.events import parse_event, read_events
 from aftersale.explain.render import headline, render
-from aftersale.fmt import to_dsl, to_yaml
+from aftersale.syntax.fmt import to_dsl, to_yaml
 from aftersale.schema import validator
 
 from .strategies import event_json, events, policies

@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 import aftersale
 from aftersale.cli import cli
 from aftersale.diagnostics import AftersaleError
-from aftersale.evaluator.compiler import CompiledPolicy
-from aftersale.evaluator.interpreter import Interpreter
+from aftersale.backends.compiled import CompiledPolicy
+from aftersale.backends.interpreter import Interpreter
 from aftersale.events import parse_event
 from aftersale.limits import MAX_ID_CHARS, MAX_NAME_CHARS, MAX_STRING_CHARS, MAX_TITLE_CHARS
 

@@ -18,7 +18,7 @@ import aftersale
 from aftersale import AftersaleError, limits
 from aftersale.events import parse_event, read_events
 from aftersale.explain.render import render
-from aftersale.fmt import to_dsl, to_yaml
+from aftersale.syntax.fmt import to_dsl, to_yaml
 from aftersale.schema import load_schema
 
 HEAD = 'policy "limits"\n'
@@ -308,7 +308,7 @@ def test_every_limit_is_documented_in_one_place():
 
 def test_a_billion_laughs_test_file_is_refused_fast(tmp_path):
     """`aftersale test` reads YAML test files under the same limits as YAML policies."""
-    from aftersale.casefile import load_case_file
+    from aftersale.runner.casefile import load_case_file
 
     (tmp_path / "p.policy").write_text("rule a: escalate requests\n", encoding="utf-8")
     path = tmp_path / "laughs.tests.yaml"
@@ -334,7 +334,7 @@ def test_a_billion_laughs_test_file_is_refused_fast(tmp_path):
 ])
 def test_timestamps_moved_out_of_range_are_missing_on_every_path(uploaded, condition, expected):
     """`+`/`-` may move a timestamp past the years events hold: it is missing, on both backends."""
-    from aftersale.evaluator.interpreter import Interpreter, Scope, holds
+    from aftersale.backends.interpreter import Interpreter, Scope, holds
 
     policy = aftersale.compile(f"rule g:\n  when {condition}\n  then forbid approve_return\n")
     event = json.loads(json.dumps(EVENT))
@@ -349,7 +349,7 @@ def test_timestamps_moved_out_of_range_are_missing_on_every_path(uploaded, condi
 
 @pytest.mark.parametrize("content", ['{"id": ' + "9" * 5_000 + "}", "[" * 100_000 + "]" * 100_000, "\udcff"])
 def test_a_test_file_event_that_cannot_be_read_is_reported(tmp_path, content):
-    from aftersale.casefile import load_case_file
+    from aftersale.runner.casefile import load_case_file
 
     (tmp_path / "p.policy").write_text("rule a: escalate requests\n", encoding="utf-8")
     (tmp_path / "e.json").write_bytes(content.encode("utf-8", "surrogateescape"))

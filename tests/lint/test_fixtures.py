@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import aftersale
-from aftersale.evaluator.interpreter import Scope, holds, Interpreter
+from aftersale.backends.interpreter import Scope, holds, Interpreter
 from aftersale.events import parse_event
 from aftersale.lint import lint_text
 from aftersale.lint.registry import CHECKS

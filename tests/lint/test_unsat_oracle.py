@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import aftersale
-from aftersale.evaluator.interpreter import Interpreter, Scope, holds
+from aftersale.backends.interpreter import Interpreter, Scope, holds
 from aftersale.events import parse_event
-from aftersale.fmt import to_dsl
+from aftersale.syntax.fmt import to_dsl
 from aftersale.lint import lint_text
 
 from conftest import base_event

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from aftersale.casefile import load_case_file
+from aftersale.runner.casefile import load_case_file
 from aftersale.cli import cli
 from aftersale.runner import coverage_of, run_paths
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import aftersale
-from aftersale import fmt
+from aftersale.syntax import fmt
 from aftersale.cli import cli
 from conftest import POLICIES
 

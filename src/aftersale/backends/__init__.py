@@ -30,7 +30,7 @@ def _interpreter(tree: ir.Policy) -> Prepared:
 
 
 def _compiled(tree: ir.Policy) -> Prepared:
-    from ..evaluator.compiler import CompiledPolicy
+    from .compiled import CompiledPolicy
 
     return CompiledPolicy(tree)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import rules as ir
-from ..evaluator.decision import Decision, Origin, Outcome
-from ..evaluator.interpreter import Interpreter
+from ..decision.decision import Decision, Origin, Outcome
+from .interpreter import Interpreter
 from ..events import Event, parse_event
 
 

@@ -85,7 +85,7 @@ def explain(policy, events, record_file, db, event_id, store, full, why_not, lan
 
 def _explained(pol, events, counts, why_not, wanted):
     """(record, probe) per good event: the probe is RULE evaluated against the event on its own."""
-    from ..evaluator.whynot import why_not as probe_rule
+    from ..explain.whynot import why_not as probe_rule
 
     for event, decision in decided(pol, events, counts, wanted=wanted):
         yield decision.to_json(), probe_rule(pol.tree, event, why_not) if why_not is not None else None

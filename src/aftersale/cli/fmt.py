@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from ..files import atomic_write
-from ..casefile import TEST_SUFFIXES
+from ..runner.casefile import TEST_SUFFIXES
 from ..terminal import EXIT_FINDINGS
 
 
@@ -22,8 +22,8 @@ def fmt(paths, target, check, write, lang):
 
     Re-parsing the output always gives the same rule tree. `--lang` is also the language of its messages.
     """
-    from .. import fmt as formatter
-    from ..comments import LostComment
+    from ..syntax import fmt as formatter
+    from ..syntax.comments import LostComment
     from ..policy import format_for, load
     from .language import FLAG
 
@@ -83,7 +83,7 @@ def _assert_round_trip(pol, out: str, to: str, path: str) -> None:
     """The formatter's soundness check: its output must compile to the same tree."""
     from .. import compile
 
-    from ..fmt import meaning
+    from ..syntax.fmt import meaning
 
     again = compile(out, to, f"{path} (formatted)")
     if meaning(again.tree) != meaning(pol.tree):  # pragma: no cover - a formatter bug, never user error

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 
-from ..fmt import expr_text
+from ..syntax.fmt import expr_text
 from ..lint.valuesets import MISSING_LABEL, Finite, Numbers, Texts
 from .compare import Key, Result
 

@@ -4,7 +4,7 @@ The compiled backend reads fields straight from the dict a caller passes to
 `Policy.decide`, instead of validating the whole event against the JSON Schema
 first. Each read checks the value against that field's part of the schema and
 types it exactly as `events.parse_event` does: a read accepts a value if and
-only if `parse_event` would (tests/evaluator/test_compiled.py holds the two
+only if `parse_event` would (tests/backends/test_compiled.py holds the two
 side by side). A read is a cheap inline check for the usual shape (a `str`
 matching the money pattern, a `bool`, an enum value...) and, for anything
 else, an exact slow path (`slow`, `container`, `NUMBER_read`, `ITEMS_read`)

@@ -114,7 +114,7 @@ class Context:
         """The source text of a node, on one line."""
         if self.source is not None and node.span.line > 0:
             return " ".join(self.source.text_of(node.span).split())
-        from ..fmt import expr_text  # pragma: no cover - nodes from the front ends have spans
+        from ..syntax.fmt import expr_text  # pragma: no cover - nodes from the front ends have spans
 
         return expr_text(node)
 
@@ -133,7 +133,7 @@ class Context:
 
     def matches(self, rule: ir.Rule, event: dict) -> bool:
         """Whether the rule's condition holds for an event (the evaluator's own semantics)."""
-        from ..evaluator.interpreter import Scope, holds
+        from ..backends.interpreter import Scope, holds
         from ..events import parse_event
 
         parsed = parse_event(event)
@@ -141,7 +141,7 @@ class Context:
 
     @cached_property
     def interpreter(self):
-        from ..evaluator.interpreter import Interpreter
+        from ..backends.interpreter import Interpreter
 
         return Interpreter(self.tree)
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import z3
 
 from .. import rules as ir
-from ..fields import FIELDS, ITEM_FIELDS
+from ..events.fields import FIELDS, ITEM_FIELDS
 from ..values import BOOL, ENUM, MONEY, NUMBER, TEXT, TIMESTAMP
 from .boxes import Box
 from .event_paths import delete_path, get_path, set_path

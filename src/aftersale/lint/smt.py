@@ -29,7 +29,7 @@ from decimal import Decimal
 import z3
 
 from .. import rules as ir
-from ..fields import FIELDS, ITEM_FIELDS
+from ..events.fields import FIELDS, ITEM_FIELDS
 from ..values import BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, WEEKDAYS
 from .terms import MIRRORED, Term, Unsupported
 from .valuesets import MISSING_LABEL, Finite, Numbers, Texts, ValueSet

@@ -240,7 +240,7 @@ class Terms:
             if isinstance(left, ir.Literal) and not isinstance(right, ir.Literal):
                 left, right, op = right, left, MIRRORED.get(op, op)
             if isinstance(left, ir.Literal) and isinstance(right, ir.Literal):
-                from ..evaluator.interpreter import compare
+                from ..backends.interpreter import compare
 
                 return compare(op, left.value, right.value)
             if isinstance(right, ir.Literal):

@@ -14,7 +14,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .. import rules as ir
-from ..fields import FIELDS, ITEM_FIELDS
+from ..events.fields import FIELDS, ITEM_FIELDS
 from ..hours import Calendar
 from ..schema import load_schema
 

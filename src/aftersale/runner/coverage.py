@@ -86,8 +86,8 @@ def _held_leaves(node: dict) -> int:
 
 def _closest(policy, rule, results: list[CaseResult]) -> str:
     """Why no case matched: the case whose condition got furthest, and what failed there."""
-    from ..evaluator.interpreter import Scope, traced
-    from ..evaluator.trace import RuleTrace
+    from ..backends.interpreter import Scope, traced
+    from ..decision.trace import RuleTrace
     from ..explain.phrases import failing, need
 
     interp = policy._interpreter

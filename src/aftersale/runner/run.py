@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..casefile import Case, CaseFile, is_case_file, load_case_file
+from .casefile import Case, CaseFile, is_case_file, load_case_file
 from ..diagnostics import AftersaleError, Diagnostic, ERROR, did_you_mean
 from ..source import Span
 
@@ -151,7 +151,7 @@ def _check_names(case: Case, policy, file: Path) -> AftersaleError | None:
 
 def _holding(policy, event) -> frozenset[str]:
     """Ids of the rules and guards whose condition holds on `event`, each judged on its own."""
-    from ..evaluator.interpreter import Scope, holds
+    from ..backends.interpreter import Scope, holds
 
     interp = policy._interpreter
     scope = Scope(event, interp.context(event))

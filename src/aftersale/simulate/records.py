@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from ..evaluator.decision import Decision
-from ..evaluator.record import encode, policy_info
+from ..decision.decision import Decision
+from ..decision.record import encode, policy_info
 
 
 class RecordLines:

@@ -28,7 +28,7 @@ def _share(n: int, total: int) -> float:
 
 
 def _policy_json(policy) -> dict:
-    from ..evaluator.record import policy_info
+    from ..decision.record import policy_info
 
     info = policy_info(policy.tree)
     return {"name": info["name"], "file": info["file"], "sha256": info["sha256"]}

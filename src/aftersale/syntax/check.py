@@ -9,7 +9,7 @@ from __future__ import annotations
 from .. import rules as ir
 from ..diagnostics import Diagnostic, ERROR, did_you_mean, did_you_mean_msg
 from ..locale import Msg, msg
-from ..fields import FIELDS, ITEM_FIELDS
+from ..events.fields import FIELDS, ITEM_FIELDS
 from ..functions import FUNCTIONS
 from ..source import Source
 from ..values import ANY, BOOL, ENUM, MONEY, NUMBER, TEXT, WEEKDAYS, Type

@@ -16,7 +16,7 @@ from lark import Token, Tree
 from .. import rules as ir
 from ..diagnostics import Diagnostic, ERROR, did_you_mean, did_you_mean_msg
 from ..locale import Msg, msg, plural_id
-from ..fields import FIELDS, ITEM_FIELDS, ITEM_ROOT, ROOTS
+from ..events.fields import FIELDS, ITEM_FIELDS, ITEM_ROOT, ROOTS
 from ..functions import FUNCTIONS, QUANTIFIERS
 from ..limits import MAX_ID_CHARS, MAX_NAME_CHARS, MAX_SENTENCE_CHARS, MAX_TITLE_CHARS
 from ..source import Source, Span

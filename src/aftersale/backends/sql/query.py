@@ -10,7 +10,7 @@ unless its condition IS FALSE (true or unknown), the first such guard in policy
 order being named; otherwise's action where it applies, guarded the same way,
 else manual_review.
 
-`recheck_at` follows evaluator/recheck.py: the candidate moments (where a
+`recheck_at` follows decision/recheck.py: the candidate moments (where a
 comparison that moves with the clock meets its threshold, ±1 µs; local
 midnights and service-hours boundaries for calendar functions of a moving
 timestamp) are computed per row, the decision is taken again at each inside
@@ -26,7 +26,7 @@ from sqlglot import exp
 
 from ... import rules as ir
 from ... import semantics as sem
-from ...evaluator.recheck import INTRADAY_DAYS, MIDNIGHT_DAYS, TICK, Clocked, reads_clock
+from ...decision.recheck import INTRADAY_DAYS, MIDNIGHT_DAYS, TICK, Clocked, reads_clock
 from ...hours import Calendar
 from ...rules import NO_ACTION, Op
 from ...values import DURATION, TIME, TIMESTAMP

@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import Any
 
 from ... import rules as ir
-from ...evaluator.decision import Decision, Origin, Outcome
+from ...decision.decision import Decision, Origin, Outcome
 from ...events import Event, parse_event
 from .query import TABLE, compile_query
 from .schema import column_types, json_structure

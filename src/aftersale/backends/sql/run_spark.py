@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from ... import rules as ir
-from ...evaluator.decision import Decision, Origin
+from ...decision.decision import Decision, Origin
 from ...events import Event, parse_event
 from .query import TABLE, compile_query
 from .run_duckdb import to_decision

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from sqlglot import exp
 
-from ...fields import FIELDS, ITEM_FIELDS, FieldInfo
+from ...events.fields import FIELDS, ITEM_FIELDS, FieldInfo
 from ...values import BOOL, ENUM, LIST, MONEY, NUMBER, TEXT, TIMESTAMP, Type
 
 MONEY_SQL = "DECIMAL(18, 2)"

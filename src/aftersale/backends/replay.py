@@ -22,8 +22,8 @@ from .. import rules as ir
 from .. import semantics as sem
 from ..values import MISSING
 from .interpreter import fields_in as _fields_in, operands as _operands
-from .readers import event_spec
-from .trace import RuleTrace, TraceNode, junction, negation, not_applicable, quantified
+from ..events.lazy import event_spec
+from ..decision.trace import RuleTrace, TraceNode, junction, negation, not_applicable, quantified
 
 #: Item fields every item has (the item schema requires them).
 ITEM_REQUIRED = frozenset(("sku",))

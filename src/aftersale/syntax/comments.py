@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from . import rules as ir
+from .. import rules as ir
 
 #: A DSL comment, skipping string literals (where `#` is text).
 _DSL_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|(#[^\n]*)')
@@ -206,7 +206,7 @@ def carry(policy: ir.Policy, formatted: str, to: str) -> str:
     if not comments:
         return formatted
     anchored = anchor(comments, statements(policy, origin), source.text)
-    from .policy import lower
+    from ..policy import lower
 
     tree, _ = lower(formatted, to, "<formatted>")
     lines = formatted.rstrip("\n").split("\n")

@@ -11,10 +11,10 @@ import re
 from datetime import timedelta
 from functools import lru_cache
 
-from . import rules as ir
-from .syntax.vocabulary import (ACTION_ROWS, EN_HOURS_ZH, HEADER, HOLIDAY_ROWS, LANGUAGE_ROWS, PLATFORM_ROWS,
+from .. import rules as ir
+from .vocabulary import (ACTION_ROWS, EN_HOURS_ZH, HEADER, HOLIDAY_ROWS, LANGUAGE_ROWS, PLATFORM_ROWS,
                                 zh_word)
-from .values import (BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, format_duration,
+from ..values import (BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, format_duration,
                      format_number, format_time, parse_duration)
 
 def quote(text: str) -> str:
@@ -169,7 +169,7 @@ def hours_text(policy: ir.Policy, lang: str) -> str:
 def _sentence(rule: ir.Rule, lang: str | None) -> str:
     """A sentence in `lang`: one already in that language (or without a language asked) is kept as
     written, as fmt keeps every sentence; one in the other language is rewritten in canonical words."""
-    from .syntax.sentences import language_of, translate
+    from .sentences import language_of, translate
 
     return rule.sentence if lang is None or language_of(rule.sentence) == lang else translate(rule.sentence, lang)
 
@@ -179,7 +179,7 @@ def meaning(policy: ir.Policy) -> ir.Policy:
     in whatever language, have equal meanings (`fmt --lang` converts without changing it)."""
     from dataclasses import replace
 
-    from .syntax.sentences import translate
+    from .sentences import translate
 
     return replace(policy, rules=tuple(replace(r, sentence=translate(r.sentence, "en")) if r.sentence is not None else r
                                        for r in policy.rules))

@@ -16,8 +16,8 @@ import yaml
 from jsonschema import Draft202012Validator
 
 import aftersale
-from aftersale.casefile import apply_overrides
-from aftersale.evaluator.interpreter import Interpreter
+from aftersale.runner.casefile import apply_overrides
+from aftersale.backends.interpreter import Interpreter
 from aftersale.events import parse_event
 from aftersale.explain.words import Words
 from aftersale.schema import load_schema

@@ -2,7 +2,7 @@
 
 Cases come from everywhere the suite evaluates events:
 - the policy test files (policies/*.tests.yaml), each case on each of its policy files;
-- the evaluation goldens (tests/evaluator/fixtures/*.yaml);
+- the evaluation goldens (tests/backends/fixtures/*.yaml);
 - generated events (bench/workload.py) on the bench policy and on every example policy.
 
 Each event is decided by the tree-walking interpreter (untraced and traced) and
@@ -23,11 +23,11 @@ import pytest
 import yaml
 
 import aftersale
-from aftersale.casefile import apply_overrides, load_case_file
+from aftersale.runner.casefile import apply_overrides, load_case_file
 from aftersale.backends.interpreted import decide_parsed
-from aftersale.evaluator.compiler import CompiledPolicy
-from aftersale.evaluator.decision import Decision, Origin
-from aftersale.evaluator.interpreter import Interpreter
+from aftersale.backends.compiled import CompiledPolicy
+from aftersale.decision.decision import Decision, Origin
+from aftersale.backends.interpreter import Interpreter
 from aftersale.events import parse_event
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,9 +14,9 @@ from typing import Any
 from .. import semantics
 from .. import rules as ir
 from ..events import Event
-from .interpreter import Interpreter, Scope, holds, traced
-from .record import RecordWriter
-from .trace import RuleTrace, TraceNode
+from ..backends.interpreter import Interpreter, Scope, holds, traced
+from ..decision.record import RecordWriter
+from ..decision.trace import RuleTrace, TraceNode
 
 
 def exhaustive(e: ir.Expr, s: Scope) -> TraceNode:

@@ -72,7 +72,7 @@ class RecordWriter:
     def text(self, node: ir.Node) -> str:
         src = self.policy.source
         if src is None or node.span.end <= node.span.start:
-            from ..fmt import expr_text
+            from ..syntax.fmt import expr_text
 
             return expr_text(node) if isinstance(node, ir.Expr) else ""
         return " ".join(src.text_of(node.span).split())

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 import aftersale
 from aftersale.backends import BACKENDS
-from aftersale.evaluator.compiler import CompiledPolicy
-from aftersale.evaluator.decision import Decision
+from aftersale.backends.compiled import CompiledPolicy
+from aftersale.decision.decision import Decision
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))

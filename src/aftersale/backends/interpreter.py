@@ -20,7 +20,7 @@ from ..functions import Context
 from ..hours import Calendar
 from ..rules import Quant
 from ..values import MISSING
-from .trace import RuleTrace, TraceNode, junction, negation, not_applicable, quantified
+from ..decision.trace import RuleTrace, TraceNode, junction, negation, not_applicable, quantified
 
 
 class Scope:
@@ -200,7 +200,7 @@ class Interpreter:
 
     def recheck_at(self, event: Event, verdict: sem.Verdict | None = None):
         """The earliest moment after the event's `at` at which deciding it again gives another decision."""
-        from .recheck import Clocked, recheck_at
+        from ..decision.recheck import Clocked, recheck_at
 
         clocked = self.clocked
         if not clocked or sem.closed(event.get(("request", "status"))):
@@ -218,7 +218,7 @@ class Interpreter:
 
     @cached_property
     def clocked(self):
-        from .recheck import Clocked
+        from ..decision.recheck import Clocked
 
         return Clocked(self.policy)
 

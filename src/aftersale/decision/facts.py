@@ -16,9 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 from .. import rules as ir
-from ..fmt import expr_text
+from ..syntax.fmt import expr_text
 from ..values import MISSING, Type
-from .phrases import type_of
+from .types import type_of
 
 #: Every fact code, with the keys it carries besides `code`.
 FACT_CODES: dict[str, str] = {

@@ -40,7 +40,7 @@ class Origin:
             if self._make_writer is not None:
                 self._writer = self._make_writer()
             else:
-                from .interpreter import Interpreter
+                from ..backends.interpreter import Interpreter
                 from .record import RecordWriter
 
                 self._writer = RecordWriter(Interpreter(self.tree))
@@ -49,7 +49,7 @@ class Origin:
     @property
     def replay(self):
         if self._replay is None:
-            from .replay import Replay
+            from ..backends.replay import Replay
 
             self._replay = Replay(self.tree)
         return self._replay

@@ -22,10 +22,10 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import AftersaleError, Diagnostic, ERROR
-from .events.text import json_problem
-from .locale import Msg, msg
-from .source import Span
+from ..diagnostics import AftersaleError, Diagnostic, ERROR
+from ..events.text import json_problem
+from ..locale import Msg, msg
+from ..source import Span
 
 TEST_SUFFIXES = (".tests.yaml", ".tests.yml")
 #: What a test file may name: a file with another name is refused before it is read, so a test file
@@ -110,10 +110,10 @@ def _key_line(root, key: str) -> int:
 
 def load_case_file(path: str | Path) -> CaseFile:
     """Read and check a test file (schema/tests.json); events are built but not yet validated."""
-    from .schema import validator
+    from ..schema import validator
 
     path = Path(path)
-    from .syntax.yaml_front import check_yaml, yaml_problem
+    from ..syntax.yaml_front import check_yaml, yaml_problem
 
     try:
         text = path.read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ worded by `aftersale.explain` in the reader's language.
 from __future__ import annotations
 
 from .. import rules as ir
-from ..fields import ITEM_FIELDS
+from ..events.fields import ITEM_FIELDS
 from ..values import Type
 
 

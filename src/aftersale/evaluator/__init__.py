@@ -1,1 +1,0 @@
-"""Rule tree + event → decision: the interpreter, the compiled backend, traces and records."""
