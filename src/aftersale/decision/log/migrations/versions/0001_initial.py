@@ -6,7 +6,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from ...tables import SEQ, UTCDateTime
+from aftersale.decision.log.tables import SEQ, UTCDateTime
 
 revision = "0001"
 down_revision = None

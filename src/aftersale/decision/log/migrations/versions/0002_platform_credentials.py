@@ -6,7 +6,7 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from ...tables import UTCDateTime
+from aftersale.decision.log.tables import UTCDateTime
 
 revision = "0002"
 down_revision = "0001"
