@@ -14,14 +14,24 @@ from aftersale.evaluator.interpreter import Interpreter, Scope, holds
 from aftersale.events import parse_event
 from aftersale.fmt import to_dsl
 from aftersale.lint import lint_text
+from aftersale.semantics import closed
 
 from conftest import base_event
 from hardening.strategies import events, policies
 
 
-def _matches(tree, rule_id: str, event: dict) -> bool:
+def _truth(tree, rule_id: str, event: dict):
+    """The rule's condition on the event, three-valued, by the reference interpreter."""
     parsed = parse_event(event)
     return holds(tree.rule(rule_id).when, Scope(parsed, Interpreter(tree).context(parsed)))
+
+
+def _matches(tree, rule_id: str, event: dict) -> bool:
+    """A rule matches where its condition is true; a guard acts (forbids) where it is not false, on open requests."""
+    rule, truth = tree.rule(rule_id), _truth(tree, rule_id, event)
+    if rule.is_guard:
+        return truth is not False and not closed(event["request"]["status"])
+    return truth is True
 
 
 def _unsatisfiable(text: str) -> list[str]:

@@ -109,6 +109,8 @@ class Direct:
             return local.weekday() >= 5
         if key == "is_holiday":
             return self.calendar.is_holiday(local.date())
+        if key == "is_day_off":
+            return self.calendar.is_day_off(local.date())
         if key == "local_time":
             return seconds_of(local.time())
         return day_number(local.date())
@@ -267,11 +269,8 @@ class Direct:
         item_term, parsed = found
         needs = item_needs(item_term, parsed)
         name = item_term.key[1][1]
-        if not needs:
-            if all(not want for _, _, want in parsed):
-                delete_path(event, ("order", "items"))
-            else:
-                set_path(event, ("order", "items"), [])
+        if not needs:  # wanted true or false, never unknown: the list is present, and may be empty
+            set_path(event, ("order", "items"), [])
             return
         out = []
         for n, need in enumerate(needs, start=1):

@@ -5,11 +5,14 @@ whether their sets can all be met at once. These two answer it without the
 solver when the group has one of these shapes (and return None otherwise):
 
 **Items.** `any(order.items, item.f in S)` and `all(order.items, item.f in S)`
-over one item field. Every item must avoid the sets of the `any` atoms that
-must be false and lie in the sets of the `all` atoms that must be true (the
-region R); each `any` that must be true needs one item in S ∩ R, each `all`
-that must be false one item in R − S. Missing or empty item lists make every
-`any` false (and an empty list every `all` true).
+over one item field, each wanted true or wanted false (three-valued: an item
+condition is true on T, false on F, unknown elsewhere; `any` is false only
+when every item's is false). Every item must lie in F of the `any` atoms
+that must be false and in T of the `all` atoms that must be true (the region
+R); each `any` that must be true needs one item in T ∩ R, each `all` that
+must be false one item in F ∩ R. The list must be present (a missing list
+makes both unknown); an empty one makes every `any` false and every `all`
+true. A group that wants some atom unknown goes to the solver.
 
 **Timestamps.** Calendar views of one timestamp (its local time, weekday, date,
 service hours, holiday) and differences of timestamps (`age(x)` = at − x,
@@ -30,7 +33,7 @@ from .. import rules as ir
 from .terms import Term, Terms
 from .valuesets import MISSING_LABEL, Finite, Numbers, Texts, ValueSet
 
-CALENDAR_KEYS = ("open", "outside", "weekday", "is_weekend", "is_holiday", "local_time", "local_date")
+CALENDAR_KEYS = ("open", "outside", "weekday", "is_weekend", "is_holiday", "is_day_off", "local_time", "local_date")
 MAX_OPTIONAL = 6
 
 
@@ -48,35 +51,36 @@ def items(comp: list[Term], box: dict, terms: Terms) -> bool | None:
 
 def item_atoms(atoms: list[tuple[Term, ValueSet]], terms: Terms):
     """For `any`/`all` atoms with their sets of truth values: (the item term their conditions are on,
-    [(`any` or `all`, the item values where the condition holds, the truth value wanted)] for the atoms
-    with one wanted truth value), or None when they are not all on one item term."""
+    [(`any` or `all`, where the item condition is true, where it is false, the truth value wanted)]), or
+    None when they are not all on one item term or some atom may be unknown."""
     item_term = None
     parsed = []
     for t, truth in atoms:
         leaf = terms.item_leaf(t.expr.condition)
         if leaf is None:
             return None
-        it, s = leaf
+        it, true, false = leaf
         if item_term is None:
             item_term = it
         elif it is not item_term:
             return None
         want = truth.members()
-        if len(want) == 1:
-            parsed.append((t.expr.kind, s, want[0]))
+        if len(want) != 1 or want[0] not in (True, False):
+            return None
+        parsed.append((t.expr.kind, true, false, want[0]))
     return None if item_term is None else (item_term, parsed)
 
 
 def item_needs(item_term: Term, parsed: list) -> list[ValueSet]:
     """The item values each needed item must take (one item per set), every item lying in the region R."""
     region = item_term.domain
-    for kind, s, want in parsed:
+    for kind, true, false, want in parsed:
         if kind == "all" and want:
-            region = region & s
+            region = region & true
         elif kind == "any" and not want:
-            region = region - s
-    need = [s & region for kind, s, want in parsed if kind == "any" and want]
-    need += [region - s for kind, s, want in parsed if kind == "all" and not want]
+            region = region & false
+    need = [true & region for kind, true, false, want in parsed if kind == "any" and want]
+    need += [false & region for kind, true, false, want in parsed if kind == "all" and not want]
     return need
 
 

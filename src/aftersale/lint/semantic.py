@@ -1,15 +1,18 @@
-"""The semantic family: `unsatisfiable-rule`, `shadowed-rule`, `redundant-condition`, `conflicting-rules`,
-`undecided-rule`.
+"""The semantic family: `unsatisfiable-rule`, `action-never-applies`, `shadowed-rule`, `redundant-condition`,
+`conflicting-rules`, `undecided-rule`.
 
-All four are exact (see `analysis.py`): "no request can ..." is proved for every
-schema-valid request, and every overlap comes with an example request that the
-evaluator decides as the finding says.
+All are exact (see `analysis.py`), under version 2's meaning (`semantics.py`):
+a rule matches where its condition is true and its action applies; a guard
+forbids where its condition is not false. "No request can ..." is proved for
+every schema-valid request, and every overlap comes with an example request
+that the interpreter decides as the finding says.
 """
 from __future__ import annotations
 
 from typing import Iterator
 
 from .. import rules as ir
+from .. import semantics as sem
 from .analysis import Region, RuleFacts
 from .boxes import TooComplex
 from .context import Context, Finding, fields_of
@@ -28,9 +31,11 @@ def unsatisfiable_rule(ctx: Context) -> Iterator[Finding]:
         if rf.satisfiable is not False:
             continue
         parts = list(rule.when.operands) if isinstance(rule.when, ir.And) and rule.when.operands else [rule.when]
-        core = _core(ctx, parts)
+        core = None if rule.is_guard else _core(ctx, parts)
         kind = "guard" if rule.is_guard else "rule"
-        if core is None or not core:
+        if rule.is_guard:
+            message = f"guard `{rule.id}` can never forbid anything: its condition is false for every open request"
+        elif core is None or not core:
             message = f"{kind} `{rule.id}` can never match: no request satisfies its condition"
         elif len(core) == 1:
             message = f"{kind} `{rule.id}` can never match: `{ctx.text(parts[core[0]])}` never holds"
@@ -56,9 +61,44 @@ def _core(ctx: Context, parts: list[ir.Expr]) -> list[int] | None:
 
 # -- shadowed-rule ----------------------------------------------------------------------
 
+# -- action-never-applies ---------------------------------------------------------------
+
+#: How the request states an action applies to read in a message.
+STATUS_WORDS = {"pending_merchant": "pending", "awaiting_return": "awaiting return",
+                "return_in_transit": "in transit", "returned": "returned"}
+
+
+def applies_to(action: str) -> str:
+    """`approve_return` → "pending requests": the statuses an action applies to, in words."""
+    statuses = sorted({st for _, st in sem.applicable_states(action)}, key=list(STATUS_WORDS).index)
+    if set(statuses) == sem.OPEN_STATUSES:
+        return "open requests"
+    words = [STATUS_WORDS[st] for st in statuses]
+    return (words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]) + " requests"
+
+
+def _states(action: str) -> str:
+    pairs = sorted(sem.applicable_states(action), key=lambda p: (p[1], p[0] or ""))
+    return ", ".join(f"`{st}`" if k is sem.ANY_KIND else f"`{k}` in `{st}`" for k, st in pairs)
+
+
+def action_never_applies(ctx: Context) -> Iterator[Finding]:
+    for rule, rf in ctx.checked():
+        if rule.is_guard or rf.satisfiable is not True or rf.applies is not False:
+            continue
+        yield ctx.finding(
+            "action-never-applies",
+            f"rule `{rule.id}` can never act: its conditions exclude every request `{rule.action}` applies to",
+            ctx.rule_span(rule), rule=rule.id,
+            help=f"`{rule.action}` applies only to {_states(rule.action)}; change the rule's action or its "
+                 "conditions on `request.kind` and `request.status`")
+
+
+# -- shadowed-rule ----------------------------------------------------------------------
+
 def shadowed_rule(ctx: Context) -> Iterator[Finding]:
     for rule, rf in ctx.checked():
-        if rule.is_guard or rf.satisfiable is not True:
+        if rule.is_guard or rf.satisfiable is not True or rf.applies is not True:
             continue
         if rf.shadow_proved and rf.shadowed_by:
             yield _shadowed(ctx, rule, rf)
@@ -79,7 +119,8 @@ def _shadowed(ctx: Context, rule: ir.Rule, rf: RuleFacts) -> Finding:
     boxes = ctx.analysis.real(rf.boxes) if rf.boxes is not None else []
     box = boxes[0] if boxes else None
     example = ctx.example(box, lambda d, e: d.rule in by and ctx.matches(rule, e),
-                          extra=None if box is not None else (lambda enc: enc.cond(rule.when)), exprs=[rule.when])
+                          extra=None if box is not None else (lambda enc: ctx.analysis.match_formula(enc, rule)),
+                          exprs=[rule.when])
     return ctx.finding("shadowed-rule", message, ctx.rule_span(rule), rule=rule.id, help=help_, related=tuple(by),
                        example=example, fields=fields_of(boxes[:1]) or ("request.kind",))
 
@@ -103,7 +144,7 @@ def conflicting_rules(ctx: Context) -> Iterator[Finding]:
     """One finding per rule: the first earlier rule with another action that decides some of its
     requests, with an example; other earlier rules with other actions that overlap it are named."""
     for rule, rf in ctx.checked():
-        if rule.is_guard or rf.satisfiable is not True or rf.shadow_proved or not rf.conflicts:
+        if rule.is_guard or rf.applies is not True or rf.shadow_proved or not rf.conflicts:
             continue
         first, box = rf.conflicts[0]
         a = ctx.tree.rule(first)
@@ -128,9 +169,9 @@ MAX_NODES = 120
 
 def redundant_condition(ctx: Context) -> Iterator[Finding]:
     for rule, rf in ctx.checked():
-        if rf.satisfiable is not True or rf.boxes is None:
+        if rf.satisfiable is not True or rf.boxes is None or (not rule.is_guard and rf.applies is not True):
             continue
-        yield from _redundant(ctx, rule)
+        yield from _redundant(ctx, rule, rf)
 
 
 def _operands(when: ir.Expr) -> list[tuple[ir.Expr, ir.Expr]]:
@@ -164,34 +205,59 @@ def _replace(expr: ir.Expr, target: ir.Expr, new: ir.Expr) -> ir.Expr:
     return expr
 
 
-def _redundant(ctx: Context, rule: ir.Rule) -> Iterator[Finding]:
+def _redundant(ctx: Context, rule: ir.Rule, rf: RuleFacts) -> Iterator[Finding]:
+    """A condition is redundant when removing it leaves where the rule acts unchanged: where it matches (a
+    rule), or where its condition is false (a guard: it forbids everywhere else)."""
     an = ctx.analysis
     working = rule.when
-    current = an.boxes_of(working)
-    if current is None:
-        return
+    current = rf.boxes
+    where = None if rule.is_guard else an.applicable(rule.action)
     for parent, operand in _operands(rule.when):
         neutral = ir.And(()) if isinstance(parent, ir.And) else ir.Or(())
         candidate = _replace(working, operand, neutral)
         if candidate is working:
             continue
-        boxes = an.boxes_of(candidate)
+        boxes = an.matching(rule, candidate)
         if boxes is None:
             continue
-        try:
-            same = an.find(Region(boxes, [current])) is None and an.find(Region(current, [boxes])) is None
-        except (TooComplex, Unsupported):
+        if not _same(an, boxes, current):
             continue
-        if not same:
-            continue
+        if where is not None and _only_kind(operand) and not _same(an, an.boxes_of(candidate), an.boxes_of(working)):
+            continue  # `request.kind == return_refund` on an express refund says what the platform offers: kept
         working, current = candidate, boxes
         text = ctx.text(operand)
-        if isinstance(parent, ir.And):
+        restates = where is not None and isinstance(parent, ir.And) and _implied(an, where, operand)
+        if restates:
+            message = f"`{text}` is redundant: {rule.action} already applies only to {applies_to(rule.action)}"
+        elif isinstance(parent, ir.And):
             message = f"`{text}` is redundant: the rest of rule `{rule.id}` already implies it"
         else:
             message = f"`{text}` adds nothing: the other alternatives of this `or` already cover it"
-        yield ctx.finding("redundant-condition", message, operand.span, rule=rule.id,
-                          help=f"remove it; rule `{rule.id}` matches exactly the same requests without it")
+        help_ = f"remove it; rule `{rule.id}` matches exactly the same requests without it"
+        if restates:
+            help_ += f" (`{rule.action}` applies only to {_states(rule.action)}; a sentence needs no `while pending`)"
+        yield ctx.finding("redundant-condition", message, operand.span, rule=rule.id, help=help_)
+
+
+def _same(an, a: list | None, b: list | None) -> bool:
+    """Whether two unions of boxes hold exactly the same events (proved)."""
+    if a is None or b is None:
+        return False
+    try:
+        return an.find(Region(a, [b])) is None and an.find(Region(b, [a])) is None
+    except (TooComplex, Unsupported):
+        return False
+
+
+def _only_kind(cond: ir.Expr) -> bool:
+    fields = {n.path for n in ir.walk(cond) if isinstance(n, ir.Field)}
+    return fields == {("request", "kind")}
+
+
+def _implied(an, where: list, operand: ir.Expr) -> bool:
+    """Whether a condition holds wherever an action applies (it only restates applicability)."""
+    true = an.boxes_of(operand)
+    return true is not None and an.find(Region(where, [true])) is None
 
 
 # -- undecided-rule --------------------------------------------------------------------
