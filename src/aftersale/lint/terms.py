@@ -97,6 +97,7 @@ class Terms:
     def __init__(self, world: World):
         self.world = world
         self._cache: dict = {}
+        self._leaves: dict = {}  # condition -> its leaf (conditions compare without spans)
         self._item_scope = False
 
     def _intern(self, term: Term) -> Term:
@@ -224,12 +225,18 @@ class Terms:
     # -- conditions ----------------------------------------------------------------
     def leaf(self, cond: ir.Expr):
         """A leaf condition as (term, values where it is true, values where it is false), or a constant bool."""
-        try:
-            return self._leaf(cond)
-        except Unsupported:
-            raise
-        except (TypeError, ValueError, KeyError, AttributeError, IndexError):
-            return self._opaque(cond)
+        hit = self._leaves.get(cond)
+        if hit is None:
+            try:
+                hit = self._leaf(cond)
+            except Unsupported as e:
+                hit = e
+            except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+                hit = self._opaque(cond)
+            self._leaves[cond] = hit
+        if isinstance(hit, Unsupported):
+            raise hit
+        return hit
 
     def _opaque(self, cond: ir.Expr):
         """A condition the sets do not look into: its atom."""
