@@ -19,7 +19,7 @@ from .. import rules as ir
 from ..hours import Calendar, is_open
 from ..values import WEEKDAYS, parse_timestamp
 from .event_paths import delete_path, get_path, set_path
-from .exact import CALENDAR_KEYS, item_atoms, item_needs, present_part
+from .exact import CALENDAR_KEYS, item_atoms, item_choice, present_part
 from .terms import Term, Terms
 from .valuesets import MISSING_LABEL, Finite, Numbers, Texts
 from .world import DAY, EPOCH, World, day_number, seconds_of
@@ -267,9 +267,14 @@ class Direct:
         if found is None:
             raise _Fail()
         item_term, parsed = found
-        needs = item_needs(item_term, parsed)
+        needs = item_choice(item_term, parsed)
         name = item_term.key[1][1]
-        if not needs:  # wanted true or false, never unknown: the list is present, and may be empty
+        if needs is None:
+            raise _Fail()
+        if needs == "missing":
+            delete_path(event, ("order", "items"))
+            return
+        if not needs:
             set_path(event, ("order", "items"), [])
             return
         out = []
