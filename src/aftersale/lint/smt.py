@@ -10,10 +10,14 @@ offset with integer division.
 
 Two modes:
 
-- **proof**: for showing that no event exists. What cannot be written exactly
-  is over-approximated (any of the offsets the zone ever used; holidays and
-  make-up days as unknown functions of the day, with the facts that hold for
-  every calendar), so "unsat" is a proof about every possible event.
+- **proof**: for showing that no event exists. In a window of years
+  (EXAMPLE_YEARS) the zone's offsets and the calendar's holidays and make-up
+  days (from `hours.Calendar`) are written exactly, so a date's holiday or the
+  skipped hour of a daylight-saving change is known; outside it what cannot
+  be written exactly is over-approximated (any of the offsets the zone ever
+  used; holidays and make-up days as unknown functions of the day, with the
+  facts that hold for every calendar), so "unsat" is a proof about every
+  possible event.
 - **example**: for building a concrete event. Timestamps stay in a window of
   years where the zone's offsets and the holiday calendar are written exactly,
   so the model is an event the evaluator will decide as the solver says (the
@@ -25,7 +29,8 @@ conditions, 2**m representatives cover every case.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import string
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import z3
@@ -201,20 +206,22 @@ class Encoder:
         if k in self._clock:
             return self._clock[k]
         fixed = self.world.fixed_offset
+        lo = int(datetime(self.years[0], 1, 1, tzinfo=timezone.utc).timestamp())
+        hi = int(datetime(self.years[1], 12, 31, tzinfo=timezone.utc).timestamp())
+        pieces = zone_pieces(self.world.zone, self.years)
+        exact = z3.IntVal(pieces[-1][1])
+        for (_, o), (nxt, _) in reversed(list(zip(pieces, pieces[1:]))):
+            exact = z3.If(ts.val < nxt, z3.IntVal(o), exact)
+        window = z3.And(ts.val >= lo, ts.val <= hi)
         if self.mode == "example":
-            lo = int(datetime(self.years[0], 1, 1, tzinfo=timezone.utc).timestamp())
-            hi = int(datetime(self.years[1], 12, 31, tzinfo=timezone.utc).timestamp())
-            self.facts.append(z3.Implies(ts.present, z3.And(ts.val >= lo, ts.val <= hi)))
-            pieces = zone_pieces(self.world.zone, self.years)
-            off = z3.IntVal(pieces[-1][1])
-            for start, o in reversed(pieces[:-1]):
-                nxt = pieces[pieces.index((start, o)) + 1][0]
-                off = z3.If(ts.val < nxt, z3.IntVal(o), off)
+            self.facts.append(z3.Implies(ts.present, window))
+            off = exact
         elif fixed is not None:
             off = z3.IntVal(fixed)
-        else:
-            off = z3.FreshInt("offset")
-            self.facts.append(z3.Or([off == o for o in zone_offsets(self.world.zone)]))
+        else:  # exact in the window of years (the skipped hour of a daylight-saving change), any offset outside
+            free = z3.FreshInt("offset")
+            self.facts.append(z3.Or([free == o for o in zone_offsets(self.world.zone)]))
+            off = z3.If(window, exact, free)
         local = ts.val + off
         day = local / DAY
         tod = local % DAY
@@ -223,11 +230,15 @@ class Encoder:
             hol, mk = z3.BoolVal(False), z3.BoolVal(False)
         else:
             hol, mk = self.hol(day), self.mk(day)
+            # the calendar's own days (hours.Calendar) in the window of years; outside it, only what is true
+            # of every calendar: make-up days are weekend days, and not holidays
+            hdays, mdays = calendar_days(self.world.calendar, self.years)
+            known = hol == _member(day, hdays), mk == _member(day, mdays)
             if self.mode == "example":
-                hdays, mdays = calendar_days(self.world.calendar, self.years)
-                self.facts.append(hol == _member(day, hdays))
-                self.facts.append(mk == _member(day, mdays))
-            else:  # true of every calendar: make-up days are weekend days, and not holidays
+                self.facts.extend(known)
+            else:
+                first, last = day_number(date(self.years[0], 1, 1)), day_number(date(self.years[1], 12, 31))
+                self.facts.append(z3.Implies(z3.And(day >= first, day <= last), z3.And(*known)))
                 self.facts.append(z3.Implies(mk, wd >= 5))
                 self.facts.append(z3.Not(z3.And(hol, mk)))
         out = (day, tod, wd, hol, mk)
@@ -346,6 +357,8 @@ class Encoder:
             return V(z3.Length(strs[0]), present, "num")
         if fn == "lower":
             low = z3.FreshConst(z3.StringSort(), "lower")
+            # true of every text: lowercasing leaves no ASCII capital letter (`lower(x) == "ABC"` never holds)
+            self.facts.append(z3.And([z3.Not(z3.Contains(low, z3.StringVal(c))) for c in string.ascii_uppercase]))
             if self.mode != "proof":
                 # a hint for examples only (checked by the evaluator): lowercasing may change the length
                 # ("İ" becomes two characters), so a proof must not assume it keeps it
