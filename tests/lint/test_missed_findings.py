@@ -85,3 +85,45 @@ def test_lowercased_text_never_equals_capitals():
            'rule ok: when lower(request.tracking.number) == "abc" then manual_review\n'
     found = _found(text)
     assert ("unsatisfiable-rule", "abc") in found and ("unsatisfiable-rule", "ok") not in found
+
+
+DAYS_OFF = HEADER + ("rule off: when is_day_off(request.created_at) then manual_review\n"
+                     "rule nd: when local_date(request.created_at) == 2026-10-01 then manual_review\n"
+                     "rule worked: when local_date(request.created_at) == 2026-09-20 and is_day_off(request.created_at)\n"
+                     "  then manual_review\n")
+
+
+def test_days_off_follow_the_calendar():
+    found = _found(DAYS_OFF)
+    assert ("shadowed-rule", "nd") in found  # National Day is a day off
+    assert ("unsatisfiable-rule", "worked") in found  # a make-up Sunday is not
+    assert _decided_by(DAYS_OFF, found[("shadowed-rule", "nd")].example) == "off"
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin"])
+def test_the_solver_clock_agrees_with_hours_py(zone):
+    """The z3 encoding of days off and service hours against `hours.py`, at moments across a year."""
+    import z3
+
+    from aftersale.hours import ServiceHours, is_open
+    from aftersale.lint.smt import V, Encoder
+    from aftersale.lint.world import World
+
+    tree = aftersale.compile(f'policy "p"\ntimezone {zone}\nservice hours mon-fri 09:00-18:00, sat 10:00-12:00\n'
+                             "holidays cn\n").tree
+    world = World.of(tree)
+    cal, hours, tz = Calendar("cn"), ServiceHours.parse("mon-fri 09:00-18:00, sat 10:00-12:00"), ZoneInfo(zone)
+    days = [date(2026, 1, 1) + timedelta(days=d) for d in range(0, 365, 9)]
+    days += [date(2026, 10, 1), date(2026, 9, 20), date(2026, 2, 14), date(2026, 3, 29), date(2026, 10, 25)]
+    moments = [datetime.combine(d, datetime.min.time(), tz) + timedelta(hours=h) for d in days for h in (2.5, 9.5, 11)]
+    for moment in moments:
+        enc = Encoder(world, "proof")
+        ts = V(z3.IntVal(int(moment.timestamp())), z3.BoolVal(True), "ts")
+        day, tod, wd, hol, mk = enc.clock(ts)
+        solver = z3.Solver()
+        solver.add(*enc.facts)
+        assert solver.check() == z3.sat
+        model = solver.model()
+        local = moment.astimezone(tz)
+        got = [z3.is_true(model.eval(x, model_completion=True)) for x in (enc.day_off(hol, mk, wd), enc.open_at(ts))]
+        assert got == [cal.is_day_off(local.date()), is_open(hours, cal, local)], local
