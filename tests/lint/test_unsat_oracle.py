@@ -70,3 +70,17 @@ def test_lowercasing_may_lengthen_text_so_the_rule_is_not_called_unsatisfiable()
 def test_a_rule_that_really_cannot_match_is_still_reported():
     text = 'policy "p"\nrule never:\n  when request.amount > ¥300 and request.amount < ¥100\n  then reject\n'
     assert _unsatisfiable(text) == ["never"]
+
+
+GUARD = 'policy "p"\nrule g: never auto-approve requests where request.tracking.verified == true ' \
+        'and request.tracking.verified == false\nrule a: auto-approve returns\n'
+
+
+def test_a_guard_never_true_but_unknown_without_tracking_still_forbids_so_it_is_not_unsatisfiable():
+    assert [d.name for d in lint_text(GUARD) if d.severity != "info"] == []
+    tree = aftersale.compile(GUARD).tree
+    event = base_event()
+    event["request"].update(kind="return_refund", status="pending_merchant")
+    event["request"].pop("tracking", None)
+    assert _matches(tree, "g", event)  # unknown: a person decides
+    assert Interpreter(tree).verdict(parse_event(event), False)[0].forbidden_by == "g"
