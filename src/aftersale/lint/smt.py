@@ -566,8 +566,15 @@ class Encoder:
 
 
 def _member(x, values) -> z3.BoolRef:
-    values = sorted(values)
-    return z3.Or([x == v for v in values]) if values else z3.BoolVal(False)
+    """`x` is one of the whole numbers, as ranges of consecutive ones (holidays come in runs of days)."""
+    runs: list[list[int]] = []
+    for v in sorted(values):
+        if runs and v == runs[-1][1] + 1:
+            runs[-1][1] = v
+        else:
+            runs.append([v, v])
+    parts = [x == a if a == b else z3.And(x >= a, x <= b) for a, b in runs]
+    return z3.Or(parts) if parts else z3.BoolVal(False)
 
 
 __all__ = ["Budget", "Encoder", "V", "Unsupported"]
