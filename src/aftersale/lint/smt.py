@@ -36,6 +36,7 @@ from decimal import Decimal
 import z3
 
 from .. import rules as ir
+from ..limits import MAX_YEAR, MIN_YEAR
 from ..fields import FIELDS, ITEM_FIELDS
 from ..values import BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, WEEKDAYS
 from .terms import MIRRORED, Term, Unsupported
@@ -60,6 +61,16 @@ CHECK_COST = 20_000
 EXAMPLE_RLIMIT = 10_000_000
 #: Counters for benchmarks: solver checks made, and checks answered "unknown" for want of budget.
 STATS = {"checks": 0, "out_of_budget": 0}
+
+
+def _utc(*args) -> int:
+    return int((datetime(*args, tzinfo=timezone.utc) - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds())
+
+
+#: Computed timestamps inside these seconds are in years MIN_YEAR..MAX_YEAR in every offset; outside the
+#: other pair, in none (`values.in_range`).
+YEARS_IN = (_utc(MIN_YEAR, 1, 2), _utc(MAX_YEAR, 12, 31) - 1)
+YEARS_OUT = (_utc(MIN_YEAR - 1, 12, 31), _utc(MAX_YEAR + 1, 1, 2) - 1)
 
 
 def _units_used() -> int:
@@ -305,7 +316,8 @@ class Encoder:
             if kinds == ("ts", "ts") and e.op == "-":
                 return V(a.val - b.val, present, "sec")
             if kinds in (("ts", "sec"),) or (kinds == ("sec", "ts") and e.op == "+"):
-                return V(a.val + sign * b.val if a.kind == "ts" else b.val + a.val, present, "ts")
+                out = a.val + sign * b.val if a.kind == "ts" else b.val + a.val
+                return V(out, z3.And(present, self._in_years(out)), "ts")
             if kinds in (("fen", "fen"), ("num", "num"), ("sec", "sec")):
                 return V(a.val + sign * b.val, present, a.kind)
             if kinds == ("fen", "num"):
@@ -327,6 +339,15 @@ class Encoder:
             return V(z3.Sum(terms) if terms else z3.IntVal(0), z3.And(known), "num")
         # a condition used as a value: the evaluator compares its truth (None when unknown) as a value
         raise Unsupported("a condition used as a value")
+
+    def _in_years(self, ts) -> z3.BoolRef:
+        """Whether a computed timestamp stays in the years events may hold (`values.in_range`: else it is
+        missing). Its year is read in its own offset, which the encoding does not know: within a day of either
+        end it may be either."""
+        ok = z3.FreshBool("in_years")
+        self.facts.append(z3.Implies(z3.And(ts >= YEARS_IN[0], ts <= YEARS_IN[1]), ok))
+        self.facts.append(z3.Implies(z3.Or(ts < YEARS_OUT[0], ts > YEARS_OUT[1]), z3.Not(ok)))
+        return ok
 
     def _call(self, e: ir.Call, slot) -> V:
         args = [self.value(a, slot) for a in e.args]
