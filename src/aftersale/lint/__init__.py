@@ -3,7 +3,8 @@
 Checks, one module per family, registered by name in `registry.TABLE`:
 
 - the front end (`syntax-error`, `unknown-field`, `type-mismatch`, ...) comes from lowering;
-- `semantic.py`: shadowed, unsatisfiable and conflicting rules, redundant conditions,
+- `semantic.py`: shadowed, unsatisfiable and conflicting rules, redundant conditions, rules whose
+  action never applies (`action-never-applies`),
   decided exactly (`analysis.py`: value sets, boxes, and z3 for what they cannot decide);
 - `domain.py`: the policy against the platforms' published rules (`platforms.py`);
 - `service_hours.py`: off-hours rules in a policy without service hours.

@@ -10,8 +10,11 @@ A *region* is a union of boxes minus some rules (`start` minus each union in
 region (B, earlier rules). `find` searches a region depth first for a
 realisable piece: it returns a witness box (the example request is built in
 it), or None after exhausting the search, which proves the region empty. The
-evaluator's order is followed throughout: deciding rules in file order, guards
-forbidding actions, `otherwise` for the rest. Every claim of "no event" is a
+order of `semantics.decide` is followed throughout: a closed request is
+matched by no rule; a rule matches where its condition is *true* and its
+action applies to the request's kind and status (`semantics.APPLIES`), and
+the first match decides; a guard forbids its actions wherever its condition
+is not *false* (true or unknown); `otherwise` takes the rest. Every claim of "no event" is a
 proof over every schema-valid event (the solver runs in its
 over-approximating proof mode); every claim of "some event" is shown by an
 example that the evaluator checks.
@@ -23,6 +26,8 @@ from dataclasses import dataclass, field
 import z3
 
 from .. import rules as ir
+from .. import semantics as sem
+from ..values import ENUM
 from . import exact
 from .boxes import Box, TooComplex, disjoint, dnf, restrict, subtract
 from .smt import MAX_SLOTS, Budget, Encoder, item_conditions
@@ -32,6 +37,8 @@ from .world import World, optional
 
 #: Pieces one search may visit before it answers "unknown" (and no finding is claimed).
 MAX_STEPS = 20_000
+KIND = ir.Field(("request", "kind"), ENUM)
+STATUS = ir.Field(("request", "status"), ENUM)
 
 
 class _Unknown:
@@ -56,8 +63,11 @@ class Region:
 @dataclass
 class RuleFacts:
     rule: ir.Rule
-    boxes: list | None = None           # None: too complex or not modelled
-    satisfiable: bool | None = None     # None: unknown
+    cond: list | None = None            # where the condition is true (None: too complex or not modelled)
+    boxes: list | None = None           # rules: where it matches (`cond` where its action applies);
+    #                                     guards: where the condition is false (it forbids elsewhere)
+    satisfiable: bool | None = None     # rules: the condition can be true; guards: it can be not false
+    applies: bool | None = None         # rules: the condition allows some state where the action applies
     earlier: list = field(default_factory=list)   # earlier deciding rules that may overlap it
     reach: Region | None = None         # events this rule decides (None: not modelled)
     shadowed_by: list = field(default_factory=list)
@@ -84,8 +94,55 @@ class Analysis:
         self.facts: dict[str, RuleFacts] = {}
         self.deciding: list[RuleFacts] = []
         for rule in tree.rules:
-            self.facts.setdefault(rule.id, RuleFacts(rule, boxes=self.boxes_of(rule.when)))
+            if rule.id not in self.facts:
+                cond = self.boxes_of(rule.when)
+                self.facts[rule.id] = RuleFacts(rule, cond, self.matching(rule, rule.when, cond))
         self._ran = False
+
+    # -- where rules act -----------------------------------------------------------
+    def states(self, pairs) -> list[Box]:
+        """Boxes on request.kind and request.status for (kind or ANY_KIND, status) pairs."""
+        kind, status = self.terms.term(KIND), self.terms.term(STATUS)
+        by_kinds: dict = {}
+        for k, st in pairs:
+            by_status = by_kinds.setdefault(st, set())
+            by_status.add(k)
+        merged: dict = {}
+        for st, kinds in by_kinds.items():
+            merged.setdefault(frozenset(kinds), set()).add(st)
+        out = []
+        for kinds, statuses in sorted(merged.items(), key=lambda kv: sorted(kv[1])):
+            box = {status: Finite.of(status.labels, statuses)}
+            if sem.ANY_KIND not in kinds:
+                box[kind] = Finite.of(kind.labels, kinds)
+            out.append(box)
+        return out
+
+    def applicable(self, action: str) -> list[Box]:
+        """Where an action applies (`semantics.APPLIES`): only open statuses."""
+        return self.states(sem.applicable_states(action))
+
+    def open_states(self) -> list[Box]:
+        return self.states((sem.ANY_KIND, st) for st in sem.OPEN_STATUSES)
+
+    def matching(self, rule: ir.Rule, when: ir.Expr, cond: list | None = None) -> list | None:
+        """A rule with condition `when`: where it matches (rules), or where it is false (guards)."""
+        try:
+            if rule.is_guard:
+                false = self.boxes_of(when, positive=False)
+                return None if false is None else restrict(false, self.open_states())
+            cond = self.boxes_of(when) if cond is None else cond
+            return None if cond is None else restrict(cond, self.applicable(rule.action))
+        except TooComplex:
+            return None
+
+    def match_formula(self, enc: Encoder, rule: ir.Rule) -> z3.BoolRef:
+        """Where a rule matches (or, for a guard, forbids), for the solver."""
+        if rule.is_guard:
+            where, cond = self.open_states(), enc.not_false(rule.when)
+        else:
+            where, cond = self.applicable(rule.action), enc.cond(rule.when)
+        return z3.And(cond, z3.Or([enc.box(b) for b in where]))
 
     # -- the solver ----------------------------------------------------------------
     def encoder(self, slots: int) -> Encoder:
@@ -168,9 +225,10 @@ class Analysis:
     def real(self, pieces: list[Box]) -> list[Box]:
         return [p for p in pieces if self.realizable(p)]
 
-    def boxes_of(self, cond: ir.Expr) -> list[Box] | None:
+    def boxes_of(self, cond: ir.Expr, positive: bool = True) -> list[Box] | None:
+        """Where the condition is true (or false: `positive=False`)."""
         try:
-            return dnf(cond, self.terms)
+            return dnf(cond, self.terms, positive=positive)
         except (TooComplex, Unsupported, RecursionError):
             return None
 
@@ -231,23 +289,42 @@ class Analysis:
         finally:
             self.current = None
 
+    def _satisfiable(self, rf: RuleFacts) -> None:
+        rule = rf.rule
+        if rule.is_guard:  # a guard forbids somewhere unless its condition is false in every open state
+            if rf.boxes is not None:
+                found = self.find(Region(self.open_states(), [rf.boxes]))
+                rf.satisfiable = None if found is UNKNOWN else found is not None
+            else:
+                res = self.solve(lambda enc: self.match_formula(enc, rule), [rule.when])
+                rf.satisfiable = None if res == "unknown" else res == "sat"
+            return
+        if rf.cond is not None:
+            rf.satisfiable = any(self.realizable(b) for b in rf.cond)
+        else:
+            res = self.solve(lambda enc: enc.cond(rule.when), [rule.when])
+            rf.satisfiable = None if res == "unknown" else res == "sat"
+        if rf.satisfiable is False:
+            return
+        if rf.boxes is not None:
+            rf.applies = any(self.realizable(b) for b in rf.boxes)
+        else:
+            res = self.solve(lambda enc: self.match_formula(enc, rule), [rule.when])
+            rf.applies = None if res == "unknown" else res == "sat"
+
     def _run(self) -> None:
         for rf in self.facts.values():
             self.current = rf.rule.id
             if self.budget.spent:
                 self._undecided()
                 continue
-            if rf.boxes is not None:
-                rf.satisfiable = any(self.realizable(b) for b in rf.boxes)
-            else:
-                res = self.solve(lambda enc, r=rf.rule: enc.cond(r.when), [rf.rule.when])
-                rf.satisfiable = None if res == "unknown" else res == "sat"
+            self._satisfiable(rf)
         deciding = [self.facts[r.id] for r in self.tree.deciding_rules if self.facts[r.id].rule is r]
         guards = [self.facts[r.id] for r in self.tree.guards if self.facts[r.id].rule is r]
         self.deciding = deciding
         index = Prefilter(deciding) if all(rf.boxes is not None for rf in deciding) else None
         for i, b in enumerate(deciding):
-            if b.satisfiable is False:
+            if not _live(b):
                 continue
             self.current = b.rule.id
             if self.budget.spent:
@@ -256,7 +333,7 @@ class Analysis:
             if index is None:
                 self._reach_by_solver(b, deciding[:i])
                 continue
-            b.earlier = [deciding[j] for j in index.earlier(i) if deciding[j].satisfiable is not False]
+            b.earlier = [deciding[j] for j in index.earlier(i) if _live(deciding[j])]
             self._reach(b)
             if not b.shadow_proved:
                 self._forbid(b, [g for g in guards if b.rule.action in g.rule.forbids])
@@ -298,29 +375,35 @@ class Analysis:
 
     def _reach_by_solver(self, b: RuleFacts, earlier: list[RuleFacts]) -> None:
         """Shadowing only, on whole formulas (no regions, so no conflicts or domain checks)."""
-        conds = [a.rule.when for a in earlier if a.satisfiable is not False]
-        if not conds:
+        earlier = [a for a in earlier if _live(a)]
+        if not earlier:
             return
-        res = self.solve(lambda enc: z3.And(enc.cond(b.rule.when), z3.Not(z3.Or([enc.cond(c) for c in conds]))),
+        conds = [a.rule.when for a in earlier]
+        res = self.solve(lambda enc: z3.And(self.match_formula(enc, b.rule),
+                                            z3.Not(z3.Or([self.match_formula(enc, a.rule) for a in earlier]))),
                          [b.rule.when] + conds)
         if res == "unsat":
             b.shadow_proved = True
-            b.shadowed_by = [a.rule.id for a in earlier if a.satisfiable is not False and self.solve(
-                lambda enc, a=a: z3.And(enc.cond(b.rule.when), enc.cond(a.rule.when)),
+            b.shadowed_by = [a.rule.id for a in earlier if self.solve(
+                lambda enc, a=a: z3.And(self.match_formula(enc, b.rule), self.match_formula(enc, a.rule)),
                 [b.rule.when, a.rule.when]) == "sat"]
 
     def _forbid(self, b: RuleFacts, guards: list[RuleFacts]) -> None:
+        """Where a guard forbids b's action: wherever the guard's condition is not false (`g.boxes`)."""
         if any(g.boxes is None for g in guards):
             return
         guards = [g for g in guards if g.satisfiable is not False]
-        b.allowed = Region(b.reach.start, b.reach.avoid + [g.boxes for g in guards])
         if not guards:
+            b.allowed = b.reach
             return
         try:
-            b.forbidden_by = [g.rule.id for g in guards
-                              if self.find(Region(restrict(b.reach.start, g.boxes), b.reach.avoid))]
+            start = b.reach.start
+            for g in guards:
+                start = restrict(start, g.boxes)
         except TooComplex:
             return
+        b.allowed = Region(start, b.reach.avoid)
+        b.forbidden_by = [g.rule.id for g in guards if self.find(Region(b.reach.start, b.reach.avoid + [g.boxes]))]
         if b.forbidden_by and self.find(b.allowed) is None:
             b.always_forbidden = True
 
@@ -338,7 +421,12 @@ class Analysis:
         self.run()
         if any(rf.boxes is None for rf in self.deciding):
             return None
-        return Region([{}], [rf.boxes for rf in self.deciding if rf.satisfiable is not False])
+        return Region(self.applicable(self.tree.otherwise), [rf.boxes for rf in self.deciding if _live(rf)])
+
+
+def _live(rf: RuleFacts) -> bool:
+    """Whether a rule may match some request (not proved unsatisfiable, nor its action never applying)."""
+    return rf.satisfiable is not False and rf.applies is not False
 
 
 class Prefilter:

@@ -5,6 +5,12 @@ their sets (a term not in the box is unconstrained). A rule's condition is
 turned into negation normal form, each leaf into (term, set), and the whole
 into a union of boxes (disjunctive normal form), within a size limit.
 
+Conditions are three-valued (`semantics.py`), so `dnf(cond)` is where the
+condition is *true* and `dnf(cond, positive=False)` where it is *false*: the
+rest is where it is unknown. `not` swaps the two (a leaf's false set is not
+the complement of its true set: `x != a` is neither true nor false for a
+missing x), and `and`/`or` follow De Morgan, which three-valued logic keeps.
+
 Boxes are exact descriptions of their events (given the terms' values); the
 only question they cannot answer alone is whether a box whose terms share
 fields is *realisable* (`analysis.Analysis.realizable` asks the solver).
@@ -38,9 +44,10 @@ class TooComplex(Exception):
     """The condition expands to more boxes than the limit."""
 
 
-def dnf(cond: ir.Expr, terms: Terms, limit: int = MAX_BOXES) -> list[Box]:
-    """The condition as a list of non-empty boxes (raises TooComplex or Unsupported)."""
-    return _dnf(cond, True, terms, limit)
+def dnf(cond: ir.Expr, terms: Terms, limit: int = MAX_BOXES, positive: bool = True) -> list[Box]:
+    """Where the condition is true (`positive`) or false, as a list of non-empty boxes (raises TooComplex or
+    Unsupported)."""
+    return _dnf(cond, positive, terms, limit)
 
 
 def _dnf(e: ir.Expr, positive: bool, terms: Terms, limit: int) -> list[Box]:
@@ -64,9 +71,8 @@ def _dnf(e: ir.Expr, positive: bool, terms: Terms, limit: int) -> list[Box]:
     leaf = terms.leaf(e)
     if isinstance(leaf, bool):
         return [{}] if leaf == positive else []
-    term, values = leaf
-    if not positive:
-        values = term.domain - values
+    term, true, false = leaf
+    values = true if positive else false
     if values.is_empty():
         return []
     if values == term.domain:

@@ -131,13 +131,21 @@ class Context:
         (`Builder.build`)."""
         return lambda: self.builder.build(box, expect, **options)
 
-    def matches(self, rule: ir.Rule, event: dict) -> bool:
-        """Whether the rule's condition holds for an event (the evaluator's own semantics)."""
+    def holds(self, cond: ir.Expr, event: dict) -> bool:
+        """Whether a condition is true for an event (the interpreter's own three-valued semantics)."""
         from ..backends.interpreter import Scope, holds
         from ..events import parse_event
 
         parsed = parse_event(event)
-        return holds(rule.when, Scope(parsed, self.interpreter.context(parsed)))
+        return holds(cond, Scope(parsed, self.interpreter.context(parsed))) is True
+
+    def matches(self, rule: ir.Rule, event: dict) -> bool:
+        """Whether a rule acts on an event: its condition is true and its action applies to the request's kind
+        and status (`semantics.applies`; closed requests: none does)."""
+        from ..semantics import applies
+
+        request = event.get("request", {})
+        return applies(rule.action, request.get("kind"), request.get("status")) and self.holds(rule.when, event)
 
     @cached_property
     def interpreter(self):

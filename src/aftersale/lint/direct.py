@@ -19,7 +19,7 @@ from .. import rules as ir
 from ..hours import Calendar, is_open
 from ..values import WEEKDAYS, parse_timestamp
 from .event_paths import delete_path, get_path, set_path
-from .exact import CALENDAR_KEYS, item_atoms, item_needs, present_part
+from .exact import CALENDAR_KEYS, item_atoms, item_choice, present_part
 from .terms import Term, Terms
 from .valuesets import MISSING_LABEL, Finite, Numbers, Texts
 from .world import DAY, EPOCH, World, day_number, seconds_of
@@ -109,6 +109,8 @@ class Direct:
             return local.weekday() >= 5
         if key == "is_holiday":
             return self.calendar.is_holiday(local.date())
+        if key == "is_day_off":
+            return self.calendar.is_day_off(local.date())
         if key == "local_time":
             return seconds_of(local.time())
         return day_number(local.date())
@@ -265,13 +267,15 @@ class Direct:
         if found is None:
             raise _Fail()
         item_term, parsed = found
-        needs = item_needs(item_term, parsed)
+        needs = item_choice(item_term, parsed)
         name = item_term.key[1][1]
+        if needs is None:
+            raise _Fail()
+        if needs == "missing":
+            delete_path(event, ("order", "items"))
+            return
         if not needs:
-            if all(not want for _, _, want in parsed):
-                delete_path(event, ("order", "items"))
-            else:
-                set_path(event, ("order", "items"), [])
+            set_path(event, ("order", "items"), [])
             return
         out = []
         for n, need in enumerate(needs, start=1):

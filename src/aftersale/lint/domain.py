@@ -98,7 +98,7 @@ def platform_cap_exceeded(ctx: Context) -> Iterator[Finding]:
 
 
 def _holds(ctx: Context, cond: ir.Expr, event: dict) -> bool:
-    return ctx.matches(ir.Rule("fact", cond), event)
+    return ctx.holds(cond, event)
 
 
 # -- after-platform-deadline -------------------------------------------------------------

@@ -5,11 +5,15 @@ whether their sets can all be met at once. These two answer it without the
 solver when the group has one of these shapes (and return None otherwise):
 
 **Items.** `any(order.items, item.f in S)` and `all(order.items, item.f in S)`
-over one item field. Every item must avoid the sets of the `any` atoms that
-must be false and lie in the sets of the `all` atoms that must be true (the
-region R); each `any` that must be true needs one item in S ∩ R, each `all`
-that must be false one item in R − S. Missing or empty item lists make every
-`any` false (and an empty list every `all` true).
+over one item field, three-valued: an item condition is true on T, false on
+F, unknown elsewhere (U). A missing list makes every atom unknown. On a
+present list, for each choice of one outcome per atom: every item must lie in
+F of the `any` atoms that must be false, outside T of those that must be
+unknown, in T of the `all` atoms that must be true and outside F of those
+that must be unknown (the region R); each `any` that must be true needs one
+item in T ∩ R, each `all` that must be false one in F ∩ R, each atom that
+must be unknown one in U ∩ R. An empty list makes every `any` false and
+every `all` true.
 
 **Timestamps.** Calendar views of one timestamp (its local time, weekday, date,
 service hours, holiday) and differences of timestamps (`age(x)` = at − x,
@@ -30,7 +34,7 @@ from .. import rules as ir
 from .terms import Term, Terms
 from .valuesets import MISSING_LABEL, Finite, Numbers, Texts, ValueSet
 
-CALENDAR_KEYS = ("open", "outside", "weekday", "is_weekend", "is_holiday", "local_time", "local_date")
+CALENDAR_KEYS = ("open", "outside", "weekday", "is_weekend", "is_holiday", "is_day_off", "local_time", "local_date")
 MAX_OPTIONAL = 6
 
 
@@ -43,41 +47,76 @@ def items(comp: list[Term], box: dict, terms: Terms) -> bool | None:
     found = item_atoms([(t, box[t]) for t in comp], terms)
     if found is None:
         return None
-    return all(not n.is_empty() for n in item_needs(*found))
+    return item_choice(*found) is not None
+
+
+#: Choices of outcomes (true, false or unknown per atom) one group may try before it goes to the solver.
+MAX_CHOICES = 64
 
 
 def item_atoms(atoms: list[tuple[Term, ValueSet]], terms: Terms):
     """For `any`/`all` atoms with their sets of truth values: (the item term their conditions are on,
-    [(`any` or `all`, the item values where the condition holds, the truth value wanted)] for the atoms
-    with one wanted truth value), or None when they are not all on one item term."""
+    [(`any` or `all`, where the item condition is true, where it is false, the outcomes wanted)]), or None
+    when they are not all on one item term."""
     item_term = None
     parsed = []
     for t, truth in atoms:
         leaf = terms.item_leaf(t.expr.condition)
         if leaf is None:
             return None
-        it, s = leaf
+        it, true, false = leaf
         if item_term is None:
             item_term = it
         elif it is not item_term:
             return None
-        want = truth.members()
-        if len(want) == 1:
-            parsed.append((t.expr.kind, s, want[0]))
+        parsed.append((t.expr.kind, true, false, tuple(truth.members())))
     return None if item_term is None else (item_term, parsed)
 
 
+def item_choice(item_term: Term, parsed: list):
+    """Outcomes the atoms can take together: None (impossible), "missing" (a missing list), or the item
+    values each needed item must take (one item per set; an empty list when there are none)."""
+    if all(MISSING_LABEL in want for _, _, _, want in parsed):
+        return "missing"  # a missing list makes every any/all unknown
+    wants = [[w for w in want if w != MISSING_LABEL] + ([None] if MISSING_LABEL in want else [])
+             for _, _, _, want in parsed]
+    n = 1
+    for w in wants:
+        n *= len(w)
+    if n > MAX_CHOICES:
+        return None
+    for outcome in product(*wants):
+        needs = item_needs(item_term, [(k, t, f, o) for (k, t, f, _), o in zip(parsed, outcome)])
+        if all(not x.is_empty() for x in needs):
+            return needs
+    return None
+
+
 def item_needs(item_term: Term, parsed: list) -> list[ValueSet]:
-    """The item values each needed item must take (one item per set), every item lying in the region R."""
-    region = item_term.domain
-    for kind, s, want in parsed:
-        if kind == "all" and want:
-            region = region & s
-        elif kind == "any" and not want:
-            region = region - s
-    need = [s & region for kind, s, want in parsed if kind == "any" and want]
-    need += [region - s for kind, s, want in parsed if kind == "all" and not want]
-    return need
+    """For one outcome per atom (True, False or None for unknown) on a present list: the item values each
+    needed item must take, every item lying in the region R."""
+    dom = item_term.domain
+    region = dom
+    need = []
+    for kind, true, false, want in parsed:
+        unknown = dom - true - false
+        if kind == "any":
+            if want is True:
+                need.append(true)
+            elif want is False:
+                region = region & false
+            else:
+                region = region - true
+                need.append(unknown)
+        else:
+            if want is True:
+                region = region & true
+            elif want is False:
+                need.append(false)
+            else:
+                region = region - false
+                need.append(unknown)
+    return [x & region for x in need]
 
 
 def present_part(s: ValueSet) -> tuple[bool, bool]:

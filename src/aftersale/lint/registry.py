@@ -55,6 +55,7 @@ TABLE: tuple[Check, ...] = tuple(_check(*row) for row in (
     ("confusable-text", WARNING, "text", "characters that make the source display as something it does not say"),
     ("missing-service-hours", WARNING, "hours", "an off-hours rule in a policy with no service hours"),
     ("unsatisfiable-rule", WARNING, "semantic", "no request can match the rule"),
+    ("action-never-applies", WARNING, "semantic", "a rule whose conditions exclude every state its action applies to"),
     ("shadowed-rule", WARNING, "semantic", "earlier rules match every request this one would: it never decides"),
     ("redundant-condition", WARNING, "semantic", "a condition that never changes what the rule matches"),
     ("conflicting-rules", INFO, "semantic", "two rules with different actions overlap; the earlier wins"),

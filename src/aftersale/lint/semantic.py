@@ -1,9 +1,11 @@
-"""The semantic family: `unsatisfiable-rule`, `shadowed-rule`, `redundant-condition`, `conflicting-rules`,
-`undecided-rule`.
+"""The semantic family: `unsatisfiable-rule`, `action-never-applies`, `shadowed-rule`, `redundant-condition`,
+`conflicting-rules`, `undecided-rule`.
 
-All four are exact (see `analysis.py`): "no request can ..." is proved for every
-schema-valid request, and every overlap comes with an example request that the
-evaluator decides as the finding says.
+All are exact (see `analysis.py`), under version 2's meaning (`semantics.py`):
+a rule matches where its condition is true and its action applies; a guard
+forbids where its condition is not false. "No request can ..." is proved for
+every schema-valid request, and every overlap comes with an example request
+that the interpreter decides as the finding says.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Iterator
 
 from .. import rules as ir
 from ..locale import and_list, msg
+from .. import semantics as sem
 from .analysis import Region, RuleFacts
 from .boxes import TooComplex
 from .context import Context, Finding, fields_of
@@ -28,9 +31,11 @@ def unsatisfiable_rule(ctx: Context) -> Iterator[Finding]:
         if rf.satisfiable is not False:
             continue
         parts = list(rule.when.operands) if isinstance(rule.when, ir.And) and rule.when.operands else [rule.when]
-        core = _core(ctx, parts)
+        core = None if rule.is_guard else _core(ctx, parts)
         kind = msg("lint.kind.guard" if rule.is_guard else "lint.kind.rule")
-        if core is None or not core:
+        if rule.is_guard:
+            message = msg("lint.unsatisfiable.guard", rule=rule.id)
+        elif core is None or not core:
             message = msg("lint.unsatisfiable.any", kind=kind, rule=rule.id)
         elif len(core) == 1:
             message = msg("lint.unsatisfiable.one", kind=kind, rule=rule.id, text=ctx.text(parts[core[0]]))
@@ -56,9 +61,40 @@ def _core(ctx: Context, parts: list[ir.Expr]) -> list[int] | None:
 
 # -- shadowed-rule ----------------------------------------------------------------------
 
+# -- action-never-applies ---------------------------------------------------------------
+
+#: The order statuses are named in a message.
+STATUS_ORDER = ("pending_merchant", "awaiting_return", "return_in_transit", "returned")
+
+
+def applies_to(action: str):
+    """`approve_return` → "pending requests": the statuses an action applies to, in words (a message)."""
+    statuses = sorted({st for _, st in sem.applicable_states(action)}, key=STATUS_ORDER.index)
+    if set(statuses) == sem.OPEN_STATUSES:
+        return msg("lint.applies.open")
+    return msg("lint.applies.statuses", statuses=and_list(msg(f"lint.applies.status.{st}") for st in statuses))
+
+
+def _states(action: str) -> str:
+    pairs = sorted(sem.applicable_states(action), key=lambda p: (p[1], p[0] or ""))
+    return ", ".join(f"`{st}`" if k is sem.ANY_KIND else f"`{k}` in `{st}`" for k, st in pairs)
+
+
+def action_never_applies(ctx: Context) -> Iterator[Finding]:
+    for rule, rf in ctx.checked():
+        if rule.is_guard or rf.satisfiable is not True or rf.applies is not False:
+            continue
+        yield ctx.finding(
+            "action-never-applies", msg("lint.never_applies.message", rule=rule.id, action=rule.action),
+            ctx.rule_span(rule), rule=rule.id,
+            help=msg("lint.never_applies.help", action=rule.action, states=_states(rule.action)))
+
+
+# -- shadowed-rule ----------------------------------------------------------------------
+
 def shadowed_rule(ctx: Context) -> Iterator[Finding]:
     for rule, rf in ctx.checked():
-        if rule.is_guard or rf.satisfiable is not True:
+        if rule.is_guard or rf.satisfiable is not True or rf.applies is not True:
             continue
         if rf.shadow_proved and rf.shadowed_by:
             yield _shadowed(ctx, rule, rf)
@@ -77,7 +113,8 @@ def _shadowed(ctx: Context, rule: ir.Rule, rf: RuleFacts) -> Finding:
     boxes = ctx.analysis.real(rf.boxes) if rf.boxes is not None else []
     box = boxes[0] if boxes else None
     example = ctx.example(box, lambda d, e: d.rule in by and ctx.matches(rule, e),
-                          extra=None if box is not None else (lambda enc: enc.cond(rule.when)), exprs=[rule.when])
+                          extra=None if box is not None else (lambda enc: ctx.analysis.match_formula(enc, rule)),
+                          exprs=[rule.when])
     return ctx.finding("shadowed-rule", message, ctx.rule_span(rule), rule=rule.id, help=help_, related=tuple(by),
                        example=example, fields=fields_of(boxes[:1]) or ("request.kind",))
 
@@ -100,7 +137,7 @@ def conflicting_rules(ctx: Context) -> Iterator[Finding]:
     """One finding per rule: the first earlier rule with another action that decides some of its
     requests, with an example; other earlier rules with other actions that overlap it are named."""
     for rule, rf in ctx.checked():
-        if rule.is_guard or rf.satisfiable is not True or rf.shadow_proved or not rf.conflicts:
+        if rule.is_guard or rf.applies is not True or rf.shadow_proved or not rf.conflicts:
             continue
         first, box = rf.conflicts[0]
         a = ctx.tree.rule(first)
@@ -126,9 +163,9 @@ MAX_NODES = 120
 
 def redundant_condition(ctx: Context) -> Iterator[Finding]:
     for rule, rf in ctx.checked():
-        if rf.satisfiable is not True or rf.boxes is None:
+        if rf.satisfiable is not True or rf.boxes is None or (not rule.is_guard and rf.applies is not True):
             continue
-        yield from _redundant(ctx, rule)
+        yield from _redundant(ctx, rule, rf)
 
 
 def _operands(when: ir.Expr) -> list[tuple[ir.Expr, ir.Expr]]:
@@ -162,34 +199,58 @@ def _replace(expr: ir.Expr, target: ir.Expr, new: ir.Expr) -> ir.Expr:
     return expr
 
 
-def _redundant(ctx: Context, rule: ir.Rule) -> Iterator[Finding]:
+def _redundant(ctx: Context, rule: ir.Rule, rf: RuleFacts) -> Iterator[Finding]:
+    """A condition is redundant when removing it leaves where the rule acts unchanged: where it matches (a
+    rule), or where its condition is false (a guard: it forbids everywhere else)."""
     an = ctx.analysis
     working = rule.when
-    current = an.boxes_of(working)
-    if current is None:
-        return
+    current = rf.boxes
+    where = None if rule.is_guard else an.applicable(rule.action)
     for parent, operand in _operands(rule.when):
         neutral = ir.And(()) if isinstance(parent, ir.And) else ir.Or(())
         candidate = _replace(working, operand, neutral)
         if candidate is working:
             continue
-        boxes = an.boxes_of(candidate)
+        boxes = an.matching(rule, candidate)
         if boxes is None:
             continue
-        try:
-            same = an.find(Region(boxes, [current])) is None and an.find(Region(current, [boxes])) is None
-        except (TooComplex, Unsupported):
+        if not _same(an, boxes, current):
             continue
-        if not same:
-            continue
+        if where is not None and _only_kind(operand) and not _same(an, an.boxes_of(candidate), an.boxes_of(working)):
+            continue  # `request.kind == return_refund` on an express refund says what the platform offers: kept
         working, current = candidate, boxes
         text = ctx.text(operand)
-        if isinstance(parent, ir.And):
-            message = msg("lint.redundant.and", text=text, rule=rule.id)
+        restates = where is not None and isinstance(parent, ir.And) and _implied(an, where, operand)
+        if restates:
+            message = msg("lint.redundant.applies", text=text, action=rule.action,
+                          statuses=applies_to(rule.action))
+            help_ = msg("lint.redundant.help_applies", rule=rule.id, action=rule.action, states=_states(rule.action))
         else:
-            message = msg("lint.redundant.or", text=text)
-        yield ctx.finding("redundant-condition", message, operand.span, rule=rule.id,
-                          help=msg("lint.redundant.help", rule=rule.id))
+            message = msg("lint.redundant.and" if isinstance(parent, ir.And) else "lint.redundant.or", text=text,
+                          rule=rule.id)
+            help_ = msg("lint.redundant.help", rule=rule.id)
+        yield ctx.finding("redundant-condition", message, operand.span, rule=rule.id, help=help_)
+
+
+def _same(an, a: list | None, b: list | None) -> bool:
+    """Whether two unions of boxes hold exactly the same events (proved)."""
+    if a is None or b is None:
+        return False
+    try:
+        return an.find(Region(a, [b])) is None and an.find(Region(b, [a])) is None
+    except (TooComplex, Unsupported):
+        return False
+
+
+def _only_kind(cond: ir.Expr) -> bool:
+    fields = {n.path for n in ir.walk(cond) if isinstance(n, ir.Field)}
+    return fields == {("request", "kind")}
+
+
+def _implied(an, where: list, operand: ir.Expr) -> bool:
+    """Whether a condition holds wherever an action applies (it only restates applicability)."""
+    true = an.boxes_of(operand)
+    return true is not None and an.find(Region(where, [true])) is None
 
 
 # -- undecided-rule --------------------------------------------------------------------

@@ -2,16 +2,22 @@
 
 Every value is a pair (value, present). Money is an integer number of fen,
 timestamps and durations whole seconds, dates whole days, enum values their
-index; a comparison holds only when both sides are present, exactly as the
-evaluator decides. Local time, weekday and service hours are computed from a
-timestamp plus the zone's UTC offset with integer division.
+index. Conditions are three-valued, as `semantics.py` says: each becomes two
+formulas, `cond` (it is true) and `false` (it is false); a comparison is
+neither when a side is missing, `not` swaps the two. Local time, weekday,
+days off and service hours are computed from a timestamp plus the zone's UTC
+offset with integer division.
 
 Two modes:
 
-- **proof**: for showing that no event exists. What cannot be written exactly
-  is over-approximated (any of the offsets the zone ever used; holidays and
-  make-up days as unknown functions of the day, with the facts that hold for
-  every calendar), so "unsat" is a proof about every possible event.
+- **proof**: for showing that no event exists. In a window of years
+  (EXAMPLE_YEARS) the zone's offsets and the calendar's holidays and make-up
+  days (from `hours.Calendar`) are written exactly, so a date's holiday or the
+  skipped hour of a daylight-saving change is known; outside it what cannot
+  be written exactly is over-approximated (any of the offsets the zone ever
+  used; holidays and make-up days as unknown functions of the day, with the
+  facts that hold for every calendar), so "unsat" is a proof about every
+  possible event.
 - **example**: for building a concrete event. Timestamps stay in a window of
   years where the zone's offsets and the holiday calendar are written exactly,
   so the model is an event the evaluator will decide as the solver says (the
@@ -23,12 +29,14 @@ conditions, 2**m representatives cover every case.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import string
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import z3
 
 from .. import rules as ir
+from ..limits import MAX_YEAR, MIN_YEAR
 from ..events.fields import FIELDS, ITEM_FIELDS
 from ..values import BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, WEEKDAYS
 from .terms import MIRRORED, Term, Unsupported
@@ -53,6 +61,16 @@ CHECK_COST = 20_000
 EXAMPLE_RLIMIT = 10_000_000
 #: Counters for benchmarks: solver checks made, and checks answered "unknown" for want of budget.
 STATS = {"checks": 0, "out_of_budget": 0}
+
+
+def _utc(*args) -> int:
+    return int((datetime(*args, tzinfo=timezone.utc) - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds())
+
+
+#: Computed timestamps inside these seconds are in years MIN_YEAR..MAX_YEAR in every offset; outside the
+#: other pair, in none (`values.in_range`).
+YEARS_IN = (_utc(MIN_YEAR, 1, 2), _utc(MAX_YEAR, 12, 31) - 1)
+YEARS_OUT = (_utc(MIN_YEAR - 1, 12, 31), _utc(MAX_YEAR + 1, 1, 2) - 1)
 
 
 def _units_used() -> int:
@@ -199,20 +217,22 @@ class Encoder:
         if k in self._clock:
             return self._clock[k]
         fixed = self.world.fixed_offset
+        lo = int(datetime(self.years[0], 1, 1, tzinfo=timezone.utc).timestamp())
+        hi = int(datetime(self.years[1], 12, 31, tzinfo=timezone.utc).timestamp())
+        pieces = zone_pieces(self.world.zone, self.years)
+        exact = z3.IntVal(pieces[-1][1])
+        for (_, o), (nxt, _) in reversed(list(zip(pieces, pieces[1:]))):
+            exact = z3.If(ts.val < nxt, z3.IntVal(o), exact)
+        window = z3.And(ts.val >= lo, ts.val <= hi)
         if self.mode == "example":
-            lo = int(datetime(self.years[0], 1, 1, tzinfo=timezone.utc).timestamp())
-            hi = int(datetime(self.years[1], 12, 31, tzinfo=timezone.utc).timestamp())
-            self.facts.append(z3.Implies(ts.present, z3.And(ts.val >= lo, ts.val <= hi)))
-            pieces = zone_pieces(self.world.zone, self.years)
-            off = z3.IntVal(pieces[-1][1])
-            for start, o in reversed(pieces[:-1]):
-                nxt = pieces[pieces.index((start, o)) + 1][0]
-                off = z3.If(ts.val < nxt, z3.IntVal(o), off)
+            self.facts.append(z3.Implies(ts.present, window))
+            off = exact
         elif fixed is not None:
             off = z3.IntVal(fixed)
-        else:
-            off = z3.FreshInt("offset")
-            self.facts.append(z3.Or([off == o for o in zone_offsets(self.world.zone)]))
+        else:  # exact in the window of years (the skipped hour of a daylight-saving change), any offset outside
+            free = z3.FreshInt("offset")
+            self.facts.append(z3.Or([free == o for o in zone_offsets(self.world.zone)]))
+            off = z3.If(window, exact, free)
         local = ts.val + off
         day = local / DAY
         tod = local % DAY
@@ -221,16 +241,25 @@ class Encoder:
             hol, mk = z3.BoolVal(False), z3.BoolVal(False)
         else:
             hol, mk = self.hol(day), self.mk(day)
+            # the calendar's own days (hours.Calendar) in the window of years; outside it, only what is true
+            # of every calendar: make-up days are weekend days, and not holidays
+            hdays, mdays = calendar_days(self.world.calendar, self.years)
+            known = hol == _member(day, hdays), mk == _member(day, mdays)
             if self.mode == "example":
-                hdays, mdays = calendar_days(self.world.calendar, self.years)
-                self.facts.append(hol == _member(day, hdays))
-                self.facts.append(mk == _member(day, mdays))
-            else:  # true of every calendar: make-up days are weekend days, and not holidays
+                self.facts.extend(known)
+            else:
+                first, last = day_number(date(self.years[0], 1, 1)), day_number(date(self.years[1], 12, 31))
+                self.facts.append(z3.Implies(z3.And(day >= first, day <= last), z3.And(*known)))
                 self.facts.append(z3.Implies(mk, wd >= 5))
                 self.facts.append(z3.Not(z3.And(hol, mk)))
         out = (day, tod, wd, hol, mk)
         self._clock[k] = out
         return out
+
+    @staticmethod
+    def day_off(hol, mk, wd) -> z3.BoolRef:
+        """`hours.Calendar.is_day_off`: a holiday, or a weekend day that is not a make-up working day."""
+        return z3.Or(hol, z3.And(wd >= 5, z3.Not(mk)))
 
     def open_at(self, ts: V) -> z3.BoolRef:
         hours = self.world.hours
@@ -287,7 +316,8 @@ class Encoder:
             if kinds == ("ts", "ts") and e.op == "-":
                 return V(a.val - b.val, present, "sec")
             if kinds in (("ts", "sec"),) or (kinds == ("sec", "ts") and e.op == "+"):
-                return V(a.val + sign * b.val if a.kind == "ts" else b.val + a.val, present, "ts")
+                out = a.val + sign * b.val if a.kind == "ts" else b.val + a.val
+                return V(out, z3.And(present, self._in_years(out)), "ts")
             if kinds in (("fen", "fen"), ("num", "num"), ("sec", "sec")):
                 return V(a.val + sign * b.val, present, a.kind)
             if kinds == ("fen", "num"):
@@ -300,12 +330,24 @@ class Encoder:
         if isinstance(e, ir.Quantifier) and e.kind == "count":
             if slot is not None:
                 raise Unsupported("a quantifier inside a quantifier")
-            terms = []
+            terms, known = [], [self.items_present]
             for k in range(self.slots):
                 c = z3.BoolVal(True) if e.condition is None else self.cond(e.condition, k)
                 terms.append(z3.If(c, self.mult[k], 0))
-            return V(z3.Sum(terms) if terms else z3.IntVal(0), self.items_present, "num")
-        return V(self.cond(e, slot), T, "bool")
+                if e.condition is not None:  # an item whose condition is unknown makes the count missing
+                    known.append(z3.Implies(self.mult[k] >= 1, z3.Or(c, self.false(e.condition, k))))
+            return V(z3.Sum(terms) if terms else z3.IntVal(0), z3.And(known), "num")
+        # a condition used as a value: the evaluator compares its truth (None when unknown) as a value
+        raise Unsupported("a condition used as a value")
+
+    def _in_years(self, ts) -> z3.BoolRef:
+        """Whether a computed timestamp stays in the years events may hold (`values.in_range`: else it is
+        missing). Its year is read in its own offset, which the encoding does not know: within a day of either
+        end it may be either."""
+        ok = z3.FreshBool("in_years")
+        self.facts.append(z3.Implies(z3.And(ts >= YEARS_IN[0], ts <= YEARS_IN[1]), ok))
+        self.facts.append(z3.Implies(z3.Or(ts < YEARS_OUT[0], ts > YEARS_OUT[1]), z3.Not(ok)))
+        return ok
 
     def _call(self, e: ir.Call, slot) -> V:
         args = [self.value(a, slot) for a in e.args]
@@ -317,10 +359,11 @@ class Encoder:
         if fn in ("in_service_hours", "outside_service_hours"):
             o = self.open_at(args[0])
             return V(o if fn == "in_service_hours" else z3.Not(o), present, "bool")
-        if fn in ("is_weekend", "is_holiday", "weekday", "local_time", "local_date"):
-            day, tod, wd, hol, _mk = self.clock(args[0])
+        if fn in ("is_weekend", "is_holiday", "is_day_off", "weekday", "local_time", "local_date"):
+            day, tod, wd, hol, mk = self.clock(args[0])
             return {"is_weekend": lambda: V(wd >= 5, present, "bool"),
                     "is_holiday": lambda: V(hol, present, "bool"),
+                    "is_day_off": lambda: V(self.day_off(hol, mk, wd), present, "bool"),
                     "weekday": lambda: V(wd, present, "enum", WEEKDAYS),
                     "local_time": lambda: V(tod, present, "tod"),
                     "local_date": lambda: V(day, present, "day")}[fn]()
@@ -335,6 +378,8 @@ class Encoder:
             return V(z3.Length(strs[0]), present, "num")
         if fn == "lower":
             low = z3.FreshConst(z3.StringSort(), "lower")
+            # true of every text: lowercasing leaves no ASCII capital letter (`lower(x) == "ABC"` never holds)
+            self.facts.append(z3.And([z3.Not(z3.Contains(low, z3.StringVal(c))) for c in string.ascii_uppercase]))
             if self.mode != "proof":
                 # a hint for examples only (checked by the evaluator): lowercasing may change the length
                 # ("İ" becomes two characters), so a proof must not assume it keeps it
@@ -356,42 +401,68 @@ class Encoder:
 
     # -- conditions ----------------------------------------------------------------
     def cond(self, e: ir.Expr, slot: int | None = None) -> z3.BoolRef:
-        return self._cached(("c", e, slot), self._cond, e, slot)
+        """The condition is true (three-valued: `false` is not its negation)."""
+        return self.tf(e, slot)[0]
 
-    def _cond(self, e: ir.Expr, slot) -> z3.BoolRef:
-        if isinstance(e, ir.And):
-            return z3.And([self.cond(x, slot) for x in e.operands]) if e.operands else z3.BoolVal(True)
-        if isinstance(e, ir.Or):
-            return z3.Or([self.cond(x, slot) for x in e.operands]) if e.operands else z3.BoolVal(False)
+    def false(self, e: ir.Expr, slot: int | None = None) -> z3.BoolRef:
+        """The condition is false."""
+        return self.tf(e, slot)[1]
+
+    def not_false(self, e: ir.Expr, slot: int | None = None) -> z3.BoolRef:
+        """The condition is true or unknown: where a guard with it forbids its actions."""
+        return z3.Not(self.false(e, slot))
+
+    def tf(self, e: ir.Expr, slot: int | None = None) -> tuple[z3.BoolRef, z3.BoolRef]:
+        return self._cached(("c", e, slot), self._tf, e, slot)
+
+    def _tf(self, e: ir.Expr, slot) -> tuple[z3.BoolRef, z3.BoolRef]:
+        if isinstance(e, (ir.And, ir.Or)):
+            parts = [self.tf(x, slot) for x in e.operands]
+            ts, fs = [p[0] for p in parts], [p[1] for p in parts]
+            if isinstance(e, ir.And):
+                return z3.And(ts) if ts else z3.BoolVal(True), z3.Or(fs) if fs else z3.BoolVal(False)
+            return z3.Or(ts) if ts else z3.BoolVal(False), z3.And(fs) if fs else z3.BoolVal(True)
         if isinstance(e, ir.Not):
-            return z3.Not(self.cond(e.operand, slot))
+            t, f = self.tf(e.operand, slot)
+            return f, t
         if isinstance(e, ir.Compare):
             a, b = self.value(e.left, slot), self.value(e.right, slot)
-            return z3.And(a.present, b.present, self.compare(e.op, a, b))
+            known = z3.And(a.present, b.present)
+            c = self.compare(e.op, a, b)
+            return z3.And(known, c), z3.And(known, z3.Not(c))
         if isinstance(e, ir.Between):
             s, lo, hi = (self.value(x, slot) for x in (e.subject, e.low, e.high))
-            return z3.And(s.present, lo.present, hi.present, self.compare("<=", lo, s), self.compare("<=", s, hi))
+            above, below = self.compare("<=", lo, s), self.compare("<=", s, hi)
+            true = z3.And(s.present, lo.present, hi.present, above, below)
+            false = z3.Or(z3.And(s.present, lo.present, z3.Not(above)), z3.And(s.present, hi.present, z3.Not(below)))
+            return true, false
         if isinstance(e, ir.InList):
             s = self.value(e.subject, slot)
-            found = z3.Or([z3.And(o.present, self.compare("==", s, o))
-                           for o in (self.value(x, slot) for x in e.options)]) if e.options else z3.BoolVal(False)
-            return z3.And(s.present, z3.Not(found) if e.negated else found)
+            options = [self.value(x, slot) for x in e.options]
+            found = z3.Or([z3.And(o.present, self.compare("==", s, o)) for o in options]) if options \
+                else z3.BoolVal(False)
+            not_found = z3.And([z3.And(o.present, z3.Not(self.compare("==", s, o))) for o in options])
+            true, false = z3.And(s.present, found), z3.And(s.present, not_found)
+            return (false, true) if e.negated else (true, false)
         if isinstance(e, ir.Presence):
             s = self.value(e.subject, slot)
-            return s.present if e.present else z3.Not(s.present)
+            true = s.present if e.present else z3.Not(s.present)
+            return true, z3.Not(true)
         if isinstance(e, ir.Quantifier) and e.kind in ("any", "all"):
             if slot is not None or e.condition is None:
                 raise Unsupported("a nested quantifier")
+            each = [(self.mult[k] >= 1, *self.tf(e.condition, k)) for k in range(self.slots)]
+            some_true = z3.Or([z3.And(m, t) for m, t, _ in each])
+            some_false = z3.Or([z3.And(m, f) for m, _, f in each])
+            every_true = z3.And([z3.Implies(m, t) for m, t, _ in each])
+            every_false = z3.And([z3.Implies(m, f) for m, _, f in each])
             if e.kind == "any":
-                body = z3.Or([z3.And(self.mult[k] >= 1, self.cond(e.condition, k)) for k in range(self.slots)])
-            else:
-                body = z3.And([z3.Implies(self.mult[k] >= 1, self.cond(e.condition, k))
-                               for k in range(self.slots)])
-            return z3.And(self.items_present, body)
+                return z3.And(self.items_present, some_true), z3.And(self.items_present, every_false)
+            return z3.And(self.items_present, every_true), z3.And(self.items_present, some_false)
         v = self.value(e, slot)
         if v.kind == "bool":
-            return z3.And(v.present, v.val)
-        return z3.BoolVal(False)
+            return z3.And(v.present, v.val), z3.And(v.present, z3.Not(v.val))
+        return z3.BoolVal(False), v.present  # `semantics.truth`: a present value that is not true is false
 
     def compare(self, op: str, a: V, b: V) -> z3.BoolRef:
         if a.kind == "lit" and b.kind != "lit":
@@ -435,13 +506,12 @@ class Encoder:
     def member(self, term: Term, values: ValueSet) -> z3.BoolRef:
         """The condition `term takes a value in values`."""
         if term.kind == "atom":
-            c = self.cond(term.expr)
+            t, f = self.tf(term.expr)
             m = values.members()
-            if len(m) == 2:
+            if len(m) == len(term.labels):
                 return z3.BoolVal(True)
-            if not m:
-                return z3.BoolVal(False)
-            return c if m[0] is True else z3.Not(c)
+            by_label = {True: t, False: f, MISSING_LABEL: z3.And(z3.Not(t), z3.Not(f))}
+            return z3.Or([by_label[label] for label in m]) if m else z3.BoolVal(False)
         v = self.value(term.expr)
         parts = []
         if isinstance(values, Finite):
@@ -517,8 +587,15 @@ class Encoder:
 
 
 def _member(x, values) -> z3.BoolRef:
-    values = sorted(values)
-    return z3.Or([x == v for v in values]) if values else z3.BoolVal(False)
+    """`x` is one of the whole numbers, as ranges of consecutive ones (holidays come in runs of days)."""
+    runs: list[list[int]] = []
+    for v in sorted(values):
+        if runs and v == runs[-1][1] + 1:
+            runs[-1][1] = v
+        else:
+            runs.append([v, v])
+    parts = [x == a if a == b else z3.And(x >= a, x <= b) for a, b in runs]
+    return z3.Or(parts) if parts else z3.BoolVal(False)
 
 
 __all__ = ["Budget", "Encoder", "V", "Unsupported"]

@@ -5,7 +5,11 @@ age of a timestamp, the difference of two timestamps, the local time or weekday
 of a timestamp, whether a timestamp is inside service hours, or any other
 expression. Conditions that are not about one term's value (`any(...)`,
 `contains(...)`, a field compared with another field) become *atom* terms
-whose values are True and False.
+whose values are True, False and unknown (MISSING_LABEL).
+
+Conditions are three-valued (`semantics.py`): a leaf is a term with two
+disjoint sets, the values where it is true and those where it is false; a
+value where it is neither (a missing one, for a comparison) makes it unknown.
 
 Each term knows its domain (the values it can take, "missing" included when it
 can be missing) and the event fields it depends on. A term is *free* when any
@@ -29,8 +33,8 @@ from .world import DAY, MONEY_LIMIT, SPAN_MAX, TS_MAX, TS_MIN, World, day_number
 #: A comparison's operator with its sides swapped (`¥300 > x` is `x < ¥300`).
 MIRRORED = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
 
-CALENDAR_FUNCTIONS = ("in_service_hours", "outside_service_hours", "is_weekend", "is_holiday", "weekday",
-                      "local_time", "local_date")
+CALENDAR_FUNCTIONS = ("in_service_hours", "outside_service_hours", "is_weekend", "is_holiday", "is_day_off",
+                      "weekday", "local_time", "local_date")
 
 
 class Unsupported(Exception):
@@ -93,6 +97,7 @@ class Terms:
     def __init__(self, world: World):
         self.world = world
         self._cache: dict = {}
+        self._leaves: dict = {}  # condition -> its leaf (conditions compare without spans)
         self._item_scope = False
 
     def _intern(self, term: Term) -> Term:
@@ -103,7 +108,7 @@ class Terms:
         return hit
 
     def item_leaf(self, cond: ir.Expr):
-        """A condition on one item (inside any/all) as (item term, set), or None."""
+        """A condition on one item (inside any/all) as (item term, true set, false set), or None."""
         self._item_scope = True
         try:
             leaf = self._leaf(cond)
@@ -193,9 +198,9 @@ class Terms:
             dom = Finite.of(labels, values | ({MISSING_LABEL} if miss else set()))
             return self._intern(Term(("open" if inside else "outside", ts.path), "finite", expr, v, dom, True,
                                      labels=labels))
-        if fn in ("is_weekend", "is_holiday"):
+        if fn in ("is_weekend", "is_holiday", "is_day_off"):
             labels = _labels((True, False), miss)
-            vals = {True, False} if fn == "is_weekend" or self.world.calendar else {False}
+            vals = {True, False} if fn != "is_holiday" or self.world.calendar else {False}
             dom = Finite.of(labels, vals | ({MISSING_LABEL} if miss else set()))
             return self._intern(Term((fn, ts.path), "finite", expr, v, dom, True, labels=labels))
         if fn == "weekday":
@@ -209,26 +214,39 @@ class Terms:
                                  "day", True))
 
     def atom(self, cond: ir.Expr) -> Term:
+        """A condition as a term of its own: true, false or unknown (MISSING_LABEL)."""
         variables = _fields_in(cond)
         if any(isinstance(n, ir.Quantifier) for n in ir.walk(cond)):
             variables = variables | {"order.items"}
-        labels = (True, False)
+        labels = (True, False, MISSING_LABEL)
         return self._intern(Term(("atom", cond), "atom", cond, variables, Finite.full(labels), False,
                                  labels=labels))
 
     # -- conditions ----------------------------------------------------------------
     def leaf(self, cond: ir.Expr):
-        """A leaf condition as (term, set of values where it holds), or a constant bool."""
-        try:
-            return self._leaf(cond)
-        except Unsupported:
-            raise
-        except (TypeError, ValueError, KeyError, AttributeError, IndexError):
-            return self._opaque(cond)
+        """A leaf condition as (term, values where it is true, values where it is false), or a constant bool."""
+        hit = self._leaves.get(cond)
+        if hit is None:
+            try:
+                hit = self._leaf(cond)
+            except Unsupported as e:
+                hit = e
+            except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+                hit = self._opaque(cond)
+            self._leaves[cond] = hit
+        if isinstance(hit, Unsupported):
+            raise hit
+        return hit
 
     def _opaque(self, cond: ir.Expr):
-        """A condition the sets do not look into: its atom, which must be true."""
-        return self.atom(cond), Finite.of((True, False), {True})
+        """A condition the sets do not look into: its atom."""
+        term = self.atom(cond)
+        return term, Finite.of(term.labels, {True}), Finite.of(term.labels, {False})
+
+    def _on(self, term: Term, true: ValueSet):
+        """(term, true, false) for a condition that is unknown exactly where its term is missing."""
+        true = term.domain & true
+        return term, true, self._present(term) - true
 
     def _leaf(self, cond: ir.Expr):
         if isinstance(cond, ir.Literal):
@@ -240,12 +258,15 @@ class Terms:
             if isinstance(left, ir.Literal) and not isinstance(right, ir.Literal):
                 left, right, op = right, left, MIRRORED.get(op, op)
             if isinstance(left, ir.Literal) and isinstance(right, ir.Literal):
-                from ..backends.interpreter import compare
+                from ..semantics import compare
 
-                return compare(op, left.value, right.value)
+                result = compare(ir.Op(op), left.value, right.value)
+                if result is None:
+                    raise Unsupported("literals that cannot be compared")
+                return result
             if isinstance(right, ir.Literal):
                 term = self.term(left)
-                return term, term.domain & self.compare_set(term, op, right)
+                return self._on(term, self.compare_set(term, op, right))
             return self._opaque(cond)
         if isinstance(cond, ir.Between):
             if isinstance(cond.low, ir.Literal) and isinstance(cond.high, ir.Literal) \
@@ -254,7 +275,7 @@ class Terms:
                 if term.kind != "num":
                     raise Unsupported("between on a value without order")
                 lo, hi = self.number(term, cond.low), self.number(term, cond.high)
-                return term, term.domain & Numbers.between(lo, hi, term.integral)
+                return self._on(term, Numbers.between(lo, hi, term.integral))
             return self._opaque(cond)
         if isinstance(cond, ir.InList):
             if all(isinstance(o, ir.Literal) for o in cond.options) and not isinstance(cond.subject, ir.Literal):
@@ -265,27 +286,28 @@ class Terms:
                     found = s if found is None else found | s
                 if found is None:
                     found = self._empty(term)
-                present = self._present(term)
-                return term, (present - found) if cond.negated else (term.domain & found)
+                term, inside, outside = self._on(term, found)
+                return (term, outside, inside) if cond.negated else (term, inside, outside)
             return self._opaque(cond)
         if isinstance(cond, ir.Presence):
             if isinstance(cond.subject, ir.Literal):
                 return cond.present
             term = self.term(cond.subject)
             present = self._present(term)
-            return term, present if cond.present else term.domain - present
+            missing = term.domain - present
+            return (term, present, missing) if cond.present else (term, missing, present)
         if isinstance(cond, ir.Quantifier):
             return self._opaque(cond)
         if isinstance(cond, (ir.Field, ir.Call)):
             if isinstance(cond, ir.Call) and cond.function == "outside_service_hours":
                 term = self.term(ir.Call("in_service_hours", cond.args))
-                return term, term.domain & Finite.of(term.labels, {False})
+                return self._on(term, Finite.of(term.labels, {False}))
             if isinstance(cond, ir.Call) and cond.function in ("contains", "starts_with", "ends_with"):
                 return self._opaque(cond)
             term = self.term(cond)
             if term.kind != "finite" or True not in term.labels:
                 raise Unsupported("a value that is not true/false used as a condition")
-            return term, term.domain & Finite.of(term.labels, {True})
+            return self._on(term, Finite.of(term.labels, {True}))
         if isinstance(cond, ir.Arith):
             raise Unsupported("arithmetic used as a condition")
         raise Unsupported(type(cond).__name__)

@@ -2,10 +2,12 @@
 
 A condition on one term (`request.amount < ¥300`, `request.kind == return_refund`,
 `request.tracking.verified is missing`) is the set of that term's values for
-which it holds. Sets live inside the term's domain, so the negation of a
-condition is the set's complement, and "missing" is just one more value:
-`not (request.amount < ¥300)` holds for amounts from ¥300 up *and* for a missing
-amount, exactly as the evaluator decides it.
+which it holds. Sets live inside the term's domain, and "missing" is just one
+more value. Conditions are three-valued (`semantics.py`), so a leaf has two
+sets, where it is true and where it is false, and `not` swaps them:
+`request.amount < ¥300` is true for amounts under ¥300, false from ¥300 up,
+and neither for a missing amount, so `not (request.amount < ¥300)` does not
+hold for a missing amount either, exactly as the evaluator decides it.
 
 Three kinds: `Finite` (enums, true/false, weekdays: a bit mask over the
 domain's labels), `Numbers` (intervals with open or closed ends, or whole
