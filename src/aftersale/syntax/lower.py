@@ -419,7 +419,7 @@ def sentence_text(text: str) -> str:
     """A sentence as a rule keeps it: runs of whitespace made one space, except inside quotes
     (a `where` expression's string must keep its value, or fmt would change the rule).
 
-    >>> sentence_text('escalate  requests\n where request.tracking.number == "a  b"  ')
+    >>> sentence_text('escalate  requests\\n where request.tracking.number == "a  b"  ')
     'escalate requests where request.tracking.number == "a  b"'
     """
     return _QUOTED_OR_SPACE.sub(lambda m: m.group() if m.group().startswith('"') else " ", text).strip()
