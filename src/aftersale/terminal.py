@@ -21,7 +21,7 @@ import sys
 import click
 
 from .diagnostics import AftersaleError
-from .locale import Msg, message as _message, say
+from .locale import Msg, message as _message, resolve, say
 
 #: The exit code table (README, "Exit codes").
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -76,9 +76,26 @@ def color_wanted(flag: bool | None, stream=None) -> bool:
     return bool(isatty and isatty()) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
-def _language() -> str:
-    from .cli.language import language
+#: Where the command's `--lang` and its policy's language line are kept (the click context's meta).
+FLAG, POLICY = "aftersale.lang", "aftersale.policy_lang"
 
+
+def policy_language(value: str | None) -> None:
+    """The language line of the policy the command has loaded (it counts after `--lang`)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and value:
+        ctx.meta[POLICY] = value
+
+
+def language(ctx=None) -> str:
+    """The language of the current command's text output."""
+    ctx = ctx or click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    return resolve(meta.get(FLAG), meta.get(POLICY), os.environ)
+
+
+
+def _language() -> str:
     return language()
 
 

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -252,21 +253,25 @@ def test_sigterm_removes_the_temporary_file(tmp_path):
 
 
 def test_simulate_killed_with_sigterm_leaves_no_temporary_file(tmp_path):
-    history = tmp_path / "big.jsonl"
-    line = json.dumps(event("A")) + "\n"
-    history.write_text(line * 200_000, encoding="utf-8")
+    """The history comes through a pipe this test holds open, so simulate is still running (waiting for
+    more lines, its output file begun) when SIGTERM arrives: no race with a fast machine."""
     out = tmp_path / "out.jsonl"
     env = {**os.environ, "NO_COLOR": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "aftersale", "simulate", str(POLICY), "--events", str(history),
-                             "--out", str(out), "-j", "1"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, "-m", "aftersale", "simulate", str(POLICY), "--events", "-",
+                             "--out", str(out), "-j", "1"], cwd=tmp_path, env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write((json.dumps(event("A")) + "\n").encode("utf-8") * 1000)
+    proc.stdin.flush()
+    deadline = 600  # polls of 0.1 s: bounded, never a hang
     while not any(p.name.startswith(".out.jsonl.") for p in tmp_path.iterdir()):  # it started writing
-        if proc.poll() is not None:
-            pytest.fail(f"simulate ended before it was stopped: {proc.communicate()}")
+        assert proc.poll() is None, f"simulate ended before it was stopped: {proc.communicate()}"
+        deadline -= 1
+        assert deadline > 0, "simulate never began its output file"
+        time.sleep(0.1)
     proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=60)
+    proc.communicate(timeout=120)  # (closes the pipe after the signal)
     assert proc.returncode == 128 + signal.SIGTERM
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 # -- C: test files read only what they should ------------------------------------------------------

@@ -8,13 +8,10 @@ same language as its output. JSON and SARIF never change with the language.
 """
 from __future__ import annotations
 
-import os
-
 import click
 
-from ..locale import LANGUAGES, resolve
-
-FLAG, POLICY = "aftersale.lang", "aftersale.policy_lang"
+from ..locale import LANGUAGES
+from ..terminal import FLAG, POLICY, language, policy_language  # noqa: F401 - the commands import them from here
 
 
 def _remember(ctx: click.Context, _param, value):
@@ -28,20 +25,6 @@ def lang_option(f):
                         expose_value=False,
                         help="Language of the text output and messages: en or zh (default: the policy's "
                              "language line, else LANG, else en). JSON never changes.")(f)
-
-
-def policy_language(value: str | None) -> None:
-    """The language line of the policy the command has loaded (it counts after `--lang`)."""
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None and value:
-        ctx.meta[POLICY] = value
-
-
-def language(ctx: click.Context | None = None) -> str:
-    """The language of the current command's text output."""
-    ctx = ctx or click.get_current_context(silent=True)
-    meta = ctx.meta if ctx is not None else {}
-    return resolve(meta.get(FLAG), meta.get(POLICY), os.environ)
 
 
 __all__ = ["lang_option", "language", "policy_language"]

@@ -206,9 +206,10 @@ def carry(policy: ir.Policy, formatted: str, to: str) -> str:
     if not comments:
         return formatted
     anchored = anchor(comments, statements(policy, origin), source.text)
-    from ..policy import lower
+    from .dsl import lower_dsl
+    from .yaml_front import lower_yaml
 
-    tree, _ = lower(formatted, to, "<formatted>")
+    tree, _ = (lower_yaml if to == "yaml" else lower_dsl)(formatted, "<formatted>")
     lines = formatted.rstrip("\n").split("\n")
     before: dict[int, list] = {}
     placed: set = set()
