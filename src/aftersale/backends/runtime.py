@@ -12,15 +12,14 @@ interpreter, and so is a function of one that leaves the calendar.
 """
 from __future__ import annotations
 
-from datetime import time
-
 from .. import semantics as sem
 from ..hours import Calendar, is_open
 from ..values import MISSING
 
 
 class Clock:
-    """`in_service_hours` / `outside_service_hours` for one policy, specialised for its calendar.
+    """`in_service_hours` / `outside_service_hours` for one policy: `hours.is_open` (the one definition)
+    at the timestamp's local time in the policy's zone.
 
     `open` and `outside` are plain closures (one call each, nothing looked up
     on self): compiled code calls them once per condition.
@@ -28,9 +27,6 @@ class Clock:
 
     def __init__(self, tz, hours, calendar: Calendar):
         self.tz, self.hours, self.calendar = tz, hours, calendar
-        # Per weekday: (start, end, end is 24:00); time.max stands for 24:00 (hours._inside).
-        days = tuple(tuple((s, e, e == time.max) for s, e in day) for day in hours.days) if hours else ()
-        plain = calendar.name is None
 
         def open_(ts):
             """True inside service hours, False outside, MISSING if the timestamp has no local time."""
@@ -38,30 +34,11 @@ class Clock:
                 local = ts.astimezone(tz)
             except OverflowError:
                 return MISSING
-            if not days:
-                return False
-            if plain:
-                t = local.time()
-                for start, end, last in days[local.weekday()]:
-                    if start <= t and (last or t < end):
-                        return True
-                return False
             return is_open(hours, calendar, local)
 
         def outside(ts):
-            try:
-                local = ts.astimezone(tz)
-            except OverflowError:
-                return MISSING
-            if not days:
-                return True
-            if plain:
-                t = local.time()
-                for start, end, last in days[local.weekday()]:
-                    if start <= t and (last or t < end):
-                        return False
-                return True
-            return not is_open(hours, calendar, local)
+            inside = open_(ts)
+            return inside if inside is MISSING else not inside
 
         self.open, self.outside = open_, outside
 
