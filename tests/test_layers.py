@@ -19,4 +19,4 @@ def test_the_layers_hold():
     out = subprocess.run([exe, "--config", str(ROOT / ".importlinter")], capture_output=True, text=True,
                          cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
-    assert "1 kept, 0 broken" in out.stdout
+    assert "0 broken" in out.stdout and "2 kept" in out.stdout

@@ -99,14 +99,11 @@ DONE = _Everything()
 
 
 def static_type(e: ir.Expr, item: bool) -> Type:
-    from ..syntax.lower import static_type as lowered_type
-    from ..decision.types import type_of
-
-    if isinstance(e, ir.Field):
-        return type_of(e) if (item or e.path[0] != "item") else ANY
-    if isinstance(e, ir.Call) and e.function == "length":
-        return NUMBER
-    return lowered_type(e)
+    """The node's own static type (fixed when the tree was built); an item field outside a quantifier's
+    item is ANY here (it reads no item)."""
+    if isinstance(e, ir.Field) and e.path[0] == "item" and not item:
+        return ANY
+    return e.type
 
 
 def family(e: ir.Expr, item: bool) -> str | None:

@@ -18,7 +18,6 @@ from typing import Any
 from .. import rules as ir
 from ..syntax.fmt import expr_text
 from ..values import MISSING, Type
-from .types import type_of
 
 #: Every fact code, with the keys it carries besides `code`.
 FACT_CODES: dict[str, str] = {
@@ -107,7 +106,7 @@ class FactWriter:
 
     def value(self, e: ir.Expr, v: Any, enum_field: str | None = None) -> dict[str, Any]:
         percent = isinstance(e, ir.Literal) and str(getattr(e, "text", "")).endswith("%")
-        return typed(v, type_of(e), self.tz, enum_field or field_of(e), self.currency, percent)
+        return typed(v, e.type, self.tz, enum_field or field_of(e), self.currency, percent)
 
     def fact(self, e: ir.Expr, values: list) -> dict[str, Any]:
         vals = [v for _, v in values]

@@ -288,7 +288,7 @@ def exact(data: bytes | str, *, source: str = "<event>", line: int = 1) -> Event
     import json
 
     from .reader import parse_event
-    from .text import _Refused, _json_loads, _refused, _syntax_error, _too_deep
+    from .text import Refused, json_loads, refused, syntax_error, too_deep
 
     if isinstance(data, (bytes, bytearray)):
         try:
@@ -304,11 +304,11 @@ def exact(data: bytes | str, *, source: str = "<event>", line: int = 1) -> Event
 
         raise next(read_events(data, source)).error  # the reader's word for an empty input
     try:
-        obj = _json_loads(data)
+        obj = json_loads(data)
     except json.JSONDecodeError as exc:
-        raise _syntax_error(exc, source, line) from None
+        raise syntax_error(exc, source, line) from None
     except RecursionError:
-        raise _too_deep(source, line) from None
-    except _Refused as exc:
-        raise _refused(exc, source, line) from None
+        raise too_deep(source, line) from None
+    except Refused as exc:
+        raise refused(exc, source, line) from None
     return parse_event(obj, source=source, line=line, text=data)

@@ -30,21 +30,21 @@ class EventInput:
     index: int | None = None  # its position in a JSON array, which prefixes its JSON paths
 
 
-class _Refused(ValueError):
+class Refused(ValueError):
     """JSON the decoder accepts but an event may not hold (a number too long, NaN, a huge event)."""
 
 
 def _number_text(text: str) -> str:
     if len(text) > MAX_NUMBER_CHARS:
-        raise _Refused(msg("event.number_too_long", start=text[:20], limit=str(MAX_NUMBER_CHARS)))
+        raise Refused(msg("event.number_too_long", start=text[:20], limit=str(MAX_NUMBER_CHARS)))
     return text
 
 
 def _no_constant(name: str):
-    raise _Refused(msg("event.nan", name=name))
+    raise Refused(msg("event.nan", name=name))
 
 
-class DuplicateKey(_Refused):
+class DuplicateKey(Refused):
     """An object holds the same key twice; `str()` names its JSON path once `locate` has found it."""
 
 
@@ -132,9 +132,9 @@ def _no_constant_value(name: str):
 DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant_value, object_pairs_hook=_object)
 
 
-def _json_loads(text: str):
+def json_loads(text: str):
     if len(text) > MAX_EVENT_BYTES // 4 and len(text.encode("utf-8")) > MAX_EVENT_BYTES:
-        raise _Refused(msg("event.too_large", limit=MAX_EVENT_BYTES))
+        raise Refused(msg("event.too_large", limit=MAX_EVENT_BYTES))
     # Numbers are checked before they are converted: int() of 5,000 digits raises a Python
     # ValueError, and a short `1e-999999999` would print as a billion digits.
     try:
@@ -145,7 +145,7 @@ def _json_loads(text: str):
         raise DuplicateKey(duplicate_message(text)) from None
 
 
-def _syntax_error(exc: json.JSONDecodeError, source: str, line0: int) -> AftersaleError:
+def syntax_error(exc: json.JSONDecodeError, source: str, line0: int) -> AftersaleError:
     span = Span(source, line0 + exc.lineno - 1, exc.colno, line0 + exc.lineno - 1, exc.colno + 1)
     return AftersaleError(Diagnostic("invalid-json", ERROR, json_problem(exc.msg), span))
 
@@ -163,19 +163,19 @@ def read_events(text: str, source: str = "<stdin>") -> Iterator[EventInput]:
         return
     if stripped.startswith("["):
         try:
-            data = _json_loads(text)
-        except (json.JSONDecodeError, RecursionError, _Refused) as exc:
+            data = json_loads(text)
+        except (json.JSONDecodeError, RecursionError, Refused) as exc:
             # JSON Lines whose first line is a list (a bad event, reported as such), not one array
             first = stripped.split("\n", 1)[0].rstrip()
             if ("Extra data" in str(exc) and getattr(exc, "lineno", 1) > 1) or (
                     first != "[" and _looks_like_lines(text)):
                 yield from _json_lines(text, source)
             elif isinstance(exc, json.JSONDecodeError):
-                yield EventInput(exc.lineno, error=_syntax_error(exc, source, 1))
+                yield EventInput(exc.lineno, error=syntax_error(exc, source, 1))
             elif isinstance(exc, RecursionError):
-                yield EventInput(1, error=_too_deep(source, 1))
+                yield EventInput(1, error=too_deep(source, 1))
             else:
-                yield EventInput(1, error=_refused(exc, source, 1))
+                yield EventInput(1, error=refused(exc, source, 1))
             return
         try:
             texts = list(_element_texts(text))
@@ -190,20 +190,20 @@ def read_events(text: str, source: str = "<stdin>") -> Iterator[EventInput]:
     # A bad first line must not hide the lines after it: when the text does not read as one
     # document and a later line is an object on its own, it is JSON Lines.
     try:
-        obj = _json_loads(text)
+        obj = json_loads(text)
         yield EventInput(1, obj=obj, text=text)
         return
     except json.JSONDecodeError as exc:
         if "Extra data" not in exc.msg and not _looks_like_lines(text):
-            yield EventInput(exc.lineno, error=_syntax_error(exc, source, 1))
+            yield EventInput(exc.lineno, error=syntax_error(exc, source, 1))
             return
     except RecursionError:
         if not _looks_like_lines(text):
-            yield EventInput(1, error=_too_deep(source, 1))
+            yield EventInput(1, error=too_deep(source, 1))
             return
-    except _Refused as exc:
+    except Refused as exc:
         if not _looks_like_lines(text):
-            yield EventInput(1, error=_refused(exc, source, 1))
+            yield EventInput(1, error=refused(exc, source, 1))
             return
     yield from _json_lines(text, source)
 
@@ -214,9 +214,9 @@ def _looks_like_lines(text: str) -> bool:
         line = line.strip()
         if line.startswith("{") and line.endswith("}"):
             try:
-                if isinstance(_json_loads(line), dict):
+                if isinstance(json_loads(line), dict):
                     return True
-            except _Refused:  # an object line over a limit (a huge event) is still a line of its own
+            except Refused:  # an object line over a limit (a huge event) is still a line of its own
                 return True
             except (ValueError, RecursionError):
                 continue
@@ -234,16 +234,16 @@ def _json_lines(text: str, source: str) -> Iterator[EventInput]:
 def read_line(line: str, source: str, number: int) -> EventInput:
     """One non-blank line of JSON Lines, line `number` of `source`: its event, or why it is bad."""
     try:
-        return EventInput(number, obj=_json_loads(line), text=line)
+        return EventInput(number, obj=json_loads(line), text=line)
     except json.JSONDecodeError as exc:
-        return EventInput(number, error=_syntax_error(exc, source, number))
+        return EventInput(number, error=syntax_error(exc, source, number))
     except RecursionError:
-        return EventInput(number, error=_too_deep(source, number))
-    except _Refused as exc:
-        return EventInput(number, error=_refused(exc, source, number))
+        return EventInput(number, error=too_deep(source, number))
+    except Refused as exc:
+        return EventInput(number, error=refused(exc, source, number))
 
 
-def _refused(exc: _Refused, source: str, line: int) -> AftersaleError:
+def refused(exc: Refused, source: str, line: int) -> AftersaleError:
     return AftersaleError(Diagnostic("invalid-json", ERROR, exc.args[0], Span(source, line, 1, line, 1)))
 
 
@@ -268,7 +268,7 @@ def _element_texts(text: str) -> Iterator[tuple[int, str]]:
         i = j
 
 
-def _too_deep(source: str, line: int) -> AftersaleError:
+def too_deep(source: str, line: int) -> AftersaleError:
     return AftersaleError(Diagnostic("invalid-json", ERROR, msg("event.json_too_deep"),
                                      Span(source, line, 1, line, 1)))
 

@@ -101,7 +101,7 @@ def statements(policy: ir.Policy, format: str) -> list[Statement]:
 
 
 def _dsl_statements(policy: ir.Policy) -> list[Statement]:
-    from .fmt import _when_parts
+    from .fmt import when_parts
 
     out = [Statement(key, span.line, span.end_line, ((span.line, span.end_line),))
            for key, span in policy.spans.items()]
@@ -110,14 +110,14 @@ def _dsl_statements(policy: ir.Policy) -> list[Statement]:
         if rule.sentence is not None:
             slots = ((span.line, span.end_line),)
         else:
-            slots = ((span.line, span.line), *((p.span.line, p.span.end_line) for p in _when_parts(rule)),
+            slots = ((span.line, span.line), *((p.span.line, p.span.end_line) for p in when_parts(rule)),
                      (span.end_line, span.end_line))
         out.append(Statement(("rule", rule.id), span.line, span.end_line, slots))
     return out
 
 
 def _yaml_statements(policy: ir.Policy) -> list[Statement]:
-    from .fmt import _when_parts
+    from .fmt import when_parts
 
     text = policy.source.text
     starts = _line_starts(text)
@@ -149,7 +149,7 @@ def _yaml_statements(policy: ir.Policy) -> list[Statement]:
             slots = [head]
             if rule.sentence is None:
                 when_key, when = fields["when"]
-                parts = _when_parts(rule)
+                parts = when_parts(rule)
                 items = when.value[0][1].value if isinstance(when, yaml.MappingNode) and \
                     when.value[0][0].value == "all" else None
                 if len(parts) == 1:

@@ -126,7 +126,7 @@ def _outcome(rule: ir.Rule) -> str:
 WHEN_WIDTH = 80
 
 
-def _when_parts(rule: ir.Rule) -> tuple[ir.Expr, ...]:
+def when_parts(rule: ir.Rule) -> tuple[ir.Expr, ...]:
     """The conditions a block rule prints one per line: its `and` operands, unless all fit on one line."""
     when = rule.when
     if isinstance(when, ir.And) and len(when.operands) > 1 and len(f"  when {expr_text(when)}") > WHEN_WIDTH:
@@ -136,7 +136,7 @@ def _when_parts(rule: ir.Rule) -> tuple[ir.Expr, ...]:
 
 def condition_lines(rule: ir.Rule) -> list[str]:
     """The text of each condition line of a block rule (`when` first, then `and` lines)."""
-    parts = _when_parts(rule)
+    parts = when_parts(rule)
     if len(parts) == 1:
         return [expr_text(parts[0])]
     return [expr_text(x) if _prec(x) > _AND else f"({expr_text(x)})" for x in parts]
