@@ -29,7 +29,7 @@ DRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
                                 reason="no Chromium: apt-get install -y chromium chromium-driver")
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the test extra: pip install -e '.[test]'")
-from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException, NoAlertPresentException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
@@ -242,10 +242,20 @@ def test_a_request_id_finds_its_record_with_the_explanation(site, console, lang)
     field.send_keys("AS-1001")
     console.find_element(By.CSS_SELECTOR, "#log-form button").click()
     wait(console, lambda d: shown_ids(d) == ["AS-1001"])
-    records = console.find_elements(By.CSS_SELECTOR, "#log-results .record")
     expected = server.call("GET", f"/v1/decisions/AS-1001/explanation?lang={lang}", token).strip()
-    shown = records[0].find_element(By.CSS_SELECTOR, ".explanation").get_attribute("textContent")
-    assert shown.strip() == expected
+
+    def explanation(d):
+        """The first record's explanation, read afresh (the list may be drawn again, e.g. after a language
+        switch, which makes elements found earlier stale)."""
+        try:
+            records = d.find_elements(By.CSS_SELECTOR, "#log-results .record")
+            return records[0].find_element(By.CSS_SELECTOR, ".explanation").get_attribute("textContent") \
+                if records else None
+        except StaleElementReferenceException:
+            return None
+
+    wait(console, lambda d: (explanation(d) or "").strip() == expected)
+    shown = explanation(console)
     assert ("已自动同意" if lang == "zh" else "Approved the return") in shown
     shot(console, f"log-{lang}")
 
