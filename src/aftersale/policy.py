@@ -69,8 +69,9 @@ class Policy:
 
         return CompiledPolicy(self.tree, lambda: self._writer, interpreter=lambda: self._interpreter)
 
-    def decide(self, event: dict | Event, trace: bool = True) -> Decision:
-        """Decide one event: a dict in the contract's format, or an Event from `parse_event`.
+    def decide(self, event: dict | Event | bytes | str, trace: bool = True) -> Decision:
+        """Decide one event: a dict in the contract's format, an Event from `parse_event`, or the event's
+        JSON text (bytes or str: decoded and validated whole, in C, by `aftersale.events.decode`).
 
         Both paths run the policy's compiled code (backends/compiled.py):
         trace=False the fast one (same action, rule and guards, no trace);

@@ -172,3 +172,22 @@ def test_a_record_says_which_rules_did_not_apply(backend):
     assert "applies" not in entries["no-risky"]  # guards always apply
     pending = BACKENDS[backend](TEA.tree).decide(an_event(), trace=True).to_json()
     assert all("applies" not in e for e in pending["trace"])
+
+
+@pytest.mark.parametrize("trace", [False, True])
+def test_json_text_is_decided_like_its_object(trace):
+    """`decide` takes the event's JSON text (str or bytes): decoded and validated in C, the same decision
+    as from the dict; bad text is the reader's error, never a traceback."""
+    import json as _json
+
+    from aftersale import AftersaleError
+
+    for path in sorted((ROOT / "policies" / "events").glob("AS-*.json")):
+        text = path.read_text(encoding="utf-8")
+        want = TEA.decide(_json.loads(text), trace=trace)
+        for data in (text, text.encode("utf-8")):
+            got = TEA.decide(data, trace=trace)
+            assert (got.event_id, got.at, got.action, got.rule, got.guards, got.forbidden_by, got.recheck_at) == \
+                (want.event_id, want.at, want.action, want.rule, want.guards, want.forbidden_by, want.recheck_at)
+    with pytest.raises(AftersaleError):
+        TEA.decide('{"id": "X", "id": "Y"}', trace=trace)

@@ -949,6 +949,10 @@ class CompiledPolicy:
             return self._interpret(event, trace)
         if isinstance(event, dict):
             return self._plain(dict(event), trace)
+        if isinstance(event, (bytes, bytearray, str)):  # JSON text: decoded and validated in C (msgspec)
+            from ..events import decode
+
+            return self.decide_other(decode(bytes(event) if isinstance(event, bytearray) else event), trace)
         return self.recover(event, trace, None)
 
     def _plain(self, event: dict, trace: bool) -> Decision:
