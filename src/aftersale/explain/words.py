@@ -159,7 +159,8 @@ class Words:
                               bound=b, op=op, op_not=op)
             if code == "between":
                 s, lo, hi = self.values(f["subject"], f["low"], f["high"])
-                return self.m(f"fact.between_{str(ok).lower()}", what=what, subject=s, low=lo, high=hi)
+                word = "within" if _from_zero(f) else "between"
+                return self.m(f"fact.{word}_{str(ok).lower()}", what=what, subject=s, low=lo, high=hi)
             s = self.value(f["subject"])
             options = self.join([self.value(o) for o in f["options"]], "or")
             inside = ok != bool(f.get("negated"))
@@ -219,7 +220,8 @@ class Words:
             return self.m("need.compare", what=what, subject=s, bound=b, op=self.m(f"op.{fact['op']}"))
         if code == "between":
             s, lo, hi = self.values(fact["subject"], fact["low"], fact["high"])
-            return self.m("need.between", what=what, subject=s, low=lo, high=hi)
+            return self.m("need.within" if _from_zero(fact) else "need.between", what=what, subject=s, low=lo,
+                          high=hi)
         if code == "in":
             options = self.join([self.value(o) for o in fact["options"]], "or")
             return self.m("need.not_in" if fact.get("negated") else "need.in", what=what,
@@ -247,7 +249,8 @@ class Words:
                 return self.m("lack.compare", what=what, subject=s, bound=b, op=self.m(f"op.{fact['op']}"))
             if fact.get("code") == "between":
                 s, lo, hi = self.values(fact["subject"], fact["low"], fact["high"])
-                return self.m("lack.between", what=what, subject=s, low=lo, high=hi)
+                return self.m("lack.within" if _from_zero(fact) else "lack.between", what=what, subject=s, low=lo,
+                              high=hi)
         return self.need(node)
 
     def values_phrase(self, node: Node) -> str:
@@ -257,3 +260,10 @@ class Words:
             shown = self.value(value) if isinstance(value, dict) else str(value)
             parts.append(text if text == shown else f"{text} = {shown}")
         return "; ".join(parts)
+
+
+def _from_zero(fact: dict) -> bool:
+    """A `between` of a duration from zero (`within 7 days of delivery`): worded "within 7d", not "between 0m
+    and 7d"."""
+    low = fact.get("low") or {}
+    return low.get("type") == "duration" and str(low.get("seconds", "")).strip("0.") == ""
