@@ -231,6 +231,8 @@ def _before(record: Record, w: Words) -> list[Line]:
                 actions = w.join(entry["forbids"])
                 detail = w.m("render.forbids", facts=detail, actions=actions) if detail \
                     else w.m("render.forbids_only", actions=actions)
+        elif entry.get("applies") is False:
+            detail = _action_scope(entry.get("action"), w)
         else:
             detail = w.m("list.facts").join(dict.fromkeys(reason(n, w) for n in failing(cond)))
         name, at = _name(entry, w), where(entry.get("span"), w, short=True)
@@ -238,6 +240,25 @@ def _before(record: Record, w: Words) -> list[Line]:
             else w.m("render.entry", name=name, where=at, status=status)
         lines.append(Line([(symbol, role), (f" {text}", None)], indent=2, hang=4))
     return lines
+
+
+def _action_scope(action: str | None, w: Words) -> str:
+    """Why a rule was passed over without looking at its conditions: where its action applies
+    (semantics.APPLIES), e.g. "approve_refund applies only to refund pending, return in transit or
+    returned, not to this request"."""
+    from .. import semantics
+
+    order = ("pending_merchant", "awaiting_return", "return_in_transit", "returned")
+    states = sorted(semantics.applicable_states(action or ""), key=lambda p: (order.index(p[1]), p[0] or ""))
+    if {st for _, st in states} == semantics.OPEN_STATUSES:
+        where_ = w.m("lint.applies.open")
+    else:
+        def kind(k):
+            return w.value({"type": "enum", "field": "request.kind", "value": k})
+
+        where_ = w.join([w.m("render.state", kind=kind(k), status=w.m(f"lint.applies.status.{st}")) if k
+                         else w.m(f"lint.applies.status.{st}") for k, st in states], "or")
+    return w.m("render.action_scope", action=action, statuses=where_)
 
 
 def _status(record: Record, entry: Record, w: Words) -> str:
