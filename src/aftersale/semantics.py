@@ -162,7 +162,9 @@ def quantify_count(results: Iterable[Truth]) -> Any:
 
 # -- where an action applies ---------------------------------------------------------
 
-OPEN_STATUSES = frozenset({"pending_merchant", "awaiting_return", "return_in_transit", "returned"})
+#: The open statuses in the order a request passes through them (messages list them in this order).
+OPEN_STATUS_ORDER = ("pending_merchant", "awaiting_return", "return_in_transit", "returned")
+OPEN_STATUSES = frozenset(OPEN_STATUS_ORDER)
 CLOSED_STATUSES = frozenset({"refunded", "rejected", "closed"})
 ANY_KIND = None
 
@@ -252,7 +254,7 @@ def decide(guards: Iterable[Rule], rules: Iterable[Rule], otherwise: str, kind: 
 
 
 __all__ = [
-    "UNKNOWN", "Truth", "not3", "and3", "or3", "truth", "compare", "between", "member", "member_set", "present",
+    "UNKNOWN", "Truth", "OPEN_STATUS_ORDER", "not3", "and3", "or3", "truth", "compare", "between", "member", "member_set", "present",
     "arith", "call", "quantify_any", "quantify_all", "quantify_count", "OPEN_STATUSES", "CLOSED_STATUSES",
     "APPLIES", "applies", "applicable_states", "Verdict", "decide", "closed",
 ]

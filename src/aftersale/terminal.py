@@ -94,15 +94,10 @@ def language(ctx=None) -> str:
     return resolve(meta.get(FLAG), meta.get(POLICY), os.environ)
 
 
-
-def _language() -> str:
-    return language()
-
-
 def report(err: AftersaleError, lang: str | None = None) -> None:
     """Print an error's diagnostics to stderr in `lang` (default: the command's), escaped, coloured on a terminal."""
     color = color_wanted(None, sys.stderr)
-    lang = lang or _language()
+    lang = lang or language()
     for d in err.diagnostics:
         text = printable(d.render(lang), lines=True)
         if color:
@@ -114,13 +109,13 @@ def report(err: AftersaleError, lang: str | None = None) -> None:
 
 def fail(message: str | Msg) -> None:
     """Print `aftersale: error: MESSAGE` to stderr in the command's language (escaped)."""
-    lang = _language()
+    lang = language()
     click.echo(_message(lang, "cli.fail", message=printable(say(message, lang), lines=True)), err=True)
 
 
 def note(message: str | Msg) -> None:
     """Print `aftersale: MESSAGE` to stderr in the command's language (escaped)."""
-    click.echo(_message(_language(), "cli.note", message=printable(str(say(message, _language())), lines=True)),
+    click.echo(_message(language(), "cli.note", message=printable(str(say(message, language())), lines=True)),
                err=True)
 
 

@@ -248,7 +248,7 @@ def _action_scope(action: str | None, w: Words) -> str:
     returned, not to this request"."""
     from .. import semantics
 
-    order = ("pending_merchant", "awaiting_return", "return_in_transit", "returned")
+    order = semantics.OPEN_STATUS_ORDER
     states = sorted(semantics.applicable_states(action or ""), key=lambda p: (order.index(p[1]), p[0] or ""))
     if {st for _, st in states} == semantics.OPEN_STATUSES:
         where_ = w.m("lint.applies.open")

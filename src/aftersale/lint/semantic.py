@@ -63,13 +63,9 @@ def _core(ctx: Context, parts: list[ir.Expr]) -> list[int] | None:
 
 # -- action-never-applies ---------------------------------------------------------------
 
-#: The order statuses are named in a message.
-STATUS_ORDER = ("pending_merchant", "awaiting_return", "return_in_transit", "returned")
-
-
 def applies_to(action: str):
     """`approve_return` → "pending requests": the statuses an action applies to, in words (a message)."""
-    statuses = sorted({st for _, st in sem.applicable_states(action)}, key=STATUS_ORDER.index)
+    statuses = sorted({st for _, st in sem.applicable_states(action)}, key=sem.OPEN_STATUS_ORDER.index)
     if set(statuses) == sem.OPEN_STATUSES:
         return msg("lint.applies.open")
     return msg("lint.applies.statuses", statuses=and_list(msg(f"lint.applies.status.{st}") for st in statuses))
