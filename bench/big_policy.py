@@ -55,25 +55,17 @@ _NOTES = ("agreed with the store owner after the spring review", "the platform's
           "see the after-sales handbook, section on returns", "fresh goods spoil, so act quickly")
 
 
-def _extra(rnd: random.Random) -> str:
-    """One more condition, of the kinds real rules pile up."""
-    k = rnd.randrange(8)
-    money = f"¥{rnd.randint(1, 3000)}"
-    if k == 0:
-        return f"order.paid_amount <= {money}"
-    if k == 1:
-        return f"buyer.return_rate < {rnd.randint(10, 90)}%"
-    if k == 2:
-        return f"request.reason in [{', '.join(rnd.sample(_REASONS, rnd.randint(2, 5)))}]"
-    if k == 3:
-        return f"age(order.delivered_at) <= {rnd.randint(1, 30)}d"
-    if k == 4:
-        return f"(buyer.risk_level == low or request.amount < {money})"
-    if k == 5:
-        return f"any(order.items, item.category == \"{rnd.choice(_CATEGORIES)}\")"
-    if k == 6:
-        return f"not (request.status in [rejected, closed])"
-    return f"local_time(request.created_at) >= {rnd.randint(0, 23):02d}:{rnd.choice(('00', '30'))}"
+#: The conditions real rules pile up, each made from the generator's random numbers.
+_EXTRAS = (
+    lambda rnd: f"order.paid_amount <= ¥{rnd.randint(1, 3000)}",
+    lambda rnd: f"buyer.return_rate < {rnd.randint(10, 90)}%",
+    lambda rnd: f"request.reason in [{', '.join(rnd.sample(_REASONS, rnd.randint(2, 5)))}]",
+    lambda rnd: f"age(order.delivered_at) <= {rnd.randint(1, 30)}d",
+    lambda rnd: f"(buyer.risk_level == low or request.amount < ¥{rnd.randint(1, 3000)})",
+    lambda rnd: f"any(order.items, item.category == \"{rnd.choice(_CATEGORIES)}\")",
+    lambda rnd: "not (request.status in [rejected, closed])",
+    lambda rnd: f"local_time(request.created_at) >= {rnd.randint(0, 23):02d}:{rnd.choice(('00', '30'))}",
+)
 
 
 def limit_policy(n: int = 1000, seed: int = 11, chars_per_rule: int = 1130) -> str:
@@ -100,7 +92,7 @@ def limit_policy(n: int = 1000, seed: int = 11, chars_per_rule: int = 1130) -> s
                       f"{rnd.choice(_REASONS)}"]
             size = sum(len(x) + 1 for x in lines) - start
             while size < chars_per_rule - 40:
-                line = f"   and {_extra(rnd)}"
+                line = f"   and {rnd.choice(_EXTRAS)(rnd)}"
                 lines.append(line)
                 size += len(line) + 1
             lines.append(f"  then {action}")
