@@ -1,6 +1,8 @@
 """The compiled policy users hold: `aftersale.load(...)` / `aftersale.compile(...)` return one."""
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -27,12 +29,28 @@ def lower(text: str, format: str = "dsl", filename: str = "<string>"):
     if format == "yaml":
         from .syntax.yaml_front import lower_yaml
 
-        return lower_yaml(text, filename)
+        with gc_paused():
+            return lower_yaml(text, filename)
     if format == "dsl":
         from .syntax.dsl import lower_dsl
 
-        return lower_dsl(text, filename)
+        with gc_paused():
+            return lower_dsl(text, filename)
     raise ValueError(f"unknown policy format {format!r}; use one of {FORMATS}")
+
+
+@contextmanager
+def gc_paused():
+    """No cyclic garbage collection inside: the front ends make a parse tree and a rule tree of up to
+    millions of objects, all alive until they finish, which Python's collector would otherwise walk
+    again and again as they grow (a third of the time of a 1 MB policy). Nested uses are harmless."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class Policy:
@@ -76,7 +94,9 @@ class Policy:
         Both paths run the policy's compiled code (backends/compiled.py):
         trace=False the fast one (same action, rule and guards, no trace);
         trace=True records the trace as it goes and builds it when
-        `decision.trace` or `to_json()` is first read.
+        `decision.trace` or `to_json()` is first read. A big policy (over 64 rules)
+        decides its first few parsed Events with the interpreter, the same decisions,
+        before generating its code (backends/compiled.py WARM_UP_EVENTS).
 
         A dict is read only as far as the decision needs: each field a condition
         reads is checked against the event schema and typed, once, when it is
@@ -92,6 +112,8 @@ class Policy:
         compiled = self._compiled
         if trace:  # (without compiling the fast path, which `aftersale eval` of one event never needs)
             return compiled.decide_traced(event)
+        if compiled.warm_up and compiled.warming(event):  # a big policy's first parsed events: no code yet
+            return compiled.interpret_warm(event, False)
         entry = compiled.entry
         self.decide = entry  # later calls go straight to the generated code (one Python call less)
         return entry(event, False)

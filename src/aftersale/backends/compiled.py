@@ -68,6 +68,12 @@ SAFE_ARITH = {("+", "decimal", "decimal"), ("-", "decimal", "decimal"), ("+", "d
 #: Above this many rules, a read that may already have happened is one call (`readers.read`) instead
 #: of its inline check: big policies compile faster, small ones keep every read inline.
 COMPACT_RULES = 64
+#: A policy of more than COMPACT_RULES rules decides its first WARM_UP_EVENTS parsed events (an `Event`,
+#: as `aftersale eval` passes them) with the interpreter: generating and compiling the code of 1,000
+#: rules takes seconds and hundreds of MB, which pays only once more events follow. The decisions are
+#: the same (the conformance suite holds both backends to one table). A dict is always decided by the
+#: generated code, which reads it lazily (the interpreter would validate it whole).
+WARM_UP_EVENTS = 8
 #: A rule's conditions nest as `if`s up to this many (Python allows 100 indentation levels).
 MAX_NESTED = 32
 #: Indentation the generated code may reach (Python's tokenizer stops at 100).
@@ -899,7 +905,6 @@ class CompiledPolicy:
     def __init__(self, policy: ir.Policy, writer: Callable[[], Any] | None = None,
                  interpreter: Callable[[], Any] | None = None, strict: bool = False):
         self.policy = policy
-        self.plan = build_plan(policy)
         self.tz = ZoneInfo(policy.timezone)
         self.calendar = Calendar(policy.holidays)
         self.clock = runtime.Clock(self.tz, policy.service_hours, self.calendar)
@@ -909,9 +914,24 @@ class CompiledPolicy:
         self.compile_error: Exception | None = None
         self.failures = 0  # exceptions generated code raised on valid events (bugs; each one raised)
         self._generated: dict[bool, Generated] = {}
+        self.warm_up = WARM_UP_EVENTS if len(policy.rules) > COMPACT_RULES else 0  # see WARM_UP_EVENTS
 
     def __reduce__(self):
         return CompiledPolicy, (self.policy, None, None, self.strict)
+
+    @cached_property
+    def plan(self) -> list[tuple[ir.Rule, PlanNode]]:
+        """Every rule with its plan (replay.build_plan), made when code is first generated."""
+        return build_plan(self.policy)
+
+    def warming(self, event) -> bool:
+        """Whether `event` is one of the first parsed events of a big policy, which the interpreter
+        decides (`interpret_warm`) before any code is generated (see WARM_UP_EVENTS)."""
+        return self.warm_up > 0 and isinstance(event, Event) and not self._generated
+
+    def interpret_warm(self, event: Event, trace: bool) -> Decision:
+        self.warm_up -= 1
+        return self._interpret(event, trace)
 
     @property
     def writer(self):
@@ -932,10 +952,14 @@ class CompiledPolicy:
 
     def decide(self, event, trace: bool = True) -> Decision:
         """Decide an event dict (read lazily, see readers) or a parsed Event."""
+        if self.warm_up and self.warming(event):
+            return self.interpret_warm(event, trace)
         return self.entry(event, trace)
 
     def decide_traced(self, event) -> Decision:
         """`decide(event, trace=True)` without compiling the fast path first."""
+        if self.warm_up and self.warming(event):
+            return self.interpret_warm(event, True)
         if "entry" in self.__dict__:
             return self.entry(event, True)
         return self.generated(True).function(event)
