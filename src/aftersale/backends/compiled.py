@@ -76,7 +76,7 @@ MAX_DEPTH = 90
 FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 #: The operator tokens the generated code may hold, and the names the runtime knows them by: an
 #: operator of the rule tree is written as one of these (or fails), never copied from the tree.
-OPS = {op: op for op in ("==", "!=", "<", "<=", ">", ">=", "+", "-")}
+OPS = {op: op for op in ("==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/")}
 OP_NAMES = {op: repr(op) for op in OPS}
 #: What a generated condition computes: whether its answer is True (where a rule acts: unknown and
 #: false alike), whether it is False (under `not`, in a guard), or the answer itself, True, False or

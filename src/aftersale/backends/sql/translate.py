@@ -14,6 +14,8 @@ What has no exact translation raises `Refused`, naming the rule and the construc
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
+from fractions import Fraction
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlglot import exp
@@ -123,6 +125,33 @@ class Translator:
 
     # -- values ----------------------------------------------------------------------
 
+    def scale(self, e: ir.Arith, s: Scope) -> exp.Expression:
+        """Money `*` or `/` a constant number, rounded to the cent as semantics.scale rounds: the exact
+        DECIMAL product, then ROUND(…, 2) (halves away from zero in DuckDB and Spark alike). Dividing
+        is multiplying by the exact reciprocal, so only by a number whose reciprocal is a finite decimal."""
+        money, number = (e.right, e.left) if self.kind(e.left) is NUMBER else (e.left, e.right)
+        if not isinstance(number, ir.Literal) or not isinstance(number.value, Decimal):
+            what = f"`{number.dotted}`" if isinstance(number, ir.Field) else "a computed number"
+            self.refuse(f"`{e.op}` by {what}, which is not a constant: SQL's DECIMAL arithmetic "
+                        "would not round it as Python does", e)
+        factor = number.value
+        if e.op is Op.DIV:
+            if not factor:
+                return exp.null()  # dividing by zero is missing (semantics.scale)
+            reciprocal = Fraction(1) / Fraction(factor)
+            if not _finite(reciprocal):
+                self.refuse(f"`/ {number.text or factor}`: 1/{number.text or factor} has no exact decimal form, "
+                            "and SQL's DECIMAL division is not exact (the interpreter and compiled backends take it)", e)
+            factor = Decimal(reciprocal.numerator) / Decimal(reciprocal.denominator)
+        sign, digits, exponent = factor.normalize().as_tuple()
+        scale_, width = max(-exponent, 0), max(len(digits), -exponent) + max(exponent, 0)
+        if scale_ > 16 or width > 17:
+            self.refuse(f"`{e.op} {number.text or factor}` has more digits than an exact DECIMAL product keeps", e)
+        constant = exp.cast(exp.Literal.string(format(factor.normalize(), "f")),
+                            exp.DataType.build(f"DECIMAL({max(width, 1)}, {scale_})"))
+        amount = exp.cast(self.value(money, s), exp.DataType.build("DECIMAL(20, 2)"))
+        return exp.Round(this=exp.paren(exp.Mul(this=amount, expression=constant)), decimals=lit(2))
+
     def path(self, f: ir.Field, s: Scope) -> exp.Expression:
         """A field as stored in the row (or the item), NULL where it is absent."""
         if f.path == ("at",):
@@ -191,6 +220,8 @@ class Translator:
         out = _arith_type(e.op, lt, rt)
         if out is None:  # Python raises TypeError: the interpreter gives MISSING
             self.refuse(f"`{e.op}` between a {lt} and a {rt}", e)
+        if e.op in ir.SCALINGS:
+            return self.scale(e, s)
         a, b = self.value(e.left, s), self.value(e.right, s)
         node = (exp.Add if e.op is Op.ADD else exp.Sub)(this=a, expression=b)
         if out is TIMESTAMP:  # a timestamp outside the years events may hold is missing (semantics.arith)
@@ -319,8 +350,19 @@ class Translator:
         self.refuse(f"the construct {type(e).__name__}", e)
 
 
+def _finite(q: Fraction) -> bool:
+    """Whether `q` has a finite decimal form (its denominator has no prime factor but 2 and 5)."""
+    d = q.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1
+
+
 def _arith_type(op: Op, a: Type, b: Type) -> Type | None:
     """The type of `a op b`, or None where Python's operators raise TypeError (the value is missing)."""
+    if op in ir.SCALINGS:  # syntax.lower.SCALE_TYPES: money scaled by a number
+        return MONEY if (a, b) == (MONEY, NUMBER) or (op is Op.MUL and (a, b) == (NUMBER, MONEY)) else None
     if a in (MONEY, NUMBER) and b in (MONEY, NUMBER):
         return MONEY if MONEY in (a, b) else NUMBER
     if a is DURATION and b is DURATION:
