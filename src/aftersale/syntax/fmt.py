@@ -110,7 +110,8 @@ def expr_text(e: ir.Expr) -> str:
     if isinstance(e, ir.Presence):
         return f"{sub(e.subject, _SUM)} is {'present' if e.present else 'missing'}"
     if isinstance(e, ir.Arith):
-        return f"{sub(e.left, _prec(e))} {e.op} {sub(e.right, _ATOM)}"
+        own = _prec(e)  # the right operand of `+`/`-` may be a product; of `*`/`/` only an atom
+        return f"{sub(e.left, own)} {e.op} {sub(e.right, _PRODUCT if own == _SUM else _ATOM)}"
     if isinstance(e, ir.Call):
         return f"{e.function}({', '.join(expr_text(a) for a in e.args)})"
     if isinstance(e, ir.Quantifier):

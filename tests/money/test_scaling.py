@@ -1,0 +1,122 @@
+"""Money scaled by a number or a percentage (issue 11 item 20): `*` `/` (and `×` `÷` `＊` `／`) everywhere
+the rule tree goes — types at lowering, fmt, semantics' one rounding, the backends, SQL, lint, explain."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import aftersale
+from aftersale import rules as ir
+from aftersale import semantics as sem
+from aftersale.backends import BACKENDS
+from aftersale.backends.sql.query import compile_query
+from aftersale.backends.sql.translate import Refused
+from aftersale.diagnostics import AftersaleError
+from aftersale.runner.casefile import apply_overrides
+from aftersale.syntax.fmt import expr_text
+from aftersale.values import MISSING
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = json.loads((ROOT / "policies" / "events" / "base-douyin.json").read_text(encoding="utf-8"))
+
+
+def when(rule_body: str) -> ir.Expr:
+    return aftersale.compile(f'policy "p"\nrule a: when {rule_body} then reject\n').tree.rules[0].when
+
+
+def test_times_binds_tighter_than_plus_and_fmt_keeps_the_tree():
+    e = when("request.amount <= ¥1 + order.paid_amount * 30%")
+    assert isinstance(e.right, ir.Arith) and e.right.op is ir.Op.ADD and e.right.right.op is ir.Op.MUL
+    grouped = when("request.amount <= (¥1 + order.paid_amount) * 30%")
+    assert expr_text(grouped) == "request.amount <= (¥1 + order.paid_amount) * 30%"
+    assert expr_text(e) == "request.amount <= ¥1 + order.paid_amount * 30%"
+    for text in ("request.amount <= order.paid_amount / (2 * 1)".replace("(2 * 1)", "2"),
+                 "request.amount <= order.paid_amount / 2 * 30%"):
+        assert when(expr_text(when(text))) == when(text)
+
+
+@pytest.mark.parametrize("written", ["order.paid_amount × 30%", "order.paid_amount ＊ 30％", "order.paid_amount*30%"])
+def test_chinese_and_full_width_forms_read_as_star(written):
+    assert when(f"request.amount <= {written}") == when("request.amount <= order.paid_amount * 30%")
+    assert when("request.amount <= order.paid_amount ÷ 2") == when("request.amount <= order.paid_amount／2")
+
+
+@pytest.mark.parametrize("text, left, right", [
+    ("request.amount * order.paid_amount > ¥1", "money", "money"),
+    ("request.amount / order.paid_amount > 1", "money", "money"),
+    ("2 / request.amount > 1", "number", "money"),
+    ("buyer.requests_30d * 2 > 1", "number", "number"),
+    ("age(request.created_at) * 2 > 1h", "duration", "number"),
+])
+def test_other_types_are_refused_at_their_place(text, left, right):
+    with pytest.raises(AftersaleError) as info:
+        aftersale.compile(f'policy "p"\nrule a: when {text} then reject\n')
+    shown = str(info.value)
+    assert "<string>:2:14" in shown and f"`{left}`" in shown and f"`{right}`" in shown and "type-mismatch" in shown
+
+
+def test_semantics_rounds_once_to_the_cent_and_missing_stays_missing():
+    d = Decimal
+    assert sem.arith(ir.Op.MUL, d("129.00"), d("0.30")) == d("38.70")
+    assert sem.arith(ir.Op.MUL, d("99.99"), d("0.333")) == d("33.30")  # 33.29667 → 33.30
+    assert sem.arith(ir.Op.DIV, d("100.01"), d("2")) == d("50.01")
+    assert sem.arith(ir.Op.DIV, d("-100.01"), d("2")) == d("-50.01")
+    assert sem.arith(ir.Op.DIV, d("100"), d("3")) == d("33.33")
+    assert sem.arith(ir.Op.DIV, d("1"), d("0")) is MISSING
+    assert sem.arith(ir.Op.MUL, MISSING, d("2")) is MISSING and sem.arith("/", d("2"), MISSING) is MISSING
+    assert sem.arith("*", d("0.05"), d("0.5")) == d("0.03")  # generated code passes the operator's text
+
+
+@pytest.mark.parametrize("amount, paid", [("38.70", "129.00"), ("38.71", "129.00"), ("50.01", "100.01"),
+                                          ("50.02", "100.01"), ("0.02", "0.05"), ("0.03", "0.05")])
+def test_every_backend_rounds_alike(amount, paid):
+    policy = aftersale.compile('policy "p"\nrule a: when request.amount <= order.paid_amount * 30% then reject\n'
+                               'rule b: when request.amount <= order.paid_amount / 2 then reject\n'
+                               'rule c: when request.amount <= order.paid_amount / 0.8 * 0.5 then reject\n')
+    event = apply_overrides(BASE, {"request.amount": amount, "order.paid_amount": paid}, ROOT / "x", 0)
+    got = {name: make(policy.tree).decide(event).rule for name, make in BACKENDS.items()}
+    assert len(set(got.values())) == 1, got
+
+
+@pytest.mark.parametrize("text, word", [("request.amount <= order.paid_amount / 3", "1/3"),
+                                        ("request.amount <= order.paid_amount * buyer.return_rate", "not a constant")])
+def test_sql_refuses_what_decimal_cannot_do_exactly(text, word):
+    tree = aftersale.compile(f'policy "p"\nrule a: when {text} then reject\n').tree
+    with pytest.raises(Refused, match=word):
+        compile_query(tree, "duckdb")
+    assert BACKENDS["compiled"](tree).decide(BASE).action  # the Python backends take it
+
+
+def run(*args: str, files: dict[str, str]) -> str:
+    from click.testing import CliRunner
+
+    from aftersale.cli import cli
+
+    runner = CliRunner()
+    with runner.isolated_filesystem():
+        for name, text in files.items():
+            Path(name).write_text(text, encoding="utf-8")
+        return runner.invoke(cli, list(args)).output
+
+
+def test_lint_keeps_constant_scaling_linear():
+    text = ('policy "x"\nrule a: when request.amount <= order.paid_amount * 30% then approve_return\n'
+            'rule b: when request.amount <= order.paid_amount * 20% and request.amount > ¥0 then approve_return\n'
+            'rule c: when request.amount > order.paid_amount / 2 and request.amount < order.paid_amount / 2 '
+            'then reject\n')
+    out = run("lint", "x.policy", files={"x.policy": text})
+    assert "rule `b` can never decide" in out and "rule `c` can never match" in out
+
+
+@pytest.mark.parametrize("lang, words", [("en", "¥45.00 is over ¥38.70 (30% of ¥129.00)"),
+                                         ("zh", "¥45.00，超过 ¥38.70（¥129.00 的 30%）")])
+def test_explain_shows_the_computed_bound_and_where_it_came_from(lang, words):
+    policy = ('policy "p"\nrule a: when request.amount <= order.paid_amount * 30% then approve_return\n'
+              'rule b: when request.amount <= order.paid_amount / 2 then reject\n')
+    event = apply_overrides(BASE, {"request.amount": "45.00"}, ROOT / "x", 0)
+    out = run("explain", "--lang", lang, "p.policy", "e.json", files={"p.policy": policy, "e.json": json.dumps(event)})
+    assert words in out
+    assert ("¥64.50 (¥129.00 ÷ 2)" if lang == "en" else "¥64.50（¥129.00 ÷ 2）") in out
