@@ -81,7 +81,25 @@ def test_every_backend_rounds_alike(amount, paid):
     assert len(set(got.values())) == 1, got
 
 
-@pytest.mark.parametrize("text, word", [("request.amount <= order.paid_amount / 3", "1/3"),
+@pytest.mark.parametrize("divisor", ["3", "7", "0.3", "1.5", "2.5", "0.8", "6", "30%", "0.07"])
+def test_duckdb_divides_as_python_does_at_the_cent(divisor):
+    """At the bound Python computes and a cent above it, DuckDB's query decides as the interpreter
+    (a request never asks more than was paid: below 1 the divided amount is the request's)."""
+    big = Decimal(divisor.rstrip("%")) / (100 if divisor.endswith("%") else 1) >= 1
+    divided, other = ("order.paid_amount", "request.amount") if big else ("request.amount", "order.paid_amount")
+    policy = aftersale.compile(f'policy "p"\nrule a: when {other} <= {divided} / {divisor} then reject\n')
+    backends = {name: BACKENDS[name](policy.tree) for name in ("interpreter", "duckdb")}
+    factor = policy.tree.rules[0].when.right.right.value
+    for given in ("0.05", "1.00", "100.01", "129.00", "99.99", "12345678.91"):
+        bound = sem.arith(ir.Op.DIV, Decimal(given), factor)
+        for value in (bound, bound + Decimal("0.01")):
+            event = apply_overrides(BASE, {divided: given, other: str(value)}, ROOT / "x", 0)
+            rules = {name: b.decide(event).rule for name, b in backends.items()}
+            assert rules == {"interpreter": "a" if value == bound else None, "duckdb": rules["interpreter"]}, \
+                (given, value, rules)
+
+
+@pytest.mark.parametrize("text, word", [("request.amount <= order.paid_amount / 1000003", "under 1,000,000"),
                                         ("request.amount <= order.paid_amount * buyer.return_rate", "not a constant")])
 def test_sql_refuses_what_decimal_cannot_do_exactly(text, word):
     tree = aftersale.compile(f'policy "p"\nrule a: when {text} then reject\n').tree
@@ -90,33 +108,32 @@ def test_sql_refuses_what_decimal_cannot_do_exactly(text, word):
     assert BACKENDS["compiled"](tree).decide(BASE).action  # the Python backends take it
 
 
-def run(*args: str, files: dict[str, str]) -> str:
+def run(*args: str, files: dict[str, str], tmp: Path) -> str:
     from click.testing import CliRunner
 
     from aftersale.cli import cli
 
-    runner = CliRunner()
-    with runner.isolated_filesystem():
-        for name, text in files.items():
-            Path(name).write_text(text, encoding="utf-8")
-        return runner.invoke(cli, list(args)).output
+    for name, text in files.items():
+        (tmp / name).write_text(text, encoding="utf-8")
+    return CliRunner().invoke(cli, [str(tmp / a) if a in files else a for a in args]).output
 
 
-def test_lint_keeps_constant_scaling_linear():
+def test_lint_keeps_constant_scaling_linear(tmp_path):
     text = ('policy "x"\nrule a: when request.amount <= order.paid_amount * 30% then approve_return\n'
             'rule b: when request.amount <= order.paid_amount * 20% and request.amount > ¥0 then approve_return\n'
             'rule c: when request.amount > order.paid_amount / 2 and request.amount < order.paid_amount / 2 '
             'then reject\n')
-    out = run("lint", "x.policy", files={"x.policy": text})
+    out = run("lint", "x.policy", files={"x.policy": text}, tmp=tmp_path)
     assert "rule `b` can never decide" in out and "rule `c` can never match" in out
 
 
 @pytest.mark.parametrize("lang, words", [("en", "¥45.00 is over ¥38.70 (30% of ¥129.00)"),
                                          ("zh", "¥45.00，超过 ¥38.70（¥129.00 的 30%）")])
-def test_explain_shows_the_computed_bound_and_where_it_came_from(lang, words):
+def test_explain_shows_the_computed_bound_and_where_it_came_from(lang, words, tmp_path):
     policy = ('policy "p"\nrule a: when request.amount <= order.paid_amount * 30% then approve_return\n'
               'rule b: when request.amount <= order.paid_amount / 2 then reject\n')
     event = apply_overrides(BASE, {"request.amount": "45.00"}, ROOT / "x", 0)
-    out = run("explain", "--lang", lang, "p.policy", "e.json", files={"p.policy": policy, "e.json": json.dumps(event)})
+    out = run("explain", "--lang", lang, "p.policy", "e.json", files={"p.policy": policy, "e.json": json.dumps(event)},
+              tmp=tmp_path)
     assert words in out
     assert ("¥64.50 (¥129.00 ÷ 2)" if lang == "en" else "¥64.50（¥129.00 ÷ 2）") in out

@@ -35,6 +35,9 @@ SECOND_US = 1_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: The instants a computed timestamp may hold (limits.MIN_YEAR..MAX_YEAR, read in UTC), in microseconds.
 LOWEST_US = (datetime(MIN_YEAR, 1, 1, tzinfo=timezone.utc) - EPOCH) // timedelta(microseconds=1)
+#: Money divided by P/Q (`/ 3`) floors a DECIMAL by 2P: Spark's DECIMAL quotient keeps 6 places, which
+#: is exact for the floor only while 2P < 2,000,000 (dialects.Dialect.floor_div).
+MAX_DIVISOR = 1_000_000
 HIGHEST_US = (datetime(MAX_YEAR + 1, 1, 1, tzinfo=timezone.utc) - EPOCH) // timedelta(microseconds=1) - 1
 
 #: Types whose values may be compared with each other (the same representation and Python comparison).
@@ -127,8 +130,8 @@ class Translator:
 
     def scale(self, e: ir.Arith, s: Scope) -> exp.Expression:
         """Money `*` or `/` a constant number, rounded to the cent as semantics.scale rounds: the exact
-        DECIMAL product, then ROUND(…, 2) (halves away from zero in DuckDB and Spark alike). Dividing
-        is multiplying by the exact reciprocal, so only by a number whose reciprocal is a finite decimal."""
+        DECIMAL product, then ROUND(…, 2) (halves away from zero in DuckDB and Spark alike). Dividing is
+        multiplying by the exact reciprocal where it is a finite decimal (`/ 2`), else `divide`."""
         money, number = (e.right, e.left) if self.kind(e.left) is NUMBER else (e.left, e.right)
         if not isinstance(number, ir.Literal) or not isinstance(number.value, Decimal):
             what = f"`{number.dotted}`" if isinstance(number, ir.Field) else "a computed number"
@@ -140,8 +143,7 @@ class Translator:
                 return exp.null()  # dividing by zero is missing (semantics.scale)
             reciprocal = Fraction(1) / Fraction(factor)
             if not _finite(reciprocal):
-                self.refuse(f"`/ {number.text or factor}`: 1/{number.text or factor} has no exact decimal form, "
-                            "and SQL's DECIMAL division is not exact (the interpreter and compiled backends take it)", e)
+                return self.divide(money, reciprocal, number, s)
             factor = Decimal(reciprocal.numerator) / Decimal(reciprocal.denominator)
         sign, digits, exponent = factor.normalize().as_tuple()
         scale_, width = max(-exponent, 0), max(len(digits), -exponent) + max(exponent, 0)
@@ -151,6 +153,23 @@ class Translator:
                             exp.DataType.build(f"DECIMAL({max(width, 1)}, {scale_})"))
         amount = exp.cast(self.value(money, s), exp.DataType.build("DECIMAL(20, 2)"))
         return exp.Round(this=exp.paren(exp.Mul(this=amount, expression=constant)), decimals=lit(2))
+
+    def divide(self, money: ir.Expr, reciprocal: Fraction, number: ir.Literal, s: Scope) -> exp.Expression:
+        """Money divided by a constant whose reciprocal Q/P has no finite decimal (`/ 3`), in whole cents:
+        n = cents × Q exactly, then sign(n) × ⌊(2|n| + P) / 2P⌋ (a half rounds away from zero)."""
+        p, q = abs(reciprocal.denominator), reciprocal.numerator  # money / number = money × q / p
+        if p >= MAX_DIVISOR:
+            self.refuse(f"`/ {number.text}`: dividing exactly needs a divisor whose fraction's numerator is "
+                        f"under {MAX_DIVISOR:,}", number)
+        amount = exp.cast(self.value(money, s), exp.DataType.build("DECIMAL(20, 2)"))
+        n = exp.cast(exp.Mul(this=amount, expression=exp.cast(lit(100 * abs(q)), exp.DataType.build("DECIMAL(20, 0)"))),
+                     exp.DataType.build("DECIMAL(38, 0)"))
+        halves = exp.Add(this=exp.Mul(this=lit(2), expression=exp.Abs(this=n)), expression=lit(p))
+        cents = exp.Mul(this=exp.Sign(this=n), expression=self.dialect.floor_div(halves, 2 * p))
+        if q < 0:
+            cents = exp.Neg(this=exp.paren(cents))
+        return exp.Mul(this=exp.cast(cents, exp.DataType.build("DECIMAL(38, 0)")),
+                       expression=exp.cast(exp.Literal.string("0.01"), exp.DataType.build("DECIMAL(3, 2)")))
 
     def path(self, f: ir.Field, s: Scope) -> exp.Expression:
         """A field as stored in the row (or the item), NULL where it is absent."""
