@@ -137,3 +137,19 @@ def test_explain_shows_the_computed_bound_and_where_it_came_from(lang, words, tm
               tmp=tmp_path)
     assert words in out
     assert ("¥64.50 (¥129.00 ÷ 2)" if lang == "en" else "¥64.50（¥129.00 ÷ 2）") in out
+
+
+def test_diff_finds_the_band_between_two_percentages_and_nothing_the_other_way(tmp_path):
+    """20% → 30%: requests between the two bounds change; none changes back (a request never asks more
+    than was paid, so negative amounts cannot make the reverse band real)."""
+    old = 'policy "a"\nrule part: when request.amount <= order.paid_amount * 30% then approve_return\n'
+    new = old.replace("30%", "20%")
+    out = run("diff", "old.policy", "new.policy", files={"old.policy": old, "new.policy": new}, tmp=tmp_path)
+    assert "1 region(s); could not decide: 0." in out
+    assert "approve_return (part) → manual_review (otherwise)" in out
+
+
+def test_the_term_limit_counts_times_and_divide():
+    from aftersale.syntax.parser import count_terms
+
+    assert count_terms("a * b / c × d ÷ e ＊ f ／ g + h") == 8

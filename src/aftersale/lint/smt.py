@@ -38,6 +38,7 @@ import z3
 from .. import rules as ir
 from ..limits import MAX_YEAR, MIN_YEAR
 from ..events.fields import FIELDS, ITEM_FIELDS
+from ..events.lazy import AMOUNT, PAID
 from ..values import BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, WEEKDAYS
 from .terms import MIRRORED, Term, Unsupported
 from .valuesets import MISSING_LABEL, Finite, Numbers, Texts, ValueSet
@@ -208,6 +209,10 @@ class Encoder:
         else:
             raise Unsupported(f"fields of type {t}")
         self.fields[key] = v
+        pair = {AMOUNT: PAID, PAID: AMOUNT}.get(key)
+        if pair in self.fields:  # a request never gets back more than was paid (events.reader refuses it)
+            amount, paid = (v, self.fields[pair]) if key == AMOUNT else (self.fields[pair], v)
+            self.facts.append(z3.Implies(z3.And(amount.present, paid.present), amount.val <= paid.val))
         return v
 
     # -- the clock ---------------------------------------------------------------
