@@ -287,7 +287,8 @@ def decide(guards: Iterable[Rule], rules: Iterable[Rule], otherwise: str, kind: 
 
 
 __all__ = [
+    "scale", "CENT",
     "UNKNOWN", "Truth", "OPEN_STATUS_ORDER", "not3", "and3", "or3", "truth", "compare", "between", "member", "member_set", "present",
-    "arith", "scale", "CENT", "call", "quantify_any", "quantify_all", "quantify_count", "OPEN_STATUSES", "CLOSED_STATUSES",
+    "arith", "call", "quantify_any", "quantify_all", "quantify_count", "OPEN_STATUSES", "CLOSED_STATUSES",
     "APPLIES", "applies", "applicable_states", "Verdict", "decide", "closed",
 ]

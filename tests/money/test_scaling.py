@@ -33,12 +33,13 @@ def test_times_binds_tighter_than_plus_and_fmt_keeps_the_tree():
     grouped = when("request.amount <= (¥1 + order.paid_amount) * 30%")
     assert expr_text(grouped) == "request.amount <= (¥1 + order.paid_amount) * 30%"
     assert expr_text(e) == "request.amount <= ¥1 + order.paid_amount * 30%"
-    for text in ("request.amount <= order.paid_amount / (2 * 1)".replace("(2 * 1)", "2"),
-                 "request.amount <= order.paid_amount / 2 * 30%"):
+    for text in ("request.amount <= order.paid_amount / 2", "request.amount <= order.paid_amount / 2 * 30%",
+                 "request.amount <= ¥1 - (order.paid_amount - ¥2) * 30%"):
         assert when(expr_text(when(text))) == when(text)
 
 
-@pytest.mark.parametrize("written", ["order.paid_amount × 30%", "order.paid_amount ＊ 30％", "order.paid_amount*30%"])
+@pytest.mark.parametrize("written", ["order.paid_amount × 30%", "order.paid_amount ＊ 30％",
+                                     "order.paid_amount*30%"])
 def test_chinese_and_full_width_forms_read_as_star(written):
     assert when(f"request.amount <= {written}") == when("request.amount <= order.paid_amount * 30%")
     assert when("request.amount <= order.paid_amount ÷ 2") == when("request.amount <= order.paid_amount／2")
@@ -153,3 +154,21 @@ def test_the_term_limit_counts_times_and_divide():
     from aftersale.syntax.parser import count_terms
 
     assert count_terms("a * b / c × d ÷ e ＊ f ／ g + h") == 8
+
+
+ZH = """策略 "鲜果"
+语言 中文
+规则 坏果：自动退款质量问题的仅退款，条件 request.amount <= order.paid_amount × 30％
+规则 过半：
+  when request.amount > order.paid_amount ÷ 2 then reject
+"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_chinese_policy_scales_in_sentences_and_blocks_and_fmt_keeps_it(lang, tmp_path):
+    tree = aftersale.compile(ZH).tree
+    assert tree.rules[0].when.operands[-1].right == when("request.amount <= order.paid_amount * 30%").right
+    assert tree.rules[1].when.right.op is ir.Op.DIV
+    out = run("fmt", "--lang", lang, "z.policy", files={"z.policy": ZH}, tmp=tmp_path)
+    again = aftersale.compile(out).tree
+    assert [r.when for r in again.rules] == [r.when for r in tree.rules]
