@@ -25,6 +25,7 @@ from ...diagnostics import AftersaleError, Diagnostic, ERROR
 from ...functions import FUNCTIONS
 from ...limits import MAX_YEAR, MIN_YEAR
 from ...rules import Op, Quant
+from ...schema import number_bounds
 from ...values import BOOL, DATE, DURATION, ENUM, LIST, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, Type
 from .calendar import CalendarSql
 from .dialects import Dialect
@@ -133,6 +134,11 @@ class Translator:
         DECIMAL product, then ROUND(…, 2) (halves away from zero in DuckDB and Spark alike). Dividing is
         multiplying by the exact reciprocal where it is a finite decimal (`/ 2`), else `divide`."""
         money, number = (e.right, e.left) if self.kind(e.left) is NUMBER else (e.left, e.right)
+        digits = _whole_digits(number) if e.op is Op.MUL else None
+        if digits is not None:  # `item.price * item.quantity`: whole and bounded, the product is exact
+            amount = exp.cast(self.value(money, s), exp.DataType.build("DECIMAL(20, 2)"))
+            count = exp.cast(self.value(number, s), exp.DataType.build(f"DECIMAL({digits}, 0)"))
+            return exp.Round(this=exp.paren(exp.Mul(this=amount, expression=count)), decimals=lit(2))
         if not isinstance(number, ir.Literal) or not isinstance(number.value, Decimal):
             what = f"`{number.dotted}`" if isinstance(number, ir.Field) else "a computed number"
             self.refuse(f"`{e.op}` by {what}, which is not a constant: SQL's DECIMAL arithmetic "
@@ -367,6 +373,17 @@ class Translator:
                     self.refuse(f"a {self.kind(e)} used as a condition", e)
                 return self.value(e, s)
         self.refuse(f"the construct {type(e).__name__}", e)
+
+
+def _whole_digits(e: ir.Expr) -> int | None:
+    """Digits of a number field the event schema keeps whole and non-negative under a maximum
+    (`item.quantity`), so that money times it is an exact DECIMAL product; None for any other number."""
+    if not isinstance(e, ir.Field):
+        return None
+    low, high, whole = number_bounds(e.path)
+    if not whole or low is None or low < 0 or high is None or high >= 10 ** 12:
+        return None
+    return len(str(int(high)))
 
 
 def _finite(q: Fraction) -> bool:
