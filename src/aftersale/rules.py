@@ -36,6 +36,8 @@ class Op(str, Enum):
     GE = ">="
     ADD = "+"
     SUB = "-"
+    MUL = "*"
+    DIV = "/"
 
     def __str__(self) -> str:
         return self.value
@@ -48,6 +50,8 @@ class Op(str, Enum):
 
 _FLIP = {Op.EQ: Op.EQ, Op.NE: Op.NE, Op.LT: Op.GT, Op.LE: Op.GE, Op.GT: Op.LT, Op.GE: Op.LE}
 COMPARISONS = (Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE)
+#: `*` and `/`: they bind tighter than `+` and `-`, and scale money by a number.
+SCALINGS = (Op.MUL, Op.DIV)
 
 
 class Quant(str, Enum):
@@ -173,7 +177,8 @@ class Not(Condition):
 
 @dataclass(frozen=True)
 class Arith(Expr):
-    """`left + right` or `left - right` on money, numbers, durations and timestamps."""
+    """`left + right` or `left - right` on money, numbers, durations and timestamps; `left * right`
+    and `left / right` scale money by a number (semantics.arith)."""
 
     op: Op
     left: Expr

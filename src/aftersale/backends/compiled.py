@@ -82,7 +82,7 @@ MAX_DEPTH = 90
 FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 #: The operator tokens the generated code may hold, and the names the runtime knows them by: an
 #: operator of the rule tree is written as one of these (or fails), never copied from the tree.
-OPS = {op: op for op in ("==", "!=", "<", "<=", ">", ">=", "+", "-")}
+OPS = {op: op for op in ("==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/")}
 OP_NAMES = {op: repr(op) for op in OPS}
 #: What a generated condition computes: whether its answer is True (where a rule acts: unknown and
 #: false alike), whether it is False (under `not`, in a guard), or the answer itself, True, False or
@@ -452,7 +452,7 @@ class FunctionWriter:
         """A comparison of a number field still held as a float with a literal (readers.float_compare)."""
         if scope.item is not None:
             return None
-        (a, _), (b, _) = ops
+        (a, _), (b, _) = ops[:2]
         for var, lit, op in ((e.left, e.right, OPS[e.op]), (e.right, e.left, FLIP[e.op])):
             if isinstance(var, ir.Field) and var.path in self.raw_floats and isinstance(lit, ir.Literal) \
                     and isinstance(lit.value, Decimal):
@@ -475,7 +475,7 @@ class FunctionWriter:
         item = scope.item is not None
         present = [f"{c} is not MISSING" for c, m in ops if m]
         if isinstance(e, ir.Compare):
-            (a, am), (b, bm) = ops
+            (a, am), (b, bm) = ops[:2]  # then what a scaled bound came from (interpreter.operands)
             if e.op == "==" and (isinstance(e.left, ir.Literal) or isinstance(e.right, ir.Literal)) and not (
                     any(isinstance(x, ir.Field) and x.path in self.raw_floats for x in (e.left, e.right))):
                 present = []  # MISSING equals no literal: `==` alone is false already
@@ -547,7 +547,7 @@ class FunctionWriter:
             return f"(None if {unknown} else {expr})" if unknown else f"({expr})"
 
         if isinstance(e, ir.Compare):
-            (a, _), (b, _) = ops
+            (a, _), (b, _) = ops[:2]
             if not self.direct(e, item):
                 return f"CMP({OP_NAMES[e.op]}, {a}, {b})"  # semantics.compare
             rest = known(f"{a} {OPS[e.op]} {b}")

@@ -103,8 +103,10 @@ def holds(e: ir.Expr, s: Scope) -> sem.Truth:
 def operands(e: ir.Expr) -> tuple[ir.Expr, ...]:
     """The operands whose values a leaf's trace shows."""
     match e:
-        case ir.Compare():
-            return (e.left, e.right)
+        case ir.Compare():  # and what a scaled bound was computed from (explain: "30% of ¥129.00")
+            right = e.right
+            scaled = (right.left, right.right) if isinstance(right, ir.Arith) and right.op in ir.SCALINGS else ()
+            return (e.left, e.right) + scaled
         case ir.Between():
             return (e.subject, e.low, e.high)
         case ir.InList():

@@ -21,7 +21,8 @@ from ..values import MISSING, Type
 
 #: Every fact code, with the keys it carries besides `code`.
 FACT_CODES: dict[str, str] = {
-    "compare": "`op` (< <= > >= == !=), `subject` and `bound` typed values, `measure` (what the subject is)",
+    "compare": "`op` (< <= > >= == !=), `subject` and `bound` typed values, `measure` (what the subject is); "
+               "`bound_from` when the bound is scaled: `op` (* or /), `left` and `right` typed values",
     "between": "`subject`, `low`, `high` typed values (inclusive), `measure`",
     "in": "`subject`, `options` (typed values), `negated` (true for `not in`), `measure`",
     "presence": "`field`, `want` (present|missing) and `found` (present|missing)",
@@ -112,8 +113,12 @@ class FactWriter:
         vals = [v for _, v in values]
         if isinstance(e, ir.Compare):
             f = field_of(e.left)
-            return {"code": "compare", "op": e.op, "measure": measure(e.left),
-                    "subject": self.value(e.left, vals[0]), "bound": self.value(e.right, vals[1], f)}
+            out = {"code": "compare", "op": e.op, "measure": measure(e.left),
+                   "subject": self.value(e.left, vals[0]), "bound": self.value(e.right, vals[1], f)}
+            if len(values) == 4:  # a bound scaled by `*` or `/` (interpreter.operands): what it came from
+                (a, va), (b, vb) = values[2:]
+                out["bound_from"] = {"op": str(e.right.op), "left": self.value(a, va), "right": self.value(b, vb)}
+            return out
         if isinstance(e, ir.Between):
             f = field_of(e.subject)
             return {"code": "between", "measure": measure(e.subject), "subject": self.value(e.subject, vals[0]),

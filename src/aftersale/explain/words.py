@@ -112,6 +112,18 @@ class Words:
                 return shown
         return shown
 
+    def compared(self, f: dict) -> tuple[str, str]:
+        """A comparison's subject and bound in words; a scaled bound says what it came from:
+        `¥38.70 (30% of ¥129.00)`, `¥64.50 (¥129.00 ÷ 2)`."""
+        s, b = self.values(f["subject"], f["bound"])
+        how = f.get("bound_from")
+        if not how:
+            return s, b
+        left, right = how["left"], how["right"]
+        amount, factor = (right, left) if left.get("type") != "money" else (left, right)
+        key = "percent" if how["op"] == "*" and factor.get("percent") else {"*": "mul", "/": "div"}[how["op"]]
+        return s, self.m(f"scaled.{key}", bound=b, amount=self.value(amount), factor=self.value(factor))
+
     def hours(self, spec: dict | None = None) -> str:
         spec = spec if spec is not None else self.hours_spec
         if not spec:
@@ -150,7 +162,7 @@ class Words:
         if code in ("compare", "between", "in"):
             what = self.what(f.get("measure"))
             if code == "compare":
-                s, b = self.values(f["subject"], f["bound"])
+                s, b = self.compared(f)
                 if f["op"] in ("==", "!=") and f["subject"].get("type") in ("enum", "text", "bool"):
                     equal = (f["op"] == "==") == ok
                     return self.m("fact.is" if equal else "fact.is_not", what=what, subject=s, bound=b)
@@ -214,7 +226,7 @@ class Words:
         code = fact.get("code")
         what = self.what(fact.get("measure"))
         if code == "compare":
-            s, b = self.values(fact["subject"], fact["bound"])
+            s, b = self.compared(fact)
             if fact["op"] in ("==", "!=") and fact["subject"].get("type") in ("enum", "text", "bool"):
                 return self.m("need.is" if fact["op"] == "==" else "need.is_not", what=what, subject=s, bound=b)
             return self.m("need.compare", what=what, subject=s, bound=b, op=self.m(f"op.{fact['op']}"))
@@ -245,7 +257,7 @@ class Words:
         if isinstance(fact, dict) and not node.get("missing"):
             what = self.what(fact.get("measure"))
             if fact.get("code") == "compare" and fact["op"] in ("<", "<=", ">", ">="):
-                s, b = self.values(fact["subject"], fact["bound"])
+                s, b = self.compared(fact)
                 return self.m("lack.compare", what=what, subject=s, bound=b, op=self.m(f"op.{fact['op']}"))
             if fact.get("code") == "between":
                 s, lo, hi = self.values(fact["subject"], fact["low"], fact["high"])

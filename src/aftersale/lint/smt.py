@@ -38,6 +38,7 @@ import z3
 from .. import rules as ir
 from ..limits import MAX_YEAR, MIN_YEAR
 from ..events.fields import FIELDS, ITEM_FIELDS
+from ..events.lazy import AMOUNT, PAID
 from ..values import BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, WEEKDAYS
 from .terms import MIRRORED, Term, Unsupported
 from .valuesets import MISSING_LABEL, Finite, Numbers, Texts, ValueSet
@@ -208,6 +209,10 @@ class Encoder:
         else:
             raise Unsupported(f"fields of type {t}")
         self.fields[key] = v
+        pair = {AMOUNT: PAID, PAID: AMOUNT}.get(key)
+        if pair in self.fields:  # a request never gets back more than was paid (events.reader refuses it)
+            amount, paid = (v, self.fields[pair]) if key == AMOUNT else (self.fields[pair], v)
+            self.facts.append(z3.Implies(z3.And(amount.present, paid.present), amount.val <= paid.val))
         return v
 
     # -- the clock ---------------------------------------------------------------
@@ -312,6 +317,8 @@ class Encoder:
             a, b = self.value(e.left, slot), self.value(e.right, slot)
             present = z3.And(a.present, b.present)
             kinds = (a.kind, b.kind)
+            if e.op in ir.SCALINGS:
+                return self._scale(e.op, a, b, present)
             sign = 1 if e.op == "+" else -1
             if kinds == ("ts", "ts") and e.op == "-":
                 return V(a.val - b.val, present, "sec")
@@ -348,6 +355,29 @@ class Encoder:
         self.facts.append(z3.Implies(z3.And(ts >= YEARS_IN[0], ts <= YEARS_IN[1]), ok))
         self.facts.append(z3.Implies(z3.Or(ts < YEARS_OUT[0], ts > YEARS_OUT[1]), z3.Not(ok)))
         return ok
+
+    def _scale(self, op, a: "V", b: "V", present) -> "V":
+        """Money `*` / `/` a number, rounded to the cent as semantics.scale rounds (halves away from zero).
+        Linear only when the number (or, for `*`, the money) is a constant: field × field is not modelled."""
+        money, number = (b, a) if a.kind == "num" else (a, b)
+        if (money.kind, number.kind) != ("fen", "num"):
+            raise Unsupported("arithmetic on these types")
+        constant = lambda v: z3.is_rational_value(z3.simplify(v)) or z3.is_int_value(z3.simplify(v))  # noqa: E731
+        if op == "/":
+            if not constant(number.val):
+                raise Unsupported("dividing by a value that is not a constant (not linear)")
+            k = z3.simplify(number.val)
+            if z3.is_true(z3.simplify(k == 0)):
+                return V(z3.IntVal(0), z3.BoolVal(False), "fen")  # dividing by zero is missing
+            exact = z3.ToReal(money.val) / k
+        elif constant(number.val):
+            exact = z3.ToReal(money.val) * z3.simplify(number.val)
+        elif constant(money.val):
+            exact = z3.simplify(z3.ToReal(money.val)) * number.val
+        else:
+            raise Unsupported("multiplying two fields (not linear)")
+        half = z3.RealVal("1/2")
+        return V(z3.If(exact >= 0, z3.ToInt(exact + half), -z3.ToInt(half - exact)), present, "fen")
 
     def _call(self, e: ir.Call, slot) -> V:
         args = [self.value(a, slot) for a in e.args]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from .. import rules as ir
 from ..events.fields import FIELDS, ITEM_FIELDS
 from ..hours import Calendar
-from ..schema import load_schema
+from ..schema import event_node as _schema_node, number_bounds  # noqa: F401 - number_bounds: lint reads it here
 
 EPOCH = date(1970, 1, 1)
 DAY = 86_400
@@ -41,12 +41,6 @@ def seconds_of(t: time) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
 
 
-def _schema_node(path: tuple[str, ...], item: bool = False) -> dict:
-    schema = load_schema("event")
-    node = schema["properties"]["order"]["properties"]["items"]["items"] if item else schema
-    for key in path:
-        node = node.get("properties", {}).get(key, {})
-    return node
 
 
 @lru_cache(maxsize=None)
@@ -60,14 +54,6 @@ def optional(path: tuple[str, ...]) -> bool:
         if info is None or not info.required:
             return True
     return False
-
-
-@lru_cache(maxsize=None)
-def number_bounds(path: tuple[str, ...]) -> tuple[object, object, bool]:
-    """(minimum, maximum, whole numbers only) of a number field, from the schema."""
-    item = bool(path) and path[0] == "item"
-    node = _schema_node(path[1:] if item else path, item)
-    return node.get("minimum"), node.get("maximum"), node.get("type") == "integer"
 
 
 @lru_cache(maxsize=None)

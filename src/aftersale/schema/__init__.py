@@ -19,6 +19,23 @@ def load_schema(name: str) -> dict:
     return json.loads(text)
 
 
+def event_node(path: tuple[str, ...], item: bool = False) -> dict:
+    """The event schema's node of a field (of an item's field with `item`), `{}` where there is none."""
+    schema = load_schema("event")
+    node = schema["properties"]["order"]["properties"]["items"]["items"] if item else schema
+    for key in path:
+        node = node.get("properties", {}).get(key, {})
+    return node
+
+
+@lru_cache(maxsize=None)
+def number_bounds(path: tuple[str, ...]) -> tuple[object, object, bool]:
+    """(minimum, maximum, whole numbers only) of a number field (path starting `item` for an item's)."""
+    item = bool(path) and path[0] == "item"
+    node = event_node(path[1:] if item else path, item)
+    return node.get("minimum"), node.get("maximum"), node.get("type") == "integer"
+
+
 def multiple_of(value, step) -> bool:
     """`multipleOf` as JSON Schema defines it: exact, on the numbers as written (0.29 is a multiple of 0.01).
 

@@ -32,6 +32,7 @@ def quote(text: str) -> str:
 
 # Binding strength: higher binds tighter.
 _OR, _AND, _NOT, _CMP, _SUM, _ATOM = range(6)
+_PRODUCT = _SUM + 0.5  # `*` and `/` bind tighter than `+` and `-` (added between them, not renumbered)
 
 
 def literal_text(lit: ir.Literal) -> str:
@@ -76,7 +77,7 @@ def _prec(e: ir.Expr) -> int:
     if isinstance(e, (ir.Compare, ir.Between, ir.InList, ir.Presence)):
         return _CMP
     if isinstance(e, ir.Arith):
-        return _SUM
+        return _PRODUCT if e.op in ir.SCALINGS else _SUM
     return _ATOM
 
 
@@ -109,7 +110,8 @@ def expr_text(e: ir.Expr) -> str:
     if isinstance(e, ir.Presence):
         return f"{sub(e.subject, _SUM)} is {'present' if e.present else 'missing'}"
     if isinstance(e, ir.Arith):
-        return f"{sub(e.left, _SUM)} {e.op} {sub(e.right, _ATOM)}"
+        own = _prec(e)  # the right operand of `+`/`-` may be a product; of `*`/`/` only an atom
+        return f"{sub(e.left, own)} {e.op} {sub(e.right, _PRODUCT if own == _SUM else _ATOM)}"
     if isinstance(e, ir.Call):
         return f"{e.function}({', '.join(expr_text(a) for a in e.args)})"
     if isinstance(e, ir.Quantifier):

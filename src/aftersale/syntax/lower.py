@@ -37,6 +37,8 @@ ARITH_TYPES = {
     (NUMBER, NUMBER): NUMBER, (DURATION, DURATION): DURATION,
     (TIMESTAMP, DURATION): TIMESTAMP, ("-", TIMESTAMP, TIMESTAMP): DURATION,
 }
+#: The type of `a op b` for * and /: money scaled by a number (a percentage is a number); nothing else.
+SCALE_TYPES = {("*", MONEY, NUMBER): MONEY, ("*", NUMBER, MONEY): MONEY, ("/", MONEY, NUMBER): MONEY}
 
 
 class Lowering:
@@ -107,12 +109,14 @@ class Lowering:
             left, right = low(c[0]), low(c[2])
             op = str(c[1])
             lt, rt = _type(left), _type(right)
-            result = ARITH_TYPES.get((op, lt, rt)) or ARITH_TYPES.get((lt, rt))
+            scale = op in ir.SCALINGS
+            result = (SCALE_TYPES.get((op, lt, rt)) if scale else
+                      ARITH_TYPES.get((op, lt, rt)) or ARITH_TYPES.get((lt, rt)))
             if result is None and Type.ANY in (lt, rt):
                 result = Type.ANY  # already reported where the operand was lowered
             elif result is None:
                 self.error("type-mismatch", msg("error.arith", left=str(lt), op=op, right=str(rt)), span,
-                           help=msg("error.arith_help"))
+                           help=msg("error.scale_help" if scale else "error.arith_help"))
                 result = Type.ANY
             return ir.Arith(op, left, right, result, span=span)
         if kind == "call":

@@ -23,7 +23,7 @@ KEYWORDS = ("policy", "platform", "timezone", "currency", "service", "holidays",
 TERMINAL_NAMES = {
     "COMP_OP": "comp_op", "NAME": "name", "RULE_ID": "rule_id", "SENTENCE": "sentence", "STRING": "string",
     "ZONE": "zone", "HOURS_SPEC": "hours", "MONEY": "money", "NUMBER": "number", "DURATION": "duration",
-    "ADD_OP": "add_op", "$END": "end",
+    "ADD_OP": "add_op", "MUL_OP": "mul_op", "$END": "end",
 }
 
 
@@ -117,7 +117,7 @@ _SCAN = re.compile(r"""
   | (?P<open>[(\[])
   | (?P<close>[)\]])
   | (?<![\w.\-])(?:rule\s+(?P<rid>[A-Za-z0-9_][A-Za-z0-9_\-]*)|(?P<join>and|or|not)(?![\w\-]))
-  | (?P<op>[+\-,])
+  | (?P<op>[+\-,*/×÷＊／])
 """, re.VERBOSE)
 _TERMS = frozenset({"join", "op"})
 
@@ -141,7 +141,7 @@ def nesting_problem(text: str, source: Source, base: int = 0, start: str = "expr
     than MAX_STRING_CHARS, more than MAX_RULES rules (start="start") and more
     than MAX_TERMS terms in one rule or expression: the LALR parser never sees
     them (a 20,000-term condition would cost it seconds). Terms are counted by
-    what joins or changes them: `and`, `or`, `not`, `+`, `-` and the commas
+    what joins or changes them: `and`, `or`, `not`, `+`, `-`, `*`, `/` and the commas
     between list items and arguments (a dash in a sentence word or a date
     counts too: the count is a bound, far above real rules). The scan may
     over-count in odd text; it never under-counts.
@@ -206,7 +206,8 @@ def depth_problem(tree: Tree, source: Source, base: int = 0) -> Diagnostic | Non
 
 
 #: Full-width punctuation Chinese input methods type, read as its ASCII twin.
-FULL_WIDTH = str.maketrans({"：": ":", "，": ",", "（": "(", "）": ")", "￥": "¥", "；": ";"})
+FULL_WIDTH = str.maketrans({"：": ":", "，": ",", "（": "(", "）": ")", "￥": "¥", "；": ";",
+                            "＊": "*", "／": "/", "×": "*", "÷": "/", "％": "%"})
 _QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
 
 

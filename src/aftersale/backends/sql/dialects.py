@@ -40,6 +40,15 @@ class Dialect:
             return _fn("EPOCH_US", _fn("TIMEZONE", zone_lit, self.timestamp(us)))
         return _fn("UNIX_MICROS", _fn("FROM_UTC_TIMESTAMP", _fn("TIMESTAMP_MICROS", us), zone_lit))
 
+    def floor_div(self, x: exp.Expression, d: int) -> exp.Expression:
+        """⌊x / d⌋ for a whole non-negative DECIMAL `x` and a constant 0 < d < 2,000,000, exactly: DuckDB in
+        HUGEINT (its DECIMAL `/` and `//` are DOUBLE); Spark's DECIMAL quotient has at least 6 places, so
+        x/d = k + r/d with r ≤ d − 1 never reaches k + 1 before the floor."""
+        if self.name == "duckdb":
+            return exp.IntDiv(this=exp.cast(x, exp.DataType.build("HUGEINT", dialect="duckdb")),
+                              expression=exp.Literal.number(d))
+        return exp.Floor(this=exp.Div(this=exp.paren(x), expression=exp.Literal.number(d)))
+
     def fail(self, message: str) -> exp.Expression:
         """An expression that stops the query with `message` (for a date outside the generated calendar)."""
         return _fn("ERROR" if self.name == "duckdb" else "RAISE_ERROR", exp.Literal.string(message))

@@ -14,6 +14,8 @@ What has no exact translation raises `Refused`, naming the rule and the construc
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
+from fractions import Fraction
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlglot import exp
@@ -23,6 +25,7 @@ from ...diagnostics import AftersaleError, Diagnostic, ERROR
 from ...functions import FUNCTIONS
 from ...limits import MAX_YEAR, MIN_YEAR
 from ...rules import Op, Quant
+from ...schema import number_bounds
 from ...values import BOOL, DATE, DURATION, ENUM, LIST, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, Type
 from .calendar import CalendarSql
 from .dialects import Dialect
@@ -33,6 +36,9 @@ SECOND_US = 1_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: The instants a computed timestamp may hold (limits.MIN_YEAR..MAX_YEAR, read in UTC), in microseconds.
 LOWEST_US = (datetime(MIN_YEAR, 1, 1, tzinfo=timezone.utc) - EPOCH) // timedelta(microseconds=1)
+#: Money divided by P/Q (`/ 3`) floors a DECIMAL by 2P: Spark's DECIMAL quotient keeps 6 places, which
+#: is exact for the floor only while 2P < 2,000,000 (dialects.Dialect.floor_div).
+MAX_DIVISOR = 1_000_000
 HIGHEST_US = (datetime(MAX_YEAR + 1, 1, 1, tzinfo=timezone.utc) - EPOCH) // timedelta(microseconds=1) - 1
 
 #: Types whose values may be compared with each other (the same representation and Python comparison).
@@ -123,6 +129,54 @@ class Translator:
 
     # -- values ----------------------------------------------------------------------
 
+    def scale(self, e: ir.Arith, s: Scope) -> exp.Expression:
+        """Money `*` or `/` a constant number, rounded to the cent as semantics.scale rounds: the exact
+        DECIMAL product, then ROUND(…, 2) (halves away from zero in DuckDB and Spark alike). Dividing is
+        multiplying by the exact reciprocal where it is a finite decimal (`/ 2`), else `divide`."""
+        money, number = (e.right, e.left) if self.kind(e.left) is NUMBER else (e.left, e.right)
+        digits = _whole_digits(number) if e.op is Op.MUL else None
+        if digits is not None:  # `item.price * item.quantity`: whole and bounded, the product is exact
+            amount = exp.cast(self.value(money, s), exp.DataType.build("DECIMAL(20, 2)"))
+            count = exp.cast(self.value(number, s), exp.DataType.build(f"DECIMAL({digits}, 0)"))
+            return exp.Round(this=exp.paren(exp.Mul(this=amount, expression=count)), decimals=lit(2))
+        if not isinstance(number, ir.Literal) or not isinstance(number.value, Decimal):
+            what = f"`{number.dotted}`" if isinstance(number, ir.Field) else "a computed number"
+            self.refuse(f"`{e.op}` by {what}, which is not a constant: SQL's DECIMAL arithmetic "
+                        "would not round it as Python does", e)
+        factor = number.value
+        if e.op is Op.DIV:
+            if not factor:
+                return exp.null()  # dividing by zero is missing (semantics.scale)
+            reciprocal = Fraction(1) / Fraction(factor)
+            if not _finite(reciprocal):
+                return self.divide(money, reciprocal, number, s)
+            factor = Decimal(reciprocal.numerator) / Decimal(reciprocal.denominator)
+        sign, digits, exponent = factor.normalize().as_tuple()
+        scale_, width = max(-exponent, 0), max(len(digits), -exponent) + max(exponent, 0)
+        if scale_ > 16 or width > 17:
+            self.refuse(f"`{e.op} {number.text or factor}` has more digits than an exact DECIMAL product keeps", e)
+        constant = exp.cast(exp.Literal.string(format(factor.normalize(), "f")),
+                            exp.DataType.build(f"DECIMAL({max(width, 1)}, {scale_})"))
+        amount = exp.cast(self.value(money, s), exp.DataType.build("DECIMAL(20, 2)"))
+        return exp.Round(this=exp.paren(exp.Mul(this=amount, expression=constant)), decimals=lit(2))
+
+    def divide(self, money: ir.Expr, reciprocal: Fraction, number: ir.Literal, s: Scope) -> exp.Expression:
+        """Money divided by a constant whose reciprocal Q/P has no finite decimal (`/ 3`), in whole cents:
+        n = cents × Q exactly, then sign(n) × ⌊(2|n| + P) / 2P⌋ (a half rounds away from zero)."""
+        p, q = abs(reciprocal.denominator), reciprocal.numerator  # money / number = money × q / p
+        if p >= MAX_DIVISOR:
+            self.refuse(f"`/ {number.text}`: dividing exactly needs a divisor whose fraction's numerator is "
+                        f"under {MAX_DIVISOR:,}", number)
+        amount = exp.cast(self.value(money, s), exp.DataType.build("DECIMAL(20, 2)"))
+        n = exp.cast(exp.Mul(this=amount, expression=exp.cast(lit(100 * abs(q)), exp.DataType.build("DECIMAL(20, 0)"))),
+                     exp.DataType.build("DECIMAL(38, 0)"))
+        halves = exp.Add(this=exp.Mul(this=lit(2), expression=exp.Abs(this=n)), expression=lit(p))
+        cents = exp.Mul(this=exp.Sign(this=n), expression=self.dialect.floor_div(halves, 2 * p))
+        if q < 0:
+            cents = exp.Neg(this=exp.paren(cents))
+        return exp.Mul(this=exp.cast(cents, exp.DataType.build("DECIMAL(38, 0)")),
+                       expression=exp.cast(exp.Literal.string("0.01"), exp.DataType.build("DECIMAL(3, 2)")))
+
     def path(self, f: ir.Field, s: Scope) -> exp.Expression:
         """A field as stored in the row (or the item), NULL where it is absent."""
         if f.path == ("at",):
@@ -191,6 +245,8 @@ class Translator:
         out = _arith_type(e.op, lt, rt)
         if out is None:  # Python raises TypeError: the interpreter gives MISSING
             self.refuse(f"`{e.op}` between a {lt} and a {rt}", e)
+        if e.op in ir.SCALINGS:
+            return self.scale(e, s)
         a, b = self.value(e.left, s), self.value(e.right, s)
         node = (exp.Add if e.op is Op.ADD else exp.Sub)(this=a, expression=b)
         if out is TIMESTAMP:  # a timestamp outside the years events may hold is missing (semantics.arith)
@@ -319,8 +375,30 @@ class Translator:
         self.refuse(f"the construct {type(e).__name__}", e)
 
 
+def _whole_digits(e: ir.Expr) -> int | None:
+    """Digits of a number field the event schema keeps whole and non-negative under a maximum
+    (`item.quantity`), so that money times it is an exact DECIMAL product; None for any other number."""
+    if not isinstance(e, ir.Field):
+        return None
+    low, high, whole = number_bounds(e.path)
+    if not whole or low is None or low < 0 or high is None or high >= 10 ** 12:
+        return None
+    return len(str(int(high)))
+
+
+def _finite(q: Fraction) -> bool:
+    """Whether `q` has a finite decimal form (its denominator has no prime factor but 2 and 5)."""
+    d = q.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1
+
+
 def _arith_type(op: Op, a: Type, b: Type) -> Type | None:
     """The type of `a op b`, or None where Python's operators raise TypeError (the value is missing)."""
+    if op in ir.SCALINGS:  # syntax.lower.SCALE_TYPES: money scaled by a number
+        return MONEY if (a, b) == (MONEY, NUMBER) or (op is Op.MUL and (a, b) == (NUMBER, MONEY)) else None
     if a in (MONEY, NUMBER) and b in (MONEY, NUMBER):
         return MONEY if MONEY in (a, b) else NUMBER
     if a is DURATION and b is DURATION:
