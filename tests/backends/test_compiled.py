@@ -86,7 +86,7 @@ def test_generated_lines_map_back_to_the_policy():
 def test_tracebacks_show_the_generated_source():
     backend = CompiledPolicy(BENCH.tree)
     function = backend.generated(False).function
-    assert "def decide(event, trace=True):" in inspect.getsource(function)
+    assert "def decide(event, trace=True, _parsed=None):" in inspect.getsource(function)
 
 
 def test_policy_decide_binds_the_generated_entry():

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import linecache
+import pickle
 from contextlib import contextmanager
 from functools import cached_property
 from decimal import Decimal
@@ -578,7 +579,7 @@ class FunctionWriter:
         if self.trace:
             parts.append("d._log = log")
         if recheck:  # a clock-reading condition was looked at: waiting may change the decision
-            parts.append("d._recheck_at = RECHECK(e, d)")
+            parts.append("LATER(d, e, _parsed)")  # the event captured: recheck_at worked out when read
         return "; ".join(parts + ["return d"])
 
     def decide_with(self, action: str, rule: str | None, recheck: bool, forbidden: set[str],
@@ -649,14 +650,14 @@ class FunctionWriter:
         policy = m.policy
         with w.at(policy.span):
             if self.trace:
-                w(f"def {name}(e):")
+                w(f"def {name}(e, _parsed=None):")
             else:
-                w(f"def {name}(event, trace=True):")
+                w(f"def {name}(event, trace=True, _parsed=None):")
         with w.indent():
             with w.at(policy.span):
                 w('"""Decide one event (see aftersale.Policy.decide)."""')
                 if not self.trace:
-                    w("if trace: return TRACED(event)")
+                    w("if trace: return TRACED(event, _parsed)")
                     w("e = event")
                 w(f"if e.__class__ is not dict: return OTHER(e, {self.trace!r})")
                 w("try:")
@@ -904,7 +905,7 @@ class CompiledPolicy:
         self.calendar = Calendar(policy.holidays)
         self.clock = runtime.Clock(self.tz, policy.service_hours, self.calendar)
         self._make_interpreter = interpreter or (lambda: _interpreter(policy))
-        self.origin = Origin(policy, writer)
+        self.origin = Origin(policy, writer, lambda: self.interpreter)
         self.strict = strict
         self.compile_error: Exception | None = None
         self.failures = 0  # exceptions generated code raised on valid events (bugs; each one raised)
@@ -934,18 +935,18 @@ class CompiledPolicy:
         """Decide an event dict (read lazily, see readers) or a parsed Event."""
         return self.entry(event, trace)
 
-    def decide_traced(self, event) -> Decision:
+    def decide_traced(self, event, parsed: Event | None = None) -> Decision:
         """`decide(event, trace=True)` without compiling the fast path first."""
         if "entry" in self.__dict__:
-            return self.entry(event, True)
-        return self.generated(True).function(event)
+            return self.entry(event, True, parsed)
+        return self.generated(True).function(event, parsed)
 
     def decide_other(self, event, trace: bool) -> Decision:
         """What the generated code hands back: anything but a plain dict."""
         if isinstance(event, Event):
             raw = event.raw
             if isinstance(raw, dict):
-                return self._plain(raw if raw.__class__ is dict else dict(raw), trace)
+                return self._plain(raw if raw.__class__ is dict else dict(raw), trace, event)
             return self._interpret(event, trace)
         if isinstance(event, dict):
             return self._plain(dict(event), trace)
@@ -955,8 +956,10 @@ class CompiledPolicy:
             return self.decide_other(decode(bytes(event) if isinstance(event, bytearray) else event), trace)
         return self.recover(event, trace, None)
 
-    def _plain(self, event: dict, trace: bool) -> Decision:
-        return self.decide_traced(event) if trace else self.entry(event, False)
+    def _plain(self, event: dict, trace: bool, parsed: Event | None = None) -> Decision:
+        """A plain dict decided by the generated code; `parsed`, the Event it came from, is what a
+        decision keeps for its `recheck_at` (see `later`)."""
+        return self.decide_traced(event, parsed) if trace else self.entry(event, False, parsed)
 
     def recover(self, event, trace: bool, failure: Exception | None) -> Decision:
         """The compiled code stopped (`failure`) or was given no dict: report the event's problems.
@@ -979,18 +982,25 @@ class CompiledPolicy:
 
         return decide_parsed(self.interpreter, event, trace, self.origin)
 
-    def recheck(self, event: dict, decision: Decision):
-        """`recheck_at` of a decision generated code made where a clock-reading condition was looked at:
-        the interpreter's (decision/recheck.py), on the whole event, read and checked."""
-        verdict = sem.Verdict(decision.action, decision.rule, decision.guards, decision.forbidden_by,
-                              decision.forbidden_action, decision.decided_by)
-        return self.interpreter.recheck_at(parse_event(event), verdict)
+    def later(self, decision: Decision, event: dict, parsed: Event | None) -> None:
+        """Where generated code made a decision after looking at a clock-reading condition: capture the
+        event for its `recheck_at`, which the interpreter works out when it is first read
+        (Decision.recheck_at, decision/recheck.py). The capture is the parsed Event the dict came from,
+        else a pickled copy of the dict (changing the dict afterwards changes nothing); a dict that does
+        not pickle is rechecked at once, as the exact reader reads it."""
+        if parsed is not None:
+            decision._recheck = parsed
+            return
+        try:
+            decision._recheck = pickle.dumps(event, pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - anything unpicklable holds something no event may hold
+            decision._recheck_at = self.origin.recheck_at(decision, parse_event(event))
 
-    def _traced_first(self, event) -> Decision:
+    def _traced_first(self, event, parsed: Event | None = None) -> Decision:
         """Stands for the traced function in the fast code until it is first needed, then compiles it."""
         function = self.generated(True).function
         self.generated(False).namespace["TRACED"] = function
-        return function(event)
+        return function(event, parsed)
 
     def source(self, trace: bool = False) -> str:
         """The generated Python source (deterministic: the same tree gives the same text)."""
@@ -1027,7 +1037,7 @@ class CompiledPolicy:
         namespace = {**readers.namespace(), **runtime.namespace(), **module.injected,
                      **{name: self.outcome(key) for name, key in module.outcomes.items()},
                      "DECISION": Decision, "CTX": Context(self.tz, self.policy.service_hours, self.calendar, None),
-                     "OPEN": self.clock.open, "OUTSIDE": self.clock.outside, "RECHECK": self.recheck,
+                     "OPEN": self.clock.open, "OUTSIDE": self.clock.outside, "LATER": self.later,
                      "OTHER": self.decide_other, "RECOVER": self.recover, "TRACED": self._traced_first}
         code = compile(source, filename, "exec")
         _show_in_tracebacks(filename, source)
