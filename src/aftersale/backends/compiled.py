@@ -600,7 +600,7 @@ class FunctionWriter:
             return None
         if how == "status":
             return f"{self.m.field_var(STATUS)} in {self.m.const(values)}"
-        return f"ks in {self.m.const(values)}"  # ks: (kind, status), made once per decision
+        return f"ap & {self.m.applies_bit(values)}"  # ap: the request's bits (ModuleWriter.applies_table)
 
     def rule(self, plan: PlanNode, done: frozenset, body: Callable[[], None], guard: bool) -> frozenset:
         """Emit a rule's condition, with `body` where it acts; returns the reads certainly done after.
@@ -672,9 +672,10 @@ class FunctionWriter:
                 needed.append(KIND)
             for path in needed:  # the decision keeps `id` and `at` as they are now, checked and typed
                 done = self.ensure(path, done)
-            if KIND in needed:
-                w(f"ks = ({m.field_var(KIND)}, {m.field_var(STATUS)})")
+            if KIND in needed and m.pairs:  # where each pair-dependent action applies: one bit per set of pairs
+                w(f"ap = APPLIES[{m.field_var(KIND)}][{m.field_var(STATUS)}]")
             if self.trace:
+                w(f"ks = ({m.field_var(KIND)}, {m.field_var(STATUS)})")
                 w("log = [ks]")  # Replay decides the order again (semantics.decide) from the request's state
                 w("L = log.append")
             w(f"if {m.field_var(STATUS)} in {m.const(sem.CLOSED_STATUSES)}:")
@@ -791,6 +792,12 @@ class ModuleWriter:
         self.absent_sites = _absent_sites(policy)
         self.has_guards = bool(policy.guards)
         self.compact = len(policy.rules) > COMPACT_RULES
+        #: the (kind, status) sets where an action applies that the code tests, each with its bit
+        self.pairs: dict[frozenset, int] = {}
+        for action in [r.action for r in policy.deciding_rules] + [policy.otherwise]:
+            how, values = applicability(action)
+            if how == "pair":
+                self.pairs.setdefault(values, 1 << len(self.pairs))
 
     def _name(self, prefix: str, key: tuple, value: Any = None, inject: bool = True) -> str:
         """The generator-made name for `key` (`prefix` + a counter), its value injected once."""
@@ -833,6 +840,17 @@ class ModuleWriter:
         self.outcomes[name] = {g.id: ("manual_review", rule, g.id, action, "forbidden")
                                for g in self.policy.guards if action in g.forbids}
         return name
+
+    def applies_bit(self, pairs: frozenset) -> str:
+        """The name of the bit that says the request's (kind, status) is one of `pairs`."""
+        return self.const(self.pairs[pairs])
+
+    def applies_table(self) -> dict[str, dict[str, int]]:
+        """kind → status → the bits of every set of pairs the request is in (`ap` in the code): one lookup
+        per decision, then a bit test per rule instead of a (kind, status) tuple looked up in a set."""
+        kinds, statuses = event_spec(KIND).enum, event_spec(STATUS).enum
+        return {k: {s: sum(bit for pairs, bit in self.pairs.items() if (k, s) in pairs) for s in statuses}
+                for k in kinds}
 
     def keys_name(self, path: tuple[str, ...], keys: frozenset) -> str:
         """The name of the set of keys the object at `path` may have."""
@@ -1035,6 +1053,7 @@ class CompiledPolicy:
         digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
         filename = f"<aftersale compiled policy {'traced' if trace else 'fast'} {digest}>"
         namespace = {**readers.namespace(), **runtime.namespace(), **module.injected,
+                     "APPLIES": module.applies_table(),
                      **{name: self.outcome(key) for name, key in module.outcomes.items()},
                      "DECISION": Decision, "CTX": Context(self.tz, self.policy.service_hours, self.calendar, None),
                      "OPEN": self.clock.open, "OUTSIDE": self.clock.outside, "LATER": self.later,

@@ -42,6 +42,8 @@ from types import MappingProxyType
 from typing import Any
 
 from ..limits import MAX_NUMBER_CHARS, MAX_YEAR, MIN_YEAR
+
+assert 0 <= MIN_YEAR <= MAX_YEAR < 9999  # FieldSpec.load_lines compares 4-digit years as text
 from ..schema import load_schema
 from ..values import BOOL, ENUM, LIST, MISSING, MONEY, NUMBER, TEXT, TIMESTAMP, Type, in_range
 from .compiled import FAIL, field_check
@@ -156,9 +158,11 @@ class FieldSpec:
         if self.type is TIMESTAMP:
             # The canonical shape (separators in place, 25 characters, a year in range) is
             # enough once fromisoformat has read every digit; other shapes meet the pattern.
-            years = f"{MIN_YEAR:04d}' <= {var}[:4] <= '{MAX_YEAR:04d}"
-            return [get, f"if {var}.__class__ is str and len({var}) == 25 and {var}[4::3] in TS_SHAPES "
-                         f"and '{years}': {var} = FROMISO({var})",
+            # The year is compared without slicing it out: for a text of 4 characters or more,
+            # `MIN <= text[:4] <= MAX` is `MIN <= text < MAX + 1` (4-digit years, MAX < 9999).
+            years = f"'{MIN_YEAR:04d}' <= {var} < '{MAX_YEAR + 1:04d}'"
+            return [get, f"if {var}.__class__ is str and len({var}) == 25 and {years} "
+                         f"and {var}[4::3] in TS_SHAPES: {var} = FROMISO({var})",
                     f"elif {var}.__class__ is str and TS_OK({var}): {var} = ISO({var})",
                     f"elif {other}: {slow_call}" if other else f"else: {slow_call}"]
         if self.enum:
