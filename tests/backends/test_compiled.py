@@ -418,3 +418,35 @@ def test_the_cli_reports_a_compiled_backend_bug_as_an_internal_error(monkeypatch
     assert result.exit_code == 3
     assert "aftersale: internal error in the compiled backend" in result.output
     assert "please report it" in result.output and "Traceback" not in result.output
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="0123456789.-１ \n", max_size=17) | st.from_regex(r"[0-9]{1,13}\.[0-9]{2}", fullmatch=True))
+def test_the_quick_money_test_accepts_only_what_the_schema_pattern_accepts(text):
+    quick = eval("lambda v: " + readers.fen_text("v"))  # noqa: S307 - the generator's own test
+    if quick(text):
+        assert readers.MONEY_OK(text)
+    if readers.MONEY_OK(text) and text.count(".") == 1 and len(text.split(".")[1]) == 2 and text[0] != "-":
+        assert quick(text)  # the usual shape takes the quick test
+
+
+def test_service_hours_kept_per_day_answer_as_hours_is_open():
+    from datetime import timedelta
+
+    from aftersale.backends.runtime import Clock
+    from aftersale.hours import Calendar, ServiceHours, is_open
+    from zoneinfo import ZoneInfo
+
+    tz, hours, calendar = ZoneInfo("Asia/Shanghai"), ServiceHours.parse("mon-fri 09:00-18:00, sat 10:00-16:00"), \
+        Calendar("cn")
+    clock = Clock(tz, hours, calendar)
+    Clock.DAYS_KEPT, kept = 2, Clock.DAYS_KEPT  # a memo emptied every other day answers alike
+    try:
+        clock_small = Clock(tz, hours, calendar)
+    finally:
+        Clock.DAYS_KEPT = kept
+    start = datetime.fromisoformat("2026-09-28T00:00:00+00:00")  # National Day week and its make-up days
+    for step in range(0, 24 * 20 * 4):
+        ts = start + timedelta(minutes=15 * step + 7)
+        assert clock.open(ts) == is_open(hours, calendar, ts.astimezone(tz)) == (not clock.outside(ts))
+        assert clock_small.open(ts) == clock.open(ts)
