@@ -73,8 +73,9 @@ UNSET = _Unset()
 
 #: Text without unpaired surrogates (which no JSON text holds: parse_event refuses them).
 TEXT_OK = re.compile("[^\ud800-\udfff]*\\Z").match
-#: `ts[4::3]` of a canonical timestamp, 2026-11-21T22:14:00+08:00: its separators.
-TS_SHAPES = frozenset(("--T::+:", "--T::-:"))
+#: `ts[4::3]` of a canonical timestamp, 2026-11-21T22:14:00+08:00: its separators; and of one in UTC
+#: written with `Z`, 2026-11-21T22:14:00Z (20 characters: its 6 separators never match a 25's 7).
+TS_SHAPES = frozenset(("--T::+:", "--T::-:", "--T::Z"))
 
 
 def _defs() -> dict:
@@ -156,12 +157,13 @@ class FieldSpec:
                 lines.append(f"{var} = WITHIN_PAID({var}, e)")
             return lines
         if self.type is TIMESTAMP:
-            # The canonical shape (separators in place, 25 characters, a year in range) is
-            # enough once fromisoformat has read every digit; other shapes meet the pattern.
+            # The canonical shape (separators in place, 25 characters or 20 ending in Z, a year
+            # in range) is enough once fromisoformat has read every digit; other shapes meet
+            # the pattern.
             # The year is compared without slicing it out: for a text of 4 characters or more,
             # `MIN <= text[:4] <= MAX` is `MIN <= text < MAX + 1` (4-digit years, MAX < 9999).
             years = f"'{MIN_YEAR:04d}' <= {var} < '{MAX_YEAR + 1:04d}'"
-            return [get, f"if {var}.__class__ is str and len({var}) == 25 and {years} "
+            return [get, f"if {var}.__class__ is str and (len({var}) == 25 or len({var}) == 20) and {years} "
                          f"and {var}[4::3] in TS_SHAPES: {var} = FROMISO({var})",
                     f"elif {var}.__class__ is str and TS_OK({var}): {var} = ISO({var})",
                     f"elif {other}: {slow_call}" if other else f"else: {slow_call}"]
