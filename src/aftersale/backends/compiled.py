@@ -670,9 +670,22 @@ class FunctionWriter:
             if self.trace or any(applicability(a)[0] == "pair"
                                  for a in [r.action for r in policy.deciding_rules] + [policy.otherwise]):
                 needed.append(KIND)
+            table = KIND in needed and bool(m.pairs)  # where pair-dependent actions apply: a bit per set of pairs
+            if table and not self.trace:  # the table holds every kind and status: its lookup is their check
+                needed.remove(STATUS)
+                needed.remove(KIND)
             for path in needed:  # the decision keeps `id` and `at` as they are now, checked and typed
                 done = self.ensure(path, done)
-            if KIND in needed and m.pairs:  # where each pair-dependent action applies: one bit per set of pairs
+            if table and not self.trace:
+                done = self.ensure(STATUS[:-1], done, obj=True)
+                for path in (STATUS, KIND):
+                    w(f"{m.field_var(path)} = {m.container_var(path[:-1])}.get({m.const(path[-1])}, MISSING)")
+                    self.possible.add(("f", path))
+                    done = done | {("f", path)}
+                # anything but a kind and a status the schema knows raises (KeyError, TypeError): RECOVER
+                # then has the exact reader report the event's problems
+                w(f"ap = APPLIES[{m.field_var(KIND)}][{m.field_var(STATUS)}]")
+            elif table:
                 w(f"ap = APPLIES[{m.field_var(KIND)}][{m.field_var(STATUS)}]")
             if self.trace:
                 w(f"ks = ({m.field_var(KIND)}, {m.field_var(STATUS)})")
