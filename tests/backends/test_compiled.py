@@ -128,7 +128,9 @@ def test_each_field_is_parsed_at_most_once_and_only_when_needed():
     # created_at is read once for r3 and reused by r4; delivered_at once; `at` once, kept by the decision
     assert sorted(parse_ts.calls) == ["2026-11-01T10:00:00+08:00", "2026-11-20T10:00:00+08:00",
                                       "2026-11-21T10:00:00+08:00"]
-    assert parse_money.calls == ["150.00"]  # paid_amount is never reached (tracking not verified)
+    # r1 never reaches paid_amount (tracking not verified); reading the amount reads it, once, to check
+    # the amount is within it
+    assert parse_money.calls == [e["order"]["paid_amount"], "150.00"]
     parse_ts.calls.clear()
     e["buyer"]["risk_passed"] = False  # r0 decides: nothing else is read
     assert backend.decide(e, False).rule == "r0"
@@ -450,3 +452,21 @@ def test_service_hours_kept_per_day_answer_as_hours_is_open():
         ts = start + timedelta(minutes=15 * step + 7)
         assert clock.open(ts) == is_open(hours, calendar, ts.astimezone(tz)) == (not clock.outside(ts))
         assert clock_small.open(ts) == clock.open(ts)
+
+
+@pytest.mark.parametrize("amount, refused", [("226.50", True), ("226.49", False), ("30.00", False)])
+def test_an_amount_read_is_checked_against_the_paid_amount_it_reads(amount, refused):
+    e = workload.generate(1)[0]
+    e["buyer"] = {"risk_passed": True, "return_rate": 0.1}
+    e["order"].update(paid_amount="226.49")
+    e["order"].pop("delivered_at", None)
+    e["request"].update(kind="refund_only", status="pending_merchant", amount=amount)  # r5 reads the amount
+    for trace in (False, True):
+        if refused:
+            with pytest.raises(AftersaleError) as got:
+                BENCH.decide(e, trace)
+            with pytest.raises(AftersaleError) as want:
+                parse_event(e)
+            assert [d.message for d in got.value.diagnostics] == [d.message for d in want.value.diagnostics]
+        else:
+            assert BENCH.decide(e, trace).rule == ("r5" if amount == "30.00" else None)

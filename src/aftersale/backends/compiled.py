@@ -197,6 +197,10 @@ class FunctionWriter:
         key = ("c" if obj else "f", path)
         if key in done:
             return done
+        paid = None
+        if not obj and path == readers.AMOUNT and not self.m.compact:  # read order.paid_amount first: the
+            done = self.ensure(readers.PAID, done)                       # amount is checked against it
+            paid = self.m.field_var(readers.PAID)
         if len(path) > 1:
             done = self.ensure(path[:-1], done, obj=True)
         parent = self.m.container_var(path[:-1])
@@ -211,7 +215,7 @@ class FunctionWriter:
         else:
             var = self.m.field_var(path)
             lines = spec.load_lines(var, parent, self.m.spec_name(spec), self.m.const(path[-1]),
-                                    raw_float=path in self.raw_floats, absent_ok=absent_ok)
+                                    raw_float=path in self.raw_floats, absent_ok=absent_ok, paid=paid)
         if key in self.possible:
             self.guarded.add(var)
             if not obj and self.m.compact:  # a big policy: one line per conditional read (fast to compile)

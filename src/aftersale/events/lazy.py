@@ -133,7 +133,7 @@ class FieldSpec:
         return field_check(self.path)
 
     def load_lines(self, var: str, container: str, name: str, key: str, raw_float: bool = False,
-                   absent_ok: str | None = None) -> list[str]:
+                   absent_ok: str | None = None, paid: str | None = None) -> list[str]:
         """Python lines that read this field from `container` into `var`, checked and typed.
 
         `name` is the generated module's name for this spec, `key` the name of
@@ -143,6 +143,8 @@ class FieldSpec:
         MISSING (the field is optional and its object holds no misspelt keys);
         without it absence goes to `SLOW` too. With `raw_float`, a valid float
         number stays a float (the generator compares it with `float_compare`).
+        `request.amount` is checked against `order.paid_amount`: `paid` names the
+        variable holding it where the code read it first, else WITHIN_PAID reads it.
         """
         get = f"{var} = {container}.get({key}, MISSING)"
         slow_call = f"{var} = SLOW({var}, {name}, {container})"
@@ -153,7 +155,9 @@ class FieldSpec:
         if self.type is MONEY:
             lines = [get, f"if {var}.__class__ is str and ({fen_text(var)} or MONEY_OK({var})): {var} = DEC({var})",
                      f"elif {other}: {slow_call}" if other else f"else: {slow_call}"]
-            if self.path == AMOUNT:  # the generated decide functions call the event `e`
+            if self.path == AMOUNT and paid:  # `paid`: order.paid_amount, already read by the code
+                lines.append(f"if {var} > {paid}: {var} = WITHIN_PAID({var}, e)")  # (which raises)
+            elif self.path == AMOUNT:  # the generated decide functions call the event `e`
                 lines.append(f"{var} = WITHIN_PAID({var}, e)")
             return lines
         if self.type is TIMESTAMP:
