@@ -20,13 +20,17 @@ how the code asks only what each place needs), and the order of
 `semantics.decide`: a closed request is no_action before any rule, every
 guard (in force unless its condition is false), then each rule whose action
 applies to the request's kind and status, then otherwise. Every decision
-reads the event's `id`, `at`, kind and status, and keeps `id` and `at`.
+reads the event's `id`, `at`, kind and status, and keeps `id` and `at`;
+where an action applies depends on (kind, status), one table lookup per
+decision (`APPLIES`, which checks both values too) gives `ap`, and each rule
+tests its bit. Where a clock-reading condition was looked at, the decision
+captures the event and works `recheck_at` out when it is read (`later`).
 
     >>> import aftersale
     >>> from aftersale.backends.compiled import CompiledPolicy
     >>> tree = aftersale.compile('policy "p"\\nrule small: auto-refund refunds up to ¥30\\n').tree
     >>> print(CompiledPolicy(tree).source(trace=False).split("# rule 0")[1].splitlines()[1].strip())
-    if ks in K6:
+    if ap & K6:
 
 Nothing from the policy's text is ever written into the source (see
 `ModuleWriter`): its values reach the code as constants, so a policy is only
