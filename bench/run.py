@@ -9,7 +9,9 @@ From one run it prints:
   (`policy.decide(event)`, the trace recorded but not rendered), each on the
   same event dicts, and each path's ratio to the baseline. Rounds interleave
   the three paths chunk by chunk (the order rotating), so load on the machine
-  hits all of them alike; the figures are medians over rounds;
+  hits all of them alike, and each chunk is timed in this thread's CPU time
+  (`time.thread_time_ns`), so time the process spends waiting for a core
+  another program holds counts for none of them; the figures are medians over rounds;
 - the time to compile a generated 500-rule policy: text to rule tree, then
   rule tree to the compiled fast path (generated Python, `compile()`d);
 - the wall time of `aftersale eval POLICY EVENT` (a fresh process, one event).
@@ -41,7 +43,7 @@ from aftersale.events import parse_event  # noqa: E402
 from aftersale.backends.compiled import CompiledPolicy  # noqa: E402
 from aftersale.backends.interpreter import Interpreter  # noqa: E402
 
-TARGETS = {"fast": 1.5, "traced": 8.0, "compile": 0.5, "cold": 0.4}
+TARGETS = {"fast": 1.2, "traced": 1.6, "compile": 0.5, "cold": 0.4}  # fast and traced: issue 14
 
 
 def typed_events(events: list[dict]):
@@ -96,7 +98,7 @@ def interleaved(paths: dict, events: list[dict], rounds: int, chunk: int = 250) 
     names = list(paths)
     per_round: dict[str, list[float]] = {n: [] for n in names}
     chunks = [events[i:i + chunk] for i in range(0, len(events), chunk)]
-    clock = time.perf_counter_ns
+    clock = time.thread_time_ns  # CPU time: a shared machine's waits for a core are not counted
     for r in range(rounds):
         total = dict.fromkeys(names, 0)
         for k, part in enumerate(chunks):

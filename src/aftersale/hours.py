@@ -117,10 +117,14 @@ def _groups(days: tuple[Hours, ...], dash: str) -> list[tuple[str, Hours]]:
     return [(WEEKDAYS[a] if a == b else f"{WEEKDAYS[a]}{dash}{WEEKDAYS[b]}", h) for a, b, h in runs]
 
 
-def _inside(hours: Hours, local: datetime | time) -> bool:
+def inside(hours: Hours, local: datetime | time) -> bool:
+    """Whether a local time (or a local datetime's time) falls within one day's hours."""
     t = local.time() if isinstance(local, datetime) else local
     # time.max stands for 24:00, so the day's very last instant is still inside.
-    return any(start <= t and (t < end or end == time.max) for start, end in hours)
+    for start, end in hours:
+        if start <= t and (t < end or end == time.max):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,7 @@ class ServiceHours:
 
     def is_open_at(self, local: datetime | time, weekday: int) -> bool:
         """Whether the local time of day falls inside `weekday`'s hours (0 = Monday)."""
-        return _inside(self.days[weekday], local)
+        return inside(self.days[weekday], local)
 
     def weekday_hours(self) -> Hours:
         """Hours of a normal weekday for make-up working days (调休): Monday's, else Tue..Fri's."""
@@ -256,11 +260,15 @@ def is_open(hours: ServiceHours | None, calendar: Calendar, local: datetime) -> 
     >>> is_open(h, Calendar("cn"), datetime(2026, 10, 1, 10)), is_open(h, Calendar(None), datetime(2026, 10, 1, 10))
     (False, True)
     """
-    day = local.date()
+    return inside(day_hours(hours, calendar, local.date()), local)
+
+
+def day_hours(hours: ServiceHours | None, calendar: Calendar, day: date) -> Hours:
+    """The service hours of one local day: none on a holiday, a weekday's on a make-up working day,
+    else the weekday's own (what `is_open` looks in; compiled policies keep it per day)."""
     if hours is None or calendar.is_holiday(day):
-        return False
-    today = hours.weekday_hours() if calendar.is_makeup_workday(day) else hours.days[day.weekday()]
-    return _inside(today, local)
+        return ()
+    return hours.weekday_hours() if calendar.is_makeup_workday(day) else hours.days[day.weekday()]
 
 
 def open_reason(hours: ServiceHours | None, calendar: Calendar, local: datetime) -> str:

@@ -86,7 +86,7 @@ def test_generated_lines_map_back_to_the_policy():
 def test_tracebacks_show_the_generated_source():
     backend = CompiledPolicy(BENCH.tree)
     function = backend.generated(False).function
-    assert "def decide(event, trace=True):" in inspect.getsource(function)
+    assert "def decide(event, trace=True, _parsed=None):" in inspect.getsource(function)
 
 
 def test_policy_decide_binds_the_generated_entry():
@@ -128,7 +128,9 @@ def test_each_field_is_parsed_at_most_once_and_only_when_needed():
     # created_at is read once for r3 and reused by r4; delivered_at once; `at` once, kept by the decision
     assert sorted(parse_ts.calls) == ["2026-11-01T10:00:00+08:00", "2026-11-20T10:00:00+08:00",
                                       "2026-11-21T10:00:00+08:00"]
-    assert parse_money.calls == ["150.00"]  # paid_amount is never reached (tracking not verified)
+    # r1 never reaches paid_amount (tracking not verified); reading the amount reads it, once, to check
+    # the amount is within it
+    assert parse_money.calls == [e["order"]["paid_amount"], "150.00"]
     parse_ts.calls.clear()
     e["buyer"]["risk_passed"] = False  # r0 decides: nothing else is read
     assert backend.decide(e, False).rule == "r0"
@@ -418,3 +420,53 @@ def test_the_cli_reports_a_compiled_backend_bug_as_an_internal_error(monkeypatch
     assert result.exit_code == 3
     assert "aftersale: internal error in the compiled backend" in result.output
     assert "please report it" in result.output and "Traceback" not in result.output
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="0123456789.-１ \n", max_size=17) | st.from_regex(r"[0-9]{1,13}\.[0-9]{2}", fullmatch=True))
+def test_the_quick_money_test_accepts_only_what_the_schema_pattern_accepts(text):
+    quick = eval("lambda v: " + readers.fen_text("v"))  # noqa: S307 - the generator's own test
+    if quick(text):
+        assert readers.MONEY_OK(text)
+    if readers.MONEY_OK(text) and text.count(".") == 1 and len(text.split(".")[1]) == 2 and text[0] != "-":
+        assert quick(text)  # the usual shape takes the quick test
+
+
+def test_service_hours_kept_per_day_answer_as_hours_is_open():
+    from datetime import timedelta
+
+    from aftersale.backends.runtime import Clock
+    from aftersale.hours import Calendar, ServiceHours, is_open
+    from zoneinfo import ZoneInfo
+
+    tz, hours, calendar = ZoneInfo("Asia/Shanghai"), ServiceHours.parse("mon-fri 09:00-18:00, sat 10:00-16:00"), \
+        Calendar("cn")
+    clock = Clock(tz, hours, calendar)
+    Clock.DAYS_KEPT, kept = 2, Clock.DAYS_KEPT  # a memo emptied every other day answers alike
+    try:
+        clock_small = Clock(tz, hours, calendar)
+    finally:
+        Clock.DAYS_KEPT = kept
+    start = datetime.fromisoformat("2026-09-28T00:00:00+00:00")  # National Day week and its make-up days
+    for step in range(0, 24 * 20 * 4):
+        ts = start + timedelta(minutes=15 * step + 7)
+        assert clock.open(ts) == is_open(hours, calendar, ts.astimezone(tz)) == (not clock.outside(ts))
+        assert clock_small.open(ts) == clock.open(ts)
+
+
+@pytest.mark.parametrize("amount, refused", [("226.50", True), ("226.49", False), ("30.00", False)])
+def test_an_amount_read_is_checked_against_the_paid_amount_it_reads(amount, refused):
+    e = workload.generate(1)[0]
+    e["buyer"] = {"risk_passed": True, "return_rate": 0.1}
+    e["order"].update(paid_amount="226.49")
+    e["order"].pop("delivered_at", None)
+    e["request"].update(kind="refund_only", status="pending_merchant", amount=amount)  # r5 reads the amount
+    for trace in (False, True):
+        if refused:
+            with pytest.raises(AftersaleError) as got:
+                BENCH.decide(e, trace)
+            with pytest.raises(AftersaleError) as want:
+                parse_event(e)
+            assert [d.message for d in got.value.diagnostics] == [d.message for d in want.value.diagnostics]
+        else:
+            assert BENCH.decide(e, trace).rule == ("r5" if amount == "30.00" else None)

@@ -191,3 +191,28 @@ def test_json_text_is_decided_like_its_object(trace):
                 (want.event_id, want.at, want.action, want.rule, want.guards, want.forbidden_by, want.recheck_at)
     with pytest.raises(AftersaleError):
         TEA.decide('{"id": "X", "id": "Y"}', trace=trace)
+
+
+# -- recheck_at is worked out when read, from the event as it was ---------------------------------
+
+WAITING = aftersale.compile('policy "w"\ntimezone Asia/Shanghai\nrule late: escalate requests pending for over 40h\n'
+                            'otherwise approve_refund\n')
+
+
+@pytest.mark.parametrize("parsed", [False, True])
+def test_recheck_at_is_captured_when_decided_and_worked_out_when_read(parsed):
+    from aftersale.events import parse_event
+
+    event = an_event()
+    event["request"]["created_at"] = "2026-11-20T10:00:00+08:00"
+    event["at"] = "2026-11-20T12:00:00+08:00"
+    backend = CompiledPolicy(WAITING.tree, strict=True)
+    d = backend.decide(parse_event(event) if parsed else event, trace=False)
+    assert d.rule is None  # not yet 40h
+    event["request"]["created_at"] = "2026-11-01T10:00:00+08:00"  # after deciding: changes nothing
+    want = datetime.fromisoformat("2026-11-22T02:00:00.000001+08:00")  # 40h and a microsecond after creation
+    assert d.recheck_at == want
+    assert pickle.loads(pickle.dumps(d)).recheck_at == want
+    reference = BACKENDS["interpreter"](WAITING.tree).decide(copy.deepcopy(event) | {"request": {
+        **event["request"], "created_at": "2026-11-20T10:00:00+08:00"}}, trace=False)
+    assert reference.recheck_at == want

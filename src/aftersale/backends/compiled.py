@@ -20,13 +20,17 @@ how the code asks only what each place needs), and the order of
 `semantics.decide`: a closed request is no_action before any rule, every
 guard (in force unless its condition is false), then each rule whose action
 applies to the request's kind and status, then otherwise. Every decision
-reads the event's `id`, `at`, kind and status, and keeps `id` and `at`.
+reads the event's `id`, `at`, kind and status, and keeps `id` and `at`;
+where an action applies depends on (kind, status), one table lookup per
+decision (`APPLIES`, which checks both values too) gives `ap`, and each rule
+tests its bit. Where a clock-reading condition was looked at, the decision
+captures the event and works `recheck_at` out when it is read (`later`).
 
     >>> import aftersale
     >>> from aftersale.backends.compiled import CompiledPolicy
     >>> tree = aftersale.compile('policy "p"\\nrule small: auto-refund refunds up to ¥30\\n').tree
     >>> print(CompiledPolicy(tree).source(trace=False).split("# rule 0")[1].splitlines()[1].strip())
-    if ks in K6:
+    if ap & K6:
 
 Nothing from the policy's text is ever written into the source (see
 `ModuleWriter`): its values reach the code as constants, so a policy is only
@@ -37,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import linecache
+import pickle
 from contextlib import contextmanager
 from functools import cached_property
 from decimal import Decimal
@@ -202,6 +207,10 @@ class FunctionWriter:
         key = ("c" if obj else "f", path)
         if key in done:
             return done
+        paid = None
+        if not obj and path == readers.AMOUNT and not self.m.compact:  # read order.paid_amount first: the
+            done = self.ensure(readers.PAID, done)                       # amount is checked against it
+            paid = self.m.field_var(readers.PAID)
         if len(path) > 1:
             done = self.ensure(path[:-1], done, obj=True)
         parent = self.m.container_var(path[:-1])
@@ -216,7 +225,7 @@ class FunctionWriter:
         else:
             var = self.m.field_var(path)
             lines = spec.load_lines(var, parent, self.m.spec_name(spec), self.m.const(path[-1]),
-                                    raw_float=path in self.raw_floats, absent_ok=absent_ok)
+                                    raw_float=path in self.raw_floats, absent_ok=absent_ok, paid=paid)
         if key in self.possible:
             self.guarded.add(var)
             if not obj and self.m.compact:  # a big policy: one line per conditional read (fast to compile)
@@ -584,7 +593,7 @@ class FunctionWriter:
         if self.trace:
             parts.append("d._log = log")
         if recheck:  # a clock-reading condition was looked at: waiting may change the decision
-            parts.append("d._recheck_at = RECHECK(e, d)")
+            parts.append("LATER(d, e, _parsed)")  # the event captured: recheck_at worked out when read
         return "; ".join(parts + ["return d"])
 
     def decide_with(self, action: str, rule: str | None, recheck: bool, forbidden: set[str],
@@ -605,7 +614,7 @@ class FunctionWriter:
             return None
         if how == "status":
             return f"{self.m.field_var(STATUS)} in {self.m.const(values)}"
-        return f"ks in {self.m.const(values)}"  # ks: (kind, status), made once per decision
+        return f"ap & {self.m.applies_bit(values)}"  # ap: the request's bits (ModuleWriter.applies_table)
 
     def rule(self, plan: PlanNode, done: frozenset, body: Callable[[], None], guard: bool) -> frozenset:
         """Emit a rule's condition, with `body` where it acts; returns the reads certainly done after.
@@ -655,14 +664,14 @@ class FunctionWriter:
         policy = m.policy
         with w.at(policy.span):
             if self.trace:
-                w(f"def {name}(e):")
+                w(f"def {name}(e, _parsed=None):")
             else:
-                w(f"def {name}(event, trace=True):")
+                w(f"def {name}(event, trace=True, _parsed=None):")
         with w.indent():
             with w.at(policy.span):
                 w('"""Decide one event (see aftersale.Policy.decide)."""')
                 if not self.trace:
-                    w("if trace: return TRACED(event)")
+                    w("if trace: return TRACED(event, _parsed)")
                     w("e = event")
                 w(f"if e.__class__ is not dict: return OTHER(e, {self.trace!r})")
                 w("try:")
@@ -675,11 +684,25 @@ class FunctionWriter:
             if self.trace or any(applicability(a)[0] == "pair"
                                  for a in [r.action for r in policy.deciding_rules] + [policy.otherwise]):
                 needed.append(KIND)
+            table = KIND in needed and bool(m.pairs)  # where pair-dependent actions apply: a bit per set of pairs
+            if table and not self.trace:  # the table holds every kind and status: its lookup is their check
+                needed.remove(STATUS)
+                needed.remove(KIND)
             for path in needed:  # the decision keeps `id` and `at` as they are now, checked and typed
                 done = self.ensure(path, done)
-            if KIND in needed:
-                w(f"ks = ({m.field_var(KIND)}, {m.field_var(STATUS)})")
+            if table and not self.trace:
+                done = self.ensure(STATUS[:-1], done, obj=True)
+                for path in (STATUS, KIND):
+                    w(f"{m.field_var(path)} = {m.container_var(path[:-1])}.get({m.const(path[-1])}, MISSING)")
+                    self.possible.add(("f", path))
+                    done = done | {("f", path)}
+                # anything but a kind and a status the schema knows raises (KeyError, TypeError): RECOVER
+                # then has the exact reader report the event's problems
+                w(f"ap = APPLIES[{m.field_var(KIND)}][{m.field_var(STATUS)}]")
+            elif table:
+                w(f"ap = APPLIES[{m.field_var(KIND)}][{m.field_var(STATUS)}]")
             if self.trace:
+                w(f"ks = ({m.field_var(KIND)}, {m.field_var(STATUS)})")
                 w("log = [ks]")  # Replay decides the order again (semantics.decide) from the request's state
                 w("L = log.append")
             w(f"if {m.field_var(STATUS)} in {m.const(sem.CLOSED_STATUSES)}:")
@@ -796,6 +819,12 @@ class ModuleWriter:
         self.absent_sites = _absent_sites(policy)
         self.has_guards = bool(policy.guards)
         self.compact = len(policy.rules) > COMPACT_RULES
+        #: the (kind, status) sets where an action applies that the code tests, each with its bit
+        self.pairs: dict[frozenset, int] = {}
+        for action in [r.action for r in policy.deciding_rules] + [policy.otherwise]:
+            how, values = applicability(action)
+            if how == "pair":
+                self.pairs.setdefault(values, 1 << len(self.pairs))
 
     def _name(self, prefix: str, key: tuple, value: Any = None, inject: bool = True) -> str:
         """The generator-made name for `key` (`prefix` + a counter), its value injected once."""
@@ -838,6 +867,17 @@ class ModuleWriter:
         self.outcomes[name] = {g.id: ("manual_review", rule, g.id, action, "forbidden")
                                for g in self.policy.guards if action in g.forbids}
         return name
+
+    def applies_bit(self, pairs: frozenset) -> str:
+        """The name of the bit that says the request's (kind, status) is one of `pairs`."""
+        return self.const(self.pairs[pairs])
+
+    def applies_table(self) -> dict[str, dict[str, int]]:
+        """kind → status → the bits of every set of pairs the request is in (`ap` in the code): one lookup
+        per decision, then a bit test per rule instead of a (kind, status) tuple looked up in a set."""
+        kinds, statuses = event_spec(KIND).enum, event_spec(STATUS).enum
+        return {k: {s: sum(bit for pairs, bit in self.pairs.items() if (k, s) in pairs) for s in statuses}
+                for k in kinds}
 
     def keys_name(self, path: tuple[str, ...], keys: frozenset) -> str:
         """The name of the set of keys the object at `path` may have."""
@@ -909,7 +949,7 @@ class CompiledPolicy:
         self.calendar = Calendar(policy.holidays)
         self.clock = runtime.Clock(self.tz, policy.service_hours, self.calendar)
         self._make_interpreter = interpreter or (lambda: _interpreter(policy))
-        self.origin = Origin(policy, writer)
+        self.origin = Origin(policy, writer, lambda: self.interpreter)
         self.strict = strict
         self.compile_error: Exception | None = None
         self.failures = 0  # exceptions generated code raised on valid events (bugs; each one raised)
@@ -956,20 +996,20 @@ class CompiledPolicy:
             return self.interpret_warm(event, trace)
         return self.entry(event, trace)
 
-    def decide_traced(self, event) -> Decision:
+    def decide_traced(self, event, parsed: Event | None = None) -> Decision:
         """`decide(event, trace=True)` without compiling the fast path first."""
         if self.warm_up and self.warming(event):
             return self.interpret_warm(event, True)
         if "entry" in self.__dict__:
-            return self.entry(event, True)
-        return self.generated(True).function(event)
+            return self.entry(event, True, parsed)
+        return self.generated(True).function(event, parsed)
 
     def decide_other(self, event, trace: bool) -> Decision:
         """What the generated code hands back: anything but a plain dict."""
         if isinstance(event, Event):
             raw = event.raw
             if isinstance(raw, dict):
-                return self._plain(raw if raw.__class__ is dict else dict(raw), trace)
+                return self._plain(raw if raw.__class__ is dict else dict(raw), trace, event)
             return self._interpret(event, trace)
         if isinstance(event, dict):
             return self._plain(dict(event), trace)
@@ -979,8 +1019,10 @@ class CompiledPolicy:
             return self.decide_other(decode(bytes(event) if isinstance(event, bytearray) else event), trace)
         return self.recover(event, trace, None)
 
-    def _plain(self, event: dict, trace: bool) -> Decision:
-        return self.decide_traced(event) if trace else self.entry(event, False)
+    def _plain(self, event: dict, trace: bool, parsed: Event | None = None) -> Decision:
+        """A plain dict decided by the generated code; `parsed`, the Event it came from, is what a
+        decision keeps for its `recheck_at` (see `later`)."""
+        return self.decide_traced(event, parsed) if trace else self.entry(event, False, parsed)
 
     def recover(self, event, trace: bool, failure: Exception | None) -> Decision:
         """The compiled code stopped (`failure`) or was given no dict: report the event's problems.
@@ -1003,18 +1045,25 @@ class CompiledPolicy:
 
         return decide_parsed(self.interpreter, event, trace, self.origin)
 
-    def recheck(self, event: dict, decision: Decision):
-        """`recheck_at` of a decision generated code made where a clock-reading condition was looked at:
-        the interpreter's (decision/recheck.py), on the whole event, read and checked."""
-        verdict = sem.Verdict(decision.action, decision.rule, decision.guards, decision.forbidden_by,
-                              decision.forbidden_action, decision.decided_by)
-        return self.interpreter.recheck_at(parse_event(event), verdict)
+    def later(self, decision: Decision, event: dict, parsed: Event | None) -> None:
+        """Where generated code made a decision after looking at a clock-reading condition: capture the
+        event for its `recheck_at`, which the interpreter works out when it is first read
+        (Decision.recheck_at, decision/recheck.py). The capture is the parsed Event the dict came from,
+        else a pickled copy of the dict (changing the dict afterwards changes nothing); a dict that does
+        not pickle is rechecked at once, as the exact reader reads it."""
+        if parsed is not None:
+            decision._recheck = parsed
+            return
+        try:
+            decision._recheck = pickle.dumps(event, pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - anything unpicklable holds something no event may hold
+            decision._recheck_at = self.origin.recheck_at(decision, parse_event(event))
 
-    def _traced_first(self, event) -> Decision:
+    def _traced_first(self, event, parsed: Event | None = None) -> Decision:
         """Stands for the traced function in the fast code until it is first needed, then compiles it."""
         function = self.generated(True).function
         self.generated(False).namespace["TRACED"] = function
-        return function(event)
+        return function(event, parsed)
 
     def source(self, trace: bool = False) -> str:
         """The generated Python source (deterministic: the same tree gives the same text)."""
@@ -1049,9 +1098,10 @@ class CompiledPolicy:
         digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
         filename = f"<aftersale compiled policy {'traced' if trace else 'fast'} {digest}>"
         namespace = {**readers.namespace(), **runtime.namespace(), **module.injected,
+                     "APPLIES": module.applies_table(),
                      **{name: self.outcome(key) for name, key in module.outcomes.items()},
                      "DECISION": Decision, "CTX": Context(self.tz, self.policy.service_hours, self.calendar, None),
-                     "OPEN": self.clock.open, "OUTSIDE": self.clock.outside, "RECHECK": self.recheck,
+                     "OPEN": self.clock.open, "OUTSIDE": self.clock.outside, "LATER": self.later,
                      "OTHER": self.decide_other, "RECOVER": self.recover, "TRACED": self._traced_first}
         code = compile(source, filename, "exec")
         _show_in_tracebacks(filename, source)

@@ -13,7 +13,7 @@ interpreter, and so is a function of one that leaves the calendar.
 from __future__ import annotations
 
 from .. import semantics as sem
-from ..hours import Calendar, is_open
+from ..hours import Calendar, day_hours, inside
 from ..values import MISSING
 
 
@@ -22,11 +22,18 @@ class Clock:
     at the timestamp's local time in the policy's zone.
 
     `open` and `outside` are plain closures (one call each, nothing looked up
-    on self): compiled code calls them once per condition.
+    on self): compiled code calls them once per condition. The hours of each
+    local day (`hours.day_hours`: holidays and make-up days looked up) are kept
+    per day, a bounded number of days.
     """
+
+    #: Local days whose hours are kept (a day's hours never change; the memo is emptied when full).
+    DAYS_KEPT = 4096
 
     def __init__(self, tz, hours, calendar: Calendar):
         self.tz, self.hours, self.calendar = tz, hours, calendar
+        days: dict = {}
+        kept = self.DAYS_KEPT
 
         def open_(ts):
             """True inside service hours, False outside, MISSING if the timestamp has no local time."""
@@ -34,11 +41,17 @@ class Clock:
                 local = ts.astimezone(tz)
             except OverflowError:
                 return MISSING
-            return is_open(hours, calendar, local)
+            day = local.date()
+            spans = days.get(day)
+            if spans is None:
+                if len(days) >= kept:
+                    days.clear()
+                spans = days[day] = day_hours(hours, calendar, day)
+            return inside(spans, local)
 
         def outside(ts):
-            inside = open_(ts)
-            return inside if inside is MISSING else not inside
+            inside_ = open_(ts)
+            return inside_ if inside_ is MISSING else not inside_
 
         self.open, self.outside = open_, outside
 

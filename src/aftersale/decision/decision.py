@@ -9,10 +9,17 @@ generated code and no closures, only its `Outcome`, typed values and an
 
 The compiled traced path hands its trace over as a log (captured at decision
 time) that becomes the `trace` tree the first time it is read, so a decision
-nobody inspects costs no trace objects.
+nobody inspects costs no trace objects. Likewise `recheck_at`, where a
+clock-reading condition was looked at: the compiled path captures the event
+(the parsed Event it was given, or a pickled copy of the dict, which nothing
+the caller does afterwards can change) and the reference interpreter works
+the moment out the first time it is read (decision/recheck.py), so a decision
+nobody asks for its recheck time does not pay for deciding again at every
+candidate moment.
 """
 from __future__ import annotations
 
+import pickle
 from typing import Any, NamedTuple
 
 from .. import rules as ir
@@ -27,12 +34,13 @@ class Origin:
     replay are made again from it when first needed.
     """
 
-    __slots__ = ("tree", "_make_writer", "_writer", "_replay")
+    __slots__ = ("tree", "_make_writer", "_writer", "_replay", "_make_interpreter", "_interpreter")
 
-    def __init__(self, tree: ir.Policy, make_writer=None):
+    def __init__(self, tree: ir.Policy, make_writer=None, make_interpreter=None):
         self.tree = tree
         self._make_writer = make_writer
-        self._writer = self._replay = None
+        self._make_interpreter = make_interpreter
+        self._writer = self._replay = self._interpreter = None
 
     @property
     def writer(self):
@@ -53,6 +61,29 @@ class Origin:
 
             self._replay = Replay(self.tree)
         return self._replay
+
+    @property
+    def interpreter(self):
+        """The reference interpreter for this policy (what works out a captured `recheck_at`)."""
+        if self._interpreter is None:
+            if self._make_interpreter is not None:
+                self._interpreter = self._make_interpreter()
+            else:
+                from ..backends.interpreter import Interpreter
+
+                self._interpreter = Interpreter(self.tree)
+        return self._interpreter
+
+    def recheck_at(self, decision: "Decision", captured) -> Any:
+        """`recheck_at` of a decision from the event captured when it was made (a parsed Event, or
+        the event dict pickled): the interpreter's (decision/recheck.py), on the event read and checked
+        whole, so an event that breaks its schema where no condition looked raises AftersaleError here."""
+        from ..events import Event, parse_event
+
+        event = captured if isinstance(captured, Event) else parse_event(pickle.loads(captured))
+        verdict = Verdict(decision.action, decision.rule, decision.guards, decision.forbidden_by,
+                          decision.forbidden_action, decision.decided_by)
+        return self.interpreter.recheck_at(event, verdict)
 
     def __reduce__(self):
         return Origin, (self.tree,)
@@ -90,11 +121,11 @@ class Decision:
 
     Read-only. Compiled code makes one with `object.__new__` and stores only
     what varies (`_outcome`, `_event_id`, `_at`, and where they apply
-    `_guards`, `_recheck_at`, `_log`); `Decision.make` is the constructor
-    for everything else.
+    `_guards`, `_log`, and `_recheck`, the event captured for `recheck_at`);
+    `Decision.make` is the constructor for everything else.
     """
 
-    __slots__ = ("_outcome", "_event_id", "_at", "_guards", "_recheck_at", "_log", "_trace")
+    __slots__ = ("_outcome", "_event_id", "_at", "_guards", "_recheck_at", "_recheck", "_log", "_trace")
 
     @classmethod
     def make(cls, outcome: Outcome, event_id: str | None, at: Any, guards: tuple[str, ...] = (),
@@ -151,7 +182,14 @@ class Decision:
         try:
             return self._recheck_at
         except AttributeError:
+            pass
+        try:
+            captured = self._recheck
+        except AttributeError:
             return None
+        # worked out once, from what was captured when decided (the same answer whenever it is asked)
+        self._recheck_at = self._outcome.origin.recheck_at(self, captured)
+        return self._recheck_at
 
     @property
     def trace(self) -> list[RuleTrace] | None:

@@ -42,6 +42,8 @@ from types import MappingProxyType
 from typing import Any
 
 from ..limits import MAX_NUMBER_CHARS, MAX_YEAR, MIN_YEAR
+
+assert 0 <= MIN_YEAR <= MAX_YEAR < 9999  # FieldSpec.load_lines compares 4-digit years as text
 from ..schema import load_schema
 from ..values import BOOL, ENUM, LIST, MISSING, MONEY, NUMBER, TEXT, TIMESTAMP, Type, in_range
 from .compiled import FAIL, field_check
@@ -71,8 +73,9 @@ UNSET = _Unset()
 
 #: Text without unpaired surrogates (which no JSON text holds: parse_event refuses them).
 TEXT_OK = re.compile("[^\ud800-\udfff]*\\Z").match
-#: `ts[4::3]` of a canonical timestamp, 2026-11-21T22:14:00+08:00: its separators.
-TS_SHAPES = frozenset(("--T::+:", "--T::-:"))
+#: `ts[4::3]` of a canonical timestamp, 2026-11-21T22:14:00+08:00: its separators; and of one in UTC
+#: written with `Z`, 2026-11-21T22:14:00Z (20 characters: its 6 separators never match a 25's 7).
+TS_SHAPES = frozenset(("--T::+:", "--T::-:", "--T::Z"))
 
 
 def _defs() -> dict:
@@ -130,7 +133,7 @@ class FieldSpec:
         return field_check(self.path)
 
     def load_lines(self, var: str, container: str, name: str, key: str, raw_float: bool = False,
-                   absent_ok: str | None = None) -> list[str]:
+                   absent_ok: str | None = None, paid: str | None = None) -> list[str]:
         """Python lines that read this field from `container` into `var`, checked and typed.
 
         `name` is the generated module's name for this spec, `key` the name of
@@ -140,6 +143,8 @@ class FieldSpec:
         MISSING (the field is optional and its object holds no misspelt keys);
         without it absence goes to `SLOW` too. With `raw_float`, a valid float
         number stays a float (the generator compares it with `float_compare`).
+        `request.amount` is checked against `order.paid_amount`: `paid` names the
+        variable holding it where the code read it first, else WITHIN_PAID reads it.
         """
         get = f"{var} = {container}.get({key}, MISSING)"
         slow_call = f"{var} = SLOW({var}, {name}, {container})"
@@ -148,17 +153,22 @@ class FieldSpec:
         if self.is_object:
             return [get, f"if {other}: {slow_call}" if other else slow_call]
         if self.type is MONEY:
-            lines = [get, f"if {var}.__class__ is str and MONEY_OK({var}): {var} = DEC({var})",
+            lines = [get, f"if {var}.__class__ is str and ({fen_text(var)} or MONEY_OK({var})): {var} = DEC({var})",
                      f"elif {other}: {slow_call}" if other else f"else: {slow_call}"]
-            if self.path == AMOUNT:  # the generated decide functions call the event `e`
+            if self.path == AMOUNT and paid:  # `paid`: order.paid_amount, already read by the code
+                lines.append(f"if {var} > {paid}: {var} = WITHIN_PAID({var}, e)")  # (which raises)
+            elif self.path == AMOUNT:  # the generated decide functions call the event `e`
                 lines.append(f"{var} = WITHIN_PAID({var}, e)")
             return lines
         if self.type is TIMESTAMP:
-            # The canonical shape (separators in place, 25 characters, a year in range) is
-            # enough once fromisoformat has read every digit; other shapes meet the pattern.
-            years = f"{MIN_YEAR:04d}' <= {var}[:4] <= '{MAX_YEAR:04d}"
-            return [get, f"if {var}.__class__ is str and len({var}) == 25 and {var}[4::3] in TS_SHAPES "
-                         f"and '{years}': {var} = FROMISO({var})",
+            # The canonical shape (separators in place, 25 characters or 20 ending in Z, a year
+            # in range) is enough once fromisoformat has read every digit; other shapes meet
+            # the pattern.
+            # The year is compared without slicing it out: for a text of 4 characters or more,
+            # `MIN <= text[:4] <= MAX` is `MIN <= text < MAX + 1` (4-digit years, MAX < 9999).
+            years = f"'{MIN_YEAR:04d}' <= {var} < '{MAX_YEAR + 1:04d}'"
+            return [get, f"if {var}.__class__ is str and (len({var}) == 25 or len({var}) == 20) and {years} "
+                         f"and {var}[4::3] in TS_SHAPES: {var} = FROMISO({var})",
                     f"elif {var}.__class__ is str and TS_OK({var}): {var} = ISO({var})",
                     f"elif {other}: {slow_call}" if other else f"else: {slow_call}"]
         if self.enum:
@@ -245,6 +255,14 @@ def slow(value, spec: FieldSpec, parent):
     return typed
 
 
+def fen_text(var: str) -> str:
+    """Python that is true for the usual money text, 1 to 12 ASCII digits, a point and 2 digits
+    ("226.49"), cheaper than the schema's pattern (MONEY_OK), which every other text still meets: the
+    point found first is the one before the last two characters, so the rest are digits."""
+    return (f"(4 <= len({var}) <= 15 and {var}[-3] == '.' and {var}.isascii() "
+            f"and {var}.replace('.', '0', 1).isdigit())")
+
+
 #: The field that may never exceed `order.paid_amount` (product.md), and that one.
 AMOUNT, PAID = ("request", "amount"), ("order", "paid_amount")
 
@@ -253,7 +271,8 @@ def within_paid(amount, event):
     """`request.amount` read from `event`, checked against `order.paid_amount` (reader.amount_problem)."""
     order = event.get("order", MISSING)
     paid = order.get("paid_amount", MISSING) if order.__class__ is dict else MISSING
-    if paid.__class__ is str and MONEY_OK(paid):
+    if paid.__class__ is str and (4 <= len(paid) <= 15 and paid[-3] == "." and paid.isascii()
+                                  and paid.replace(".", "0", 1).isdigit() or MONEY_OK(paid)):  # fen_text's test
         paid = Decimal(paid)
     else:
         paid = slow(paid, event_spec(PAID), order if order.__class__ is dict else EMPTY)

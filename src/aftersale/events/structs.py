@@ -11,7 +11,7 @@ one definition: nothing here names a field.
 What msgspec cannot check exactly is checked after decoding, by the reader's
 own code: a number written with a fraction (money's fen rule, bounds compared
 exactly, its digit count) goes through `compiled.field_check`, timestamps
-through `values.parse_timestamp`, `request.amount` against `order.paid_amount`
+through `datetime.fromisoformat` and the year range (as `values.parse_timestamp`), `request.amount` against `order.paid_amount`
 as `reader.compiled_event` does. Keys given twice (which msgspec takes, the
 last one winning) are ruled out by counting.
 
@@ -29,16 +29,19 @@ so a bad event gets exactly the reader's messages (JSON path, line:column).
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Any, Callable, Literal, Union
 
+fromisoformat = datetime.fromisoformat
+
 import msgspec
 
 from ..diagnostics import AftersaleError
-from ..limits import MAX_EVENT_BYTES, MAX_NUMBER_CHARS
+from ..limits import MAX_EVENT_BYTES, MAX_NUMBER_CHARS, MAX_YEAR, MIN_YEAR
 from ..schema import load_schema
-from ..values import MONEY, NUMBER, TIMESTAMP, parse_timestamp
+from ..values import MONEY, NUMBER, TIMESTAMP
 from .compiled import ANNOTATIONS, FAIL, field_check
 from .fields import FIELDS, ITEM_FIELDS
 from .typed import Event, plain_digits
@@ -148,10 +151,15 @@ def _converter(type_, path: tuple[str, ...]) -> Callable[[Any], Any] | None:
     """What turns one validated raw value of this field into its typed value (None: kept as it is)."""
     if type_ is TIMESTAMP:
         def timestamp(value: str):
+            # The pattern held (an offset or Z, which fromisoformat reads): only an impossible date or a
+            # year out of range is left, as parse_timestamp says; anything else, the exact reader decides.
             try:
-                return parse_timestamp(value)   # the pattern held: only an impossible date is left
+                typed = fromisoformat(value)
             except ValueError:
                 raise _Doubt from None
+            if typed.tzinfo is None or not MIN_YEAR <= typed.year <= MAX_YEAR:
+                raise _Doubt
+            return typed
         return timestamp
     if type_ in (MONEY, NUMBER):
         exact = _exact(path) if "items" not in path else _doubt  # field_check reads no array's items
