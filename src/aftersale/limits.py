@@ -19,8 +19,8 @@ from __future__ import annotations
 MAX_SOURCE_CHARS = 1_000_000
 #: Rules (guards included) in one policy.
 MAX_RULES = 1_000
-#: Terms in one rule's condition: each `and`, `or`, `not`, `+`, `-` and `,` (between list items and
-#: arguments) adds one; in a sentence its joining words, dashes and commas count too. Counted before
+#: Terms in one rule's condition: each `and`, `or`, `not`, `+`, `-` and `,` (between a function's
+#: arguments) adds one; the items of a list `[...]` are data and do not count; in a sentence its joining words, dashes and commas count too. Counted before
 #: parsing, so that a huge condition is refused at once instead of costing the parser seconds.
 MAX_TERMS = 1_000
 #: Levels of nesting in one condition: parentheses and brackets, `not`, and/or

@@ -269,7 +269,7 @@ class Lowering:
 
             # as written (full-width punctuation and all): fmt keeps it unless asked for a language
             text = self.source.text[body.start_pos:body.end_pos].rstrip()
-            if len(text) > MAX_SENTENCE_CHARS:
+            if sentence_length(text) > MAX_SENTENCE_CHARS:
                 self.error("syntax-error", msg("error.long_sentence", limit=MAX_SENTENCE_CHARS),
                            self.span_of(body, 0), rule=rule_id, help=msg("error.long_sentence_help"))
                 return None
@@ -410,6 +410,21 @@ def nesting_depth(expr: ir.Expr) -> int:
         deepest = max(deepest, depth)
         stack.extend((child, depth) for child in node.children())
     return deepest
+
+
+#: A list of literals `[...]` (strings, numbers, words): its items are data, not words of a sentence.
+_ITEM = r'(?:"(?:[^"\\\n]|\\.)*"|[^\s,\[\]()"]+)'
+_LITERAL_LIST = re.compile(rf'\[\s*(?:{_ITEM}(?:\s*,\s*{_ITEM})*\s*,?)?\s*\]')
+
+
+def sentence_length(text: str) -> int:
+    """A sentence's length as MAX_SENTENCE_CHARS counts it: a list of literals counts as `[]`, so that
+    a merchant's 3,000 SKUs fit in `where any(order.items, item.sku in [...])`.
+
+    >>> sentence_length('escalate requests where request.reason in ["a", "b", c]')
+    44
+    """
+    return len(_LITERAL_LIST.sub("[]", text))
 
 
 _QUOTED_OR_SPACE = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|\s+')

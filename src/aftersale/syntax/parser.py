@@ -149,9 +149,12 @@ def nesting_problem(text: str, source: Source, base: int = 0, start: str = "expr
     depth, rules, terms = 0, 0, 1
     rule_id: str | None = None
     whole = start == "start"
+    opened: list[str] = []  # the brackets open here: a comma between list items is data, not a term
     for m in _SCAN.finditer(text):
         kind = m.lastgroup
-        if kind in _TERMS:
+        if kind in ("open", "close"):
+            _track(opened, m)
+        if kind in _TERMS and not _list_comma(opened, m):
             terms += 1
             if terms > MAX_TERMS:
                 what = msg("lint.who.rule", rule=rule_id) if rule_id else msg("error.the_condition")
@@ -174,16 +177,37 @@ def nesting_problem(text: str, source: Source, base: int = 0, start: str = "expr
                 return _limit(msg("error.too_many_rules", limit=MAX_RULES), source,
                               base + m.start(), base + m.end(), msg("error.too_many_rules_help", limit=MAX_RULES))
             rule_id, terms, depth = m.group("rid"), 1, 0
+            opened.clear()
     return None
+
+
+def _track(opened: list[str], m: re.Match) -> None:
+    """Keep the stack of open brackets up to date with a bracket the scan met."""
+    if m.lastgroup == "open":
+        opened.append(m.group())
+    elif opened:
+        opened.pop()
+
+
+def _list_comma(opened: list[str], m: re.Match) -> bool:
+    """A comma directly inside `[...]` separates list items: a list of literals is data (a merchant's
+    3,000 SKUs), so its commas do not count against MAX_TERMS; what the items compute still does."""
+    return m.group() == "," and bool(opened) and opened[-1] == "["
 
 
 def count_terms(text: str) -> int:
     """The terms of an expression's text as the limit counts them (strings and comments aside).
 
     >>> count_terms('a and (b or not c) and d - 1 in [2, 3] and e == "x and y"')
-    8
+    7
     """
-    return 1 + sum(1 for m in _SCAN.finditer(text) if m.lastgroup in _TERMS)
+    terms, opened = 1, []
+    for m in _SCAN.finditer(text):
+        if m.lastgroup in ("open", "close"):
+            _track(opened, m)
+        elif m.lastgroup in _TERMS and not _list_comma(opened, m):
+            terms += 1
+    return terms
 
 
 def depth_problem(tree: Tree, source: Source, base: int = 0) -> Diagnostic | None:
