@@ -37,6 +37,10 @@ MAX_TITLE_CHARS = 300
 MAX_ID_CHARS = 100
 MAX_SENTENCE_CHARS = 2_000
 
+#: Bytes in one list file (`list NAME from "FILE"`): about a million SKUs. Its values are set
+#: members, not terms; each is at most MAX_STRING_CHARS characters.
+MAX_LIST_CHARS = 16_000_000
+
 # -- YAML -----------------------------------------------------------------------
 
 #: Values a YAML policy may hold once its aliases are expanded (a billion-laughs file is refused).

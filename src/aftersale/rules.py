@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from decimal import Decimal  # noqa: F401 - used by the doctest
 from enum import Enum
 from typing import Any, ClassVar, Iterator
@@ -131,9 +132,23 @@ class Between(Condition):
 
 @dataclass(frozen=True)
 class InList(Condition):
+    """`subject in [...]`, or `subject in NAME` of a list the header names (`name`: shown, never compared:
+    what the rule means is its values, wherever they were written)."""
+
     subject: Expr
     options: tuple[Expr, ...]
     negated: bool = False
+    name: str | None = field(default=None, compare=False)
+
+    @cached_property
+    def constants(self) -> frozenset | None:
+        """The options' values when every option is a literal (a set lookup: semantics.member_set)."""
+        if all(isinstance(o, Literal) and o.value is not None for o in self.options):
+            try:
+                return frozenset(o.value for o in self.options)
+            except TypeError:  # pragma: no cover - every literal value is hashable
+                return None
+        return None
 
 
 @dataclass(frozen=True)
@@ -233,6 +248,15 @@ class ServiceHoursSpec(Node):
 
 
 @dataclass(frozen=True)
+class NamedList(Node):
+    """A header's `list NAME from "FILE"`: the values of FILE (one a line), read relative to the policy."""
+
+    name: str
+    file: str
+    values: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Policy(Node):
     name: str
     rules: tuple[Rule, ...]
@@ -243,6 +267,7 @@ class Policy(Node):
     holidays: str | None = None
     otherwise: str = "manual_review"
     language: str | None = None    # the output language the policy asks for (zh/en); decides nothing
+    lists: tuple[NamedList, ...] = field(default=(), compare=False, repr=False)  # the rules hold their values
     source: Source | None = field(default=None, compare=False, repr=False)
     spans: dict = field(default_factory=dict, compare=False, repr=False)  # header spans by key
 

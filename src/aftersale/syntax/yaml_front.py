@@ -347,6 +347,10 @@ class _YamlLowering(Lowering):
             header["language"] = self.check_choice(data["language"], ("zh", "en"), "language", self.at("language"))
         if "otherwise" in data:
             header["otherwise"] = self.check_action(data["otherwise"], self.at("otherwise"))
+        for name, file in (data.get("lists") or {}).items():  # before the rules, which use them
+            self.named_list(name, file, self.at("lists", name), self.at("lists", name))
+        if self.lists:
+            header["lists"] = tuple(self.lists.values())
         rules = [r for i, entry in enumerate(data["rules"]) if (r := self.rule(entry, i)) is not None]
         self.check_rule_ids(rules)
         spans = {k: self.at(k) for k in data}

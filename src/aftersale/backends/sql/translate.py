@@ -204,6 +204,8 @@ class Translator:
         f = e.function
         if f == "age":
             return null_unless(args, exp.paren(exp.Sub(this=s.at, expression=args[0])))
+        if f == "contains" and isinstance(e.args[0], ir.Field) and e.args[0].type is LIST:  # `"x" in item.tags`: the list holds the value
+            return null_unless(args, exp.ArrayContains(this=args[0], expression=args[1]))
         if f in ("contains", "starts_with", "ends_with"):
             text, part = args
             if f == "contains":
@@ -244,9 +246,9 @@ class Translator:
         if q.condition is None:
             self.refuse(f"`{q.kind}` without a condition", q)
         items = self._items(q, s)
-        true = self._each(q, s, lambda c: c.is_(exp.true()))
-        false = self._each(q, s, lambda c: c.is_(exp.false()))
-        unknown = self._each(q, s, lambda c: c.is_(exp.null()))
+        true = self._each(q, s, lambda c: exp.paren(c).is_(exp.true()))
+        false = self._each(q, s, lambda c: exp.paren(c).is_(exp.false()))
+        unknown = self._each(q, s, lambda c: exp.paren(c).is_(exp.null()))
         if q.kind is Quant.ANY:
             pairs = [(true > lit(0), exp.true()), (unknown > lit(0), exp.null())]
             default = exp.false()
@@ -259,8 +261,8 @@ class Translator:
         items = self._items(q, s)
         if q.condition is None:
             return exp.cast(exp.ArraySize(this=items), exp.DataType.build(NUMBER_SQL))
-        unknown = self._each(q, s, lambda c: c.is_(exp.null()))
-        true = self._each(q, s, lambda c: c.is_(exp.true()))
+        unknown = self._each(q, s, lambda c: exp.paren(c).is_(exp.null()))
+        true = self._each(q, s, lambda c: exp.paren(c).is_(exp.true()))
         return case([(unknown > lit(0), exp.null())], exp.cast(true, exp.DataType.build(NUMBER_SQL)))
 
     # -- conditions -----------------------------------------------------------------------
