@@ -130,6 +130,11 @@ class Between(Condition):
     high: Expr
 
 
+#: Options of an `in` that a trace records and an explanation lists one by one; a longer list of literals
+#: is shown by its name or its size (a merchant's 30,000 SKUs).
+SHOWN_OPTIONS = 10
+
+
 @dataclass(frozen=True)
 class InList(Condition):
     """`subject in [...]`, or `subject in NAME` of a list the header names (`name`: shown, never compared:
@@ -139,6 +144,18 @@ class InList(Condition):
     options: tuple[Expr, ...]
     negated: bool = False
     name: str | None = field(default=None, compare=False)
+
+    def __hash__(self) -> int:  # kept: analyses hash conditions often, and a list may hold 30,000 options
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.subject, self.options, self.negated))
+
+    @cached_property
+    def texts(self) -> bool:
+        """Whether every option is a literal text (`rules.walk` does not visit them)."""
+        return self.constants is not None and all(isinstance(v, str) for v in self.constants)
 
     @cached_property
     def constants(self) -> frozenset | None:
@@ -288,11 +305,16 @@ _NODE_TUPLES = frozenset({"operands", "options", "args", "rules"})
 
 
 def walk(node: Node) -> Iterator[Node]:
-    """Every node under `node`, depth first, `node` included (iterative: no recursion limit)."""
+    """Every node under `node`, depth first, `node` included (iterative: no recursion limit), except the
+    literal texts of a list (`InList.texts`): no analysis looks for them one by one, and there may be
+    30,000 of them, walked once per analysis."""
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
+        if isinstance(current, InList) and current.texts:  # its literals: read `options` (30,000 SKUs)
+            stack.append(current.subject)
+            continue
         stack.extend(reversed(list(current.children())))
 
 

@@ -50,7 +50,7 @@ def read_list(file: str, policy: Source, at: Span) -> tuple[tuple[str, ...], lis
     from ..policy import read_text
 
     def problem(message, help_=None) -> tuple[tuple[str, ...], list[Diagnostic]]:
-        return (), [Diagnostic("list-file", ERROR, message, at, help=help_, source=policy)]
+        return (), [Diagnostic("named-list", ERROR, message, at, help=help_, source=policy)]
 
     path = list_path(file, policy)
     if isinstance(path, str):
@@ -77,7 +77,7 @@ def read_list(file: str, policy: Source, at: Span) -> tuple[tuple[str, ...], lis
         if value and not value.startswith("#"):
             if len(value) > MAX_STRING_CHARS:
                 start = offset + line.index(value[0])
-                problems.append(Diagnostic("list-file", ERROR, msg("error.long_string", limit=MAX_STRING_CHARS),
+                problems.append(Diagnostic("named-list", ERROR, msg("error.long_string", limit=MAX_STRING_CHARS),
                                            source.span(start, start + 1), source=source))
             else:
                 values.setdefault(value, None)

@@ -23,7 +23,7 @@ from ..source import Source, Span
 from .safety import ascii_digits
 from ..values import (BOOL, DATE, DURATION, ENUM, LIST, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, Type,
                       parse_decimal, parse_duration, parse_money, parse_time)
-from .parser import parse
+from .parser import LITERAL_LIST, parse
 from .vocabulary import (ZH_ACTIONS, ZH_CURRENCIES, ZH_HOLIDAYS, ZH_HOURS, ZH_LANGUAGES, ZH_PLATFORMS,
                          ZH_VALUES)
 
@@ -134,7 +134,7 @@ class Lowering:
         rspan = self.span_of(right, base, fixed)
         if name is not None and name not in FIELDS:
             hint = did_you_mean(name, self.lists)
-            self.error("unknown-list", msg("error.unknown_list", name=name), rspan,
+            self.error("named-list", msg("error.unknown_list", name=name), rspan,
                        help=did_you_mean_msg(hint) if hint else msg("error.unknown_list_help", name=name))
             return ir.InList(subject, (), negated, span=span)
         collection = self.expr(right, base, fixed, item)
@@ -339,7 +339,7 @@ class Lowering:
 
         if name in self.lists:
             first = self.lists[name]
-            self.error("duplicate-list", msg("error.duplicate_list", name=name), name_span,
+            self.error("named-list", msg("error.duplicate_list", name=name), name_span,
                        help=msg("error.first_at", line=str(first.span.line)))
             return
         file = self.text_value(quoted, file_span, "file", MAX_NAME_CHARS) if quoted.startswith('"') else quoted
@@ -483,11 +483,6 @@ def nesting_depth(expr: ir.Expr) -> int:
     return deepest
 
 
-#: A list of literals `[...]` (strings, numbers, words): its items are data, not words of a sentence.
-_ITEM = r'(?:"(?:[^"\\\n]|\\.)*"|[^\s,\[\]()"]+)'
-_LITERAL_LIST = re.compile(rf'\[\s*(?:{_ITEM}(?:\s*,\s*{_ITEM})*\s*,?)?\s*\]')
-
-
 def sentence_length(text: str) -> int:
     """A sentence's length as MAX_SENTENCE_CHARS counts it: a list of literals counts as `[]`, so that
     a merchant's 3,000 SKUs fit in `where any(order.items, item.sku in [...])`.
@@ -495,7 +490,7 @@ def sentence_length(text: str) -> int:
     >>> sentence_length('escalate requests where request.reason in ["a", "b", c]')
     44
     """
-    return len(_LITERAL_LIST.sub("[]", text))
+    return len(LITERAL_LIST.sub("[]", text))
 
 
 _QUOTED_OR_SPACE = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|\s+')
