@@ -17,6 +17,7 @@ import os
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
+from ..files import read_text
 from ..limits import MAX_LIST_CHARS, MAX_STRING_CHARS
 from ..locale import msg
 from ..source import Source, Span
@@ -47,8 +48,6 @@ def list_path(file: str, policy: Source) -> Path | str:
 def read_list(file: str, policy: Source, at: Span) -> tuple[tuple[str, ...], list[Diagnostic]]:
     """(values in file order without repeats, problems): problems with the file itself point at `at`
     (the header's file name), problems with a line point at that line of the list file."""
-    from ..policy import read_text
-
     def problem(message, help_=None) -> tuple[tuple[str, ...], list[Diagnostic]]:
         return (), [Diagnostic("named-list", ERROR, message, at, help=help_, source=policy)]
 
