@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .diagnostics import AftersaleError, Diagnostic, ERROR
 from .locale import msg
+from .limits import MAX_SOURCE_CHARS
 from .source import Span
 
 
@@ -176,3 +177,34 @@ def handle_termination() -> None:
 
 
 __all__ = ["AtomicFile", "atomic_write", "check_outputs", "write_error", "handle_termination", "Terminated"]
+
+
+def read_text(path: str | Path, max_bytes: int | None = None) -> str:
+    """A policy or event file's text; unreadable, non-UTF-8 or (with `max_bytes`) too large files
+    become diagnostics."""
+    p = Path(path)
+    where = Span(str(path), 1, 1, 1, 1)
+    if max_bytes is not None:
+        try:
+            size = p.stat().st_size
+        except OSError:
+            size = 0  # reading says why
+        if size > max_bytes:  # refused before reading it (a policy can hold at most MAX_SOURCE_CHARS)
+            raise AftersaleError(Diagnostic("syntax-error", ERROR, msg("error.file_too_large", limit=MAX_SOURCE_CHARS,
+                                                                       size=size), where))
+    try:
+        data = p.read_bytes()
+    except IsADirectoryError:
+        raise AftersaleError(Diagnostic("io-error", ERROR, msg("error.folder", path=str(path)), where)) from None
+    except OSError as exc:
+        raise AftersaleError(Diagnostic("io-error", ERROR, msg("error.cannot_read", path=str(path),
+                                                               reason=str(exc.strerror)), where)) from None
+    if b"\x00" in data:
+        raise AftersaleError(Diagnostic("syntax-error", ERROR, msg("error.binary"), where))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise AftersaleError(Diagnostic("syntax-error", ERROR, msg("error.not_utf8"),
+                                        Span(str(path), line, col, line, col + 1))) from None

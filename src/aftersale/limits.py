@@ -19,8 +19,8 @@ from __future__ import annotations
 MAX_SOURCE_CHARS = 1_000_000
 #: Rules (guards included) in one policy.
 MAX_RULES = 1_000
-#: Terms in one rule's condition: each `and`, `or`, `not`, `+`, `-` and `,` (between list items and
-#: arguments) adds one; in a sentence its joining words, dashes and commas count too. Counted before
+#: Terms in one rule's condition: each `and`, `or`, `not`, `+`, `-` and `,` (between a function's
+#: arguments) adds one; the items of a list `[...]` are data and do not count; in a sentence its joining words, dashes and commas count too. Counted before
 #: parsing, so that a huge condition is refused at once instead of costing the parser seconds.
 MAX_TERMS = 1_000
 #: Levels of nesting in one condition: parentheses and brackets, `not`, and/or
@@ -36,6 +36,10 @@ MAX_NAME_CHARS = 200
 MAX_TITLE_CHARS = 300
 MAX_ID_CHARS = 100
 MAX_SENTENCE_CHARS = 2_000
+
+#: Bytes in one list file (`list NAME from "FILE"`): about a million SKUs. Its values are set
+#: members, not terms; each is at most MAX_STRING_CHARS characters.
+MAX_LIST_CHARS = 16_000_000
 
 # -- YAML -----------------------------------------------------------------------
 

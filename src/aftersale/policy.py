@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from . import rules as ir
-from .diagnostics import AftersaleError, Diagnostic, ERROR
+from .diagnostics import AftersaleError, ERROR
 from .events import Event
 from .decision.decision import Decision
 from .backends.interpreter import Interpreter
 from .limits import MAX_SOURCE_CHARS
-from .locale import msg
-from .source import Span
+from .files import read_text  # noqa: F401 - kept importable here; it lives in files.py so that syntax (list files) reads alike
 
 FORMATS = ("dsl", "yaml")
 
@@ -128,37 +127,6 @@ def compile(text: str, format: str = "dsl", filename: str = "<string>") -> Polic
     if tree is None or any(d.severity == ERROR for d in diagnostics):
         raise AftersaleError(diagnostics)
     return Policy(tree)
-
-
-def read_text(path: str | Path, max_bytes: int | None = None) -> str:
-    """A policy or event file's text; unreadable, non-UTF-8 or (with `max_bytes`) too large files
-    become diagnostics."""
-    p = Path(path)
-    where = Span(str(path), 1, 1, 1, 1)
-    if max_bytes is not None:
-        try:
-            size = p.stat().st_size
-        except OSError:
-            size = 0  # reading says why
-        if size > max_bytes:  # refused before reading it (a policy can hold at most MAX_SOURCE_CHARS)
-            raise AftersaleError(Diagnostic("syntax-error", ERROR, msg("error.file_too_large", limit=MAX_SOURCE_CHARS,
-                                                                       size=size), where))
-    try:
-        data = p.read_bytes()
-    except IsADirectoryError:
-        raise AftersaleError(Diagnostic("io-error", ERROR, msg("error.folder", path=str(path)), where)) from None
-    except OSError as exc:
-        raise AftersaleError(Diagnostic("io-error", ERROR, msg("error.cannot_read", path=str(path),
-                                                               reason=str(exc.strerror)), where)) from None
-    if b"\x00" in data:
-        raise AftersaleError(Diagnostic("syntax-error", ERROR, msg("error.binary"), where))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise AftersaleError(Diagnostic("syntax-error", ERROR, msg("error.not_utf8"),
-                                        Span(str(path), line, col, line, col + 1))) from None
 
 
 def load(path: str | Path) -> Policy:

@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from decimal import Decimal  # noqa: F401 - used by the doctest
 from enum import Enum
 from typing import Any, ClassVar, Iterator
@@ -145,11 +146,42 @@ class Between(Condition):
     high: Expr
 
 
+#: Options of an `in` that a trace records and an explanation lists one by one; a longer list of literals
+#: is shown by its name or its size (a merchant's 30,000 SKUs).
+SHOWN_OPTIONS = 10
+
+
 @dataclass(frozen=True)
 class InList(Condition):
+    """`subject in [...]`, or `subject in NAME` of a list the header names (`name`: shown, never compared:
+    what the rule means is its values, wherever they were written)."""
+
     subject: Expr
     options: tuple[Expr, ...]
     negated: bool = False
+    name: str | None = field(default=None, compare=False)
+
+    def __hash__(self) -> int:  # kept: analyses hash conditions often, and a list may hold 30,000 options
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.subject, self.options, self.negated))
+
+    @cached_property
+    def texts(self) -> bool:
+        """Whether every option is a literal text (`rules.walk` does not visit them)."""
+        return self.constants is not None and all(isinstance(v, str) for v in self.constants)
+
+    @cached_property
+    def constants(self) -> frozenset | None:
+        """The options' values when every option is a literal (a set lookup: semantics.member_set)."""
+        if all(isinstance(o, Literal) and o.value is not None for o in self.options):
+            try:
+                return frozenset(o.value for o in self.options)
+            except TypeError:  # pragma: no cover - every literal value is hashable
+                return None
+        return None
 
 
 @dataclass(frozen=True)
@@ -250,6 +282,15 @@ class ServiceHoursSpec(Node):
 
 
 @dataclass(frozen=True)
+class NamedList(Node):
+    """A header's `list NAME from "FILE"`: the values of FILE (one a line), read relative to the policy."""
+
+    name: str
+    file: str
+    values: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Policy(Node):
     name: str
     rules: tuple[Rule, ...]
@@ -260,6 +301,7 @@ class Policy(Node):
     holidays: str | None = None
     otherwise: str = "manual_review"
     language: str | None = None    # the output language the policy asks for (zh/en); decides nothing
+    lists: tuple[NamedList, ...] = field(default=(), compare=False, repr=False)  # the rules hold their values
     source: Source | None = field(default=None, compare=False, repr=False)
     spans: dict = field(default_factory=dict, compare=False, repr=False)  # header spans by key
 
@@ -280,11 +322,16 @@ _NODE_TUPLES = frozenset({"operands", "options", "args", "rules"})
 
 
 def walk(node: Node) -> Iterator[Node]:
-    """Every node under `node`, depth first, `node` included (iterative: no recursion limit)."""
+    """Every node under `node`, depth first, `node` included (iterative: no recursion limit), except the
+    literal texts of a list (`InList.texts`): no analysis looks for them one by one, and there may be
+    30,000 of them, walked once per analysis."""
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
+        if isinstance(current, InList) and current.texts:  # its literals: read `options` (30,000 SKUs)
+            stack.append(current.subject)
+            continue
         stack.extend(reversed(list(current.children())))
 
 

@@ -38,7 +38,7 @@ def cases():
 @lru_cache(maxsize=None)
 def policy(source: str) -> aftersale.Policy:
     text = table()["policies"].get(source, source)
-    return aftersale.compile(text)
+    return aftersale.compile(text, filename=str(HERE / "cases.policy"))  # named lists: files next to the table
 
 
 def instant(text: str | None):

@@ -80,7 +80,8 @@ def test_a_20000_term_condition_is_refused_fast():
     assert fast(lambda: answer(HEAD + block(terms))) == f"rule `a` has more than {limits.MAX_TERMS:,} terms"
     yaml_text = "rules:\n- id: a\n  when: " + terms + "\n  then: reject\n"
     assert fast(lambda: answer(yaml_text, "yaml")) == f"a condition has more than {limits.MAX_TERMS:,} terms"
-    items = "request.reason in [" + ", ".join(["quality"] * 20_000) + "]"  # list items are terms too
+    # list items are data, not terms (issue 11 item 23), but what an item computes still counts
+    items = "request.amount in [" + ", ".join(["¥1 + ¥1"] * 20_000) + "]"
     assert fast(lambda: answer(HEAD + block(items))) == f"rule `a` has more than {limits.MAX_TERMS:,} terms"
     entries = "".join(f"    - request.amount > ¥{i}\n" for i in range(20_000))
     listed = "rules:\n- id: a\n  when:\n    any:\n" + entries + "  then: reject\n"
@@ -292,7 +293,9 @@ def test_the_yaml_schema_states_the_same_limits():
     assert schema["properties"]["name"]["maxLength"] == limits.MAX_NAME_CHARS
     assert rule["title"]["maxLength"] == limits.MAX_TITLE_CHARS
     assert rule["id"]["maxLength"] == limits.MAX_ID_CHARS
-    assert rule["sentence"]["maxLength"] == limits.MAX_SENTENCE_CHARS
+    # a sentence's list items do not count (lower.sentence_length): the schema bounds only the whole text
+    assert rule["sentence"]["maxLength"] == limits.MAX_SOURCE_CHARS
+    assert f"{limits.MAX_SENTENCE_CHARS:,}" in rule["sentence"]["description"]
 
 
 def test_every_limit_is_documented_in_one_place():

@@ -499,7 +499,7 @@ class FunctionWriter:
             (s, sm), options = ops[0], ops[1:]
             if self.string_set(e, item, options):
                 head = [f"{s} is not MISSING"] if sm and e.negated else []
-                members = self.m.const(frozenset(o.value for o in e.options))
+                members = self.m.const(e.constants)
                 return " and ".join(head + [f"{s} {'not in' if e.negated else 'in'} {members}"])
             if not options:
                 return f"{s} is not MISSING" if e.negated and sm else repr(e.negated)
@@ -536,9 +536,9 @@ class FunctionWriter:
         return f"{self.test3(e, ops, scope)} is False"
 
     def string_set(self, e: ir.InList, item: bool, options) -> bool:
-        """`x in [...]` of string literals on a text field: one set lookup (semantics.member_set)."""
-        return bool(options) and all(isinstance(o, ir.Literal) and isinstance(o.value, str) for o in e.options) \
-            and static_type(e.subject, item) in (ENUM, TEXT)
+        """`x in [...]` of literals: one set lookup (semantics.member_set). The plan gives such a leaf its
+        subject only (interpreter.operands), so the literals reach the code as one frozenset constant."""
+        return e.constants is not None
 
     def truth3(self, code: str, maybe: bool) -> str:
         """semantics.truth of a value: unknown when it is missing, else whether it is True."""
@@ -569,7 +569,7 @@ class FunctionWriter:
         if isinstance(e, ir.InList):
             (s, sm), options = ops[0], ops[1:]
             if self.string_set(e, item, options):
-                members = self.m.const(frozenset(o.value for o in e.options))
+                members = self.m.const(e.constants)
                 found = f"{s} {'not in' if e.negated else 'in'} {members}"
                 return f"(None if {s} is MISSING else {found})" if sm else f"({found})"
             return f"MEMBER({s}, ({''.join(c + ', ' for c, _ in options)}), {e.negated!r})"  # semantics.member

@@ -82,6 +82,8 @@ def holds(e: ir.Expr, s: Scope) -> sem.Truth:
             return sem.compare(e.op, value(e.left, s), value(e.right, s))
         case ir.Between():
             return sem.between(value(e.subject, s), value(e.low, s), value(e.high, s))
+        case ir.InList() if e.constants is not None:  # a list of literals: one set lookup
+            return sem.member_set(value(e.subject, s), e.constants, e.negated)
         case ir.InList():
             return sem.member(value(e.subject, s), (value(o, s) for o in e.options), e.negated)
         case ir.Presence():
@@ -109,6 +111,8 @@ def operands(e: ir.Expr) -> tuple[ir.Expr, ...]:
             return (e.left, e.right) + scaled
         case ir.Between():
             return (e.subject, e.low, e.high)
+        case ir.InList() if e.constants is not None and len(e.options) > ir.SHOWN_OPTIONS:
+            return (e.subject,)  # literals: the trace need not carry 30,000 of them
         case ir.InList():
             return (e.subject,) + e.options
         case ir.Presence():

@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import rules as ir
 from ..syntax.fmt import expr_text
+from ..syntax.parser import shorten_lists
 from ..values import MISSING, Type
 
 #: Every fact code, with the keys it carries besides `code`.
@@ -24,7 +25,8 @@ FACT_CODES: dict[str, str] = {
     "compare": "`op` (< <= > >= == !=), `subject` and `bound` typed values, `measure` (what the subject is); "
                "`bound_from` when the bound is scaled: `op` (* or /), `left` and `right` typed values",
     "between": "`subject`, `low`, `high` typed values (inclusive), `measure`",
-    "in": "`subject`, `options` (typed values), `negated` (true for `not in`), `measure`",
+    "in": "`subject`, `options` (typed values; the first 10), `negated` (true for `not in`), `measure`; for a "
+          "named list or more than 10 options also `list` (its name, or null) and `size`",
     "presence": "`field`, `want` (present|missing) and `found` (present|missing)",
     "service_hours": "`want` (open|closed), `measure`, `at` (timestamp), `open`, `why` "
                      "(hours|holiday|makeup_day|no_hours), `holiday` (name or null), `hours` (days → ranges)",
@@ -125,9 +127,13 @@ class FactWriter:
                     "low": self.value(e.low, vals[1], f), "high": self.value(e.high, vals[2], f)}
         if isinstance(e, ir.InList):
             f = field_of(e.subject)
-            return {"code": "in", "negated": e.negated, "measure": measure(e.subject),
+            listed = [(x, x.value) for x in e.options] if e.constants is not None else values[1:]
+            fact = {"code": "in", "negated": e.negated, "measure": measure(e.subject),
                     "subject": self.value(e.subject, vals[0]),
-                    "options": [self.value(x, v, f) for x, v in values[1:]]}
+                    "options": [self.value(x, v, f) for x, v in listed[:ir.SHOWN_OPTIONS]]}
+            if e.name is not None or len(listed) > ir.SHOWN_OPTIONS:  # a merchant's SKU list: named and counted
+                fact.update({"list": e.name, "size": len(listed)})
+            return fact
         if isinstance(e, ir.Presence):
             return {"code": "presence", "field": expr_text(e.subject),
                     "want": "present" if e.present else "missing",
@@ -135,7 +141,7 @@ class FactWriter:
         if isinstance(e, ir.Quantifier):
             items = vals[0] if vals else MISSING
             return {"code": "quantifier", "kind": e.kind, "collection": e.collection.dotted,
-                    "condition": expr_text(e.condition) if e.condition is not None else "",
+                    "condition": shorten_lists(expr_text(e.condition)) if e.condition is not None else "",
                     "items": len(items) if isinstance(items, (list, tuple)) else None}
         if isinstance(e, ir.Call):
             return self._call(e, values)

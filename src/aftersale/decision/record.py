@@ -12,6 +12,7 @@ from typing import Any
 from .. import rules as ir
 from ..values import to_json_value
 from .facts import FactWriter, field_of
+from ..syntax.parser import shorten_lists
 from .trace import RuleTrace, TraceNode
 
 NODE_KINDS = {ir.And: "and", ir.Or: "or", ir.Not: "not", ir.Compare: "compare", ir.Between: "between",
@@ -74,8 +75,8 @@ class RecordWriter:
         if src is None or node.span.end <= node.span.start:
             from ..syntax.fmt import expr_text
 
-            return expr_text(node) if isinstance(node, ir.Expr) else ""
-        return " ".join(src.text_of(node.span).split())
+            return shorten_lists(expr_text(node)) if isinstance(node, ir.Expr) else ""
+        return shorten_lists(" ".join(src.text_of(node.span).split()))
 
     def rule_text(self, rule: ir.Rule) -> str:
         """A rule's own source: a YAML block keeps its lines, without the comments that follow it
@@ -87,9 +88,10 @@ class RecordWriter:
         while len(lines) > 1 and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
             lines.pop()
         if len(lines) == 1:
-            return " ".join(lines[0].split())
+            return shorten_lists(" ".join(lines[0].split()))
         indent = " " * max(rule.span.column - 1, 0)
-        return "\n".join([lines[0].rstrip()] + [line.rstrip().removeprefix(indent) for line in lines[1:]])
+        kept = [lines[0].rstrip()] + [line.rstrip().removeprefix(indent) for line in lines[1:]]
+        return shorten_lists("\n".join(kept))
 
     def node(self, t: TraceNode) -> dict[str, Any]:
         e = t.expr

@@ -37,6 +37,14 @@ class Words:
 
     # -- lists, actions, names --------------------------------------------
 
+    def options(self, fact: dict) -> str:
+        """The options of an `in` fact: each one, or a named or long list by its name and size."""
+        if fact.get("size") is None:
+            return self.join([self.value(o) for o in fact["options"]], "or")
+        if fact.get("list"):
+            return self.m("list.named", name=fact["list"], n=f"{fact['size']:,}")
+        return self.m("list.values", n=f"{fact['size']:,}")
+
     def join(self, items: list[str], last: str = "and") -> str:
         items = list(items)
         if len(items) <= 1:
@@ -174,7 +182,7 @@ class Words:
                 word = "within" if _from_zero(f) else "between"
                 return self.m(f"fact.{word}_{str(ok).lower()}", what=what, subject=s, low=lo, high=hi)
             s = self.value(f["subject"])
-            options = self.join([self.value(o) for o in f["options"]], "or")
+            options = self.options(f)
             inside = ok != bool(f.get("negated"))
             msg = ("fact.not_in_inside" if inside else "fact.in_inside") if f.get("negated") \
                 else ("fact.in_inside" if inside else "fact.in_outside")
@@ -235,7 +243,7 @@ class Words:
             return self.m("need.within" if _from_zero(fact) else "need.between", what=what, subject=s, low=lo,
                           high=hi)
         if code == "in":
-            options = self.join([self.value(o) for o in fact["options"]], "or")
+            options = self.options(fact)
             return self.m("need.not_in" if fact.get("negated") else "need.in", what=what,
                           subject=self.value(fact["subject"]), options=options)
         if code == "presence":

@@ -51,6 +51,7 @@ TABLE: tuple[Check, ...] = tuple(_check(*row) for row in (
     ("invalid-timezone", ERROR, "header", "a time zone that is not an IANA zone"),
     ("invalid-hours", ERROR, "header", "service hours that cannot be read"),
     ("ambiguous-sentence", ERROR, "syntax", "a sentence rule that does not say what to do"),
+    ("named-list", ERROR, "header", "a named list that cannot be used: unknown or repeated name, unreadable file"),
     # -- the source text and the rule tree ------------------------------------------------------------------------
     ("confusable-text", WARNING, "text", "characters that make the source display as something it does not say"),
     ("missing-service-hours", WARNING, "hours", "an off-hours rule in a policy with no service hours"),

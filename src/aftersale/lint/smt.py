@@ -140,6 +140,10 @@ def _q(x) -> z3.ArithRef:
     return z3.IntVal(f.numerator) if f.denominator == 1 else z3.RealVal(f"{f.numerator}/{f.denominator}")
 
 
+#: Lists of literals longer than this are one predicate in the solver (Encoder.listed), not equalities.
+SOLVER_LIST = 64
+
+
 class Encoder:
     def __init__(self, world: World, mode: str = "proof", slots: int = 1, years=EXAMPLE_YEARS,
                  budget: Budget | None = None):
@@ -150,6 +154,7 @@ class Encoder:
         self._pending = 0
         self._cache: dict = {}
         self._clock: dict = {}
+        self._lists: dict = {}  # a long list of literals → its membership predicate (listed)
         self.hol = z3.Function("holiday", z3.IntSort(), z3.BoolSort())
         self.mk = z3.Function("makeup", z3.IntSort(), z3.BoolSort())
         self.items_present = _presence("order.items", ("order", "items"))
@@ -417,6 +422,23 @@ class Encoder:
             return V(low, present, "str")
         raise Unsupported(f"function {fn}")
 
+    def listed(self, constants: frozenset, text):
+        """Membership of a text in a long list of literals (a merchant's 30,000 SKUs), as one unknown
+        predicate per list instead of 30,000 equalities: the same list gives the same answer for the
+        same text in every rule, so `in` and `not in` of it exclude each other, and anything else is
+        left open, so an "unsat" stays a proof. Examples must be real: there, a text in the list is one
+        of a few of its values, and a text outside it is longer than any of them."""
+        listed = self._lists.get(constants)
+        if listed is None:
+            fn = z3.Function(f"list{len(self._lists)}", z3.StringSort(), z3.BoolSort())
+            listed = self._lists[constants] = (fn, sorted(constants)[:8], max(map(len, constants)))
+        fn, known, longest = listed
+        member = fn(text)
+        if self.mode == "example":
+            self.facts.append(z3.Implies(member, z3.Or([text == z3.StringVal(v) for v in known])))
+            self.facts.append(z3.Implies(z3.Not(member), z3.Length(text) > longest))
+        return member
+
     def _as_string(self, v: V):
         if v.kind == "str":
             return v.val
@@ -466,6 +488,12 @@ class Encoder:
             true = z3.And(s.present, lo.present, hi.present, above, below)
             false = z3.Or(z3.And(s.present, lo.present, z3.Not(above)), z3.And(s.present, hi.present, z3.Not(below)))
             return true, false
+        if isinstance(e, ir.InList) and e.constants is not None and len(e.constants) > SOLVER_LIST:
+            s = self.value(e.subject, slot)
+            if s.kind == "str":
+                member = self.listed(e.constants, s.val)
+                true, false = z3.And(s.present, member), z3.And(s.present, z3.Not(member))
+                return (false, true) if e.negated else (true, false)
         if isinstance(e, ir.InList):
             s = self.value(e.subject, slot)
             options = [self.value(x, slot) for x in e.options]

@@ -281,7 +281,10 @@ class Terms:
             if all(isinstance(o, ir.Literal) for o in cond.options) and not isinstance(cond.subject, ir.Literal):
                 term = self.term(cond.subject)
                 found = None
-                for o in cond.options:
+                if term.kind == "text" and cond.constants is not None \
+                        and all(isinstance(v, str) for v in cond.constants):  # 30,000 SKUs: one set, not 30,000 unions
+                    found = Texts(False, cond.constants, False)
+                for o in cond.options if found is None else ():
                     s = self.compare_set(term, "==", o)
                     found = s if found is None else found | s
                 if found is None:

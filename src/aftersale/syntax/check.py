@@ -76,8 +76,16 @@ class Checker:
                        help=msg("error.condition_type_help"))
 
     def compare(self, op: str, subject: ir.Expr, others: list[ir.Expr], node: ir.Expr) -> None:
+        listed = next((x for x in [subject, *others] if static_type(x) is Type.LIST), None)
+        if listed is not None:  # `item.tags == "x"`: a list is not one value
+            value = next((x for x in [subject, *others] if x is not listed), None)
+            shown = subject_text(value) if value is not None else '"x"'
+            self.error("type-mismatch", msg("error.list_field_compared", field=subject_text(listed)), node.span,
+                       help=msg("error.list_field_compared_help", value=shown, field=subject_text(listed)))
+            return
         st = static_type(subject)
         values = _enum_values(subject)
+        mismatched: set[Type] = set()
         if op not in ("==", "!=") and st not in ORDERED and st is not ANY:
             self.error("type-mismatch", msg("error.not_ordered", op=op, type=_a(st)), node.span,
                        help=msg("error.not_ordered_help"))
@@ -98,8 +106,9 @@ class Checker:
                            msg("error.not_field_or_value", word=str(other.value), type=_a(st)), other.span,
                            help=did_you_mean_msg(hint) if hint else None)
                 continue
-            if ANY in (st, ot) or st == ot or frozenset({st, ot}) in COMPATIBLE:
+            if ANY in (st, ot) or st == ot or frozenset({st, ot}) in COMPATIBLE or ot in mismatched:
                 continue
+            mismatched.add(ot)  # once per type: a list of 30,000 numbers is one mistake, not 30,000
             self.error("type-mismatch", msg("error.cannot_compare", left=_a(st), right=_a(ot)), node.span,
                        help=msg("error.cannot_compare_help", left=subject_text(subject), left_type=_a(st),
                                 right=subject_text(other), right_type=_a(ot)))
@@ -108,8 +117,10 @@ class Checker:
         fn = FUNCTIONS.get(node.function)
         if fn is None or len(fn.params) != len(node.args):
             return  # reported by lowering
-        for param, arg in zip(fn.params, node.args):
+        for i, (param, arg) in enumerate(zip(fn.params, node.args)):
             at = static_type(arg)
+            if node.function == "contains" and i == 0 and at is Type.LIST:
+                continue  # `contains(item.tags, "x")`: the list holds the value (`"x" in item.tags`)
             if at not in (param, ANY) and not (param is TEXT and at is ENUM):
                 self.error("type-mismatch", msg("error.argument_type", name=node.function, want=_a(param),
                                                 got=_a(at)), arg.span, help=msg(f"function.{node.function}"))

@@ -14,7 +14,7 @@ from functools import lru_cache
 from .. import rules as ir
 from .vocabulary import (ACTION_ROWS, EN_HOURS_ZH, HEADER, HOLIDAY_ROWS, LANGUAGE_ROWS, PLATFORM_ROWS,
                                 zh_word)
-from ..values import (BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, format_duration,
+from ..values import (BOOL, DATE, DURATION, ENUM, LIST, MONEY, NUMBER, TEXT, TIME, format_duration,
                      format_number, format_time, parse_duration)
 
 def quote(text: str) -> str:
@@ -74,11 +74,17 @@ def _prec(e: ir.Expr) -> int:
         return _AND if len(e.operands) > 1 else _ATOM
     if isinstance(e, ir.Not):
         return _NOT
-    if isinstance(e, (ir.Compare, ir.Between, ir.InList, ir.Presence)):
+    if isinstance(e, (ir.Compare, ir.Between, ir.InList, ir.Presence)) or _holds(e):
         return _CMP
     if isinstance(e, ir.Arith):
         return _PRODUCT if e.op in ir.SCALINGS else _SUM
     return _ATOM
+
+
+def _holds(e: ir.Expr) -> bool:
+    """`contains(item.tags, "x")`, printed as the language reads it: `"x" in item.tags`."""
+    return isinstance(e, ir.Call) and e.function == "contains" and len(e.args) == 2 \
+        and isinstance(e.args[0], ir.Field) and e.args[0].type is LIST
 
 
 def expr_text(e: ir.Expr) -> str:
@@ -104,6 +110,10 @@ def expr_text(e: ir.Expr) -> str:
         return f"{sub(e.left, _SUM)} {e.op} {sub(e.right, _SUM)}"
     if isinstance(e, ir.Between):
         return f"{sub(e.subject, _SUM)} between {sub(e.low, _SUM)} and {sub(e.high, _SUM)}"
+    if isinstance(e, ir.InList) and e.name is not None:
+        return f"{sub(e.subject, _SUM)} {'not in' if e.negated else 'in'} {e.name}"
+    if _holds(e):
+        return f"{sub(e.args[1], _SUM)} in {e.args[0].dotted}"
     if isinstance(e, ir.InList):
         opts = ", ".join(expr_text(x) for x in e.options)
         return f"{sub(e.subject, _SUM)} {'not in' if e.negated else 'in'} [{opts}]"
@@ -205,6 +215,8 @@ def to_dsl(policy: ir.Policy, lang: str | None = None) -> str:
         lines.append(f"{key('holidays')} {value(HOLIDAY_ROWS, policy.holidays)}")
     if policy.language:
         lines.append(f"{key('language')} {value(LANGUAGE_ROWS, policy.language)}")
+    for named in policy.lists:
+        lines.append(f"{key('named_list')} {named.name} {key('list_from')} {quote(named.file)}")
     previous: ir.Rule | None = None
     for rule in policy.rules:
         # One-line sentence rules stand together; a block rule is set apart by blank lines.
@@ -248,6 +260,8 @@ def to_data(policy: ir.Policy, lang: str | None = None) -> dict:
         data["holidays"] = policy.holidays
     if policy.language:
         data["language"] = policy.language
+    if policy.lists:
+        data["lists"] = {named.name: named.file for named in policy.lists}
     rules = []
     for rule in policy.rules:
         entry: dict = {"id": rule.id}

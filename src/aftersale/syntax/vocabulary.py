@@ -183,6 +183,8 @@ HEADER = {
     "language": {"en": "language", "zh": "语言"},
     "rule": {"en": "rule", "zh": "规则"},
     "otherwise": {"en": "otherwise", "zh": "否则"},
+    "named_list": {"en": "list", "zh": "名单"},
+    "list_from": {"en": "from", "zh": "来自"},
 }
 
 #: Weekday words of service hours, and the range word: Chinese → the English the hours parser reads.

@@ -15,13 +15,13 @@ import yaml
 
 from .. import rules as ir
 from ..diagnostics import AftersaleError, Diagnostic, ERROR, did_you_mean
-from ..limits import MAX_NESTING, MAX_RULES, MAX_SOURCE_CHARS, MAX_TERMS, MAX_YAML_DEPTH, MAX_YAML_VALUES
+from ..limits import MAX_NESTING, MAX_RULES, MAX_SENTENCE_CHARS, MAX_SOURCE_CHARS, MAX_TERMS, MAX_YAML_DEPTH, MAX_YAML_VALUES
 from ..locale import Msg, msg
 from ..schema import validator
 from ..source import Source, Span
 from ..values import BOOL
 from .check import check_policy
-from .lower import Lowering, nesting_depth, sentence_text
+from .lower import Lowering, nesting_depth, sentence_length, sentence_text
 from .parser import TERMS_HELP, count_terms
 from .sentences import lower_sentence
 
@@ -347,6 +347,10 @@ class _YamlLowering(Lowering):
             header["language"] = self.check_choice(data["language"], ("zh", "en"), "language", self.at("language"))
         if "otherwise" in data:
             header["otherwise"] = self.check_action(data["otherwise"], self.at("otherwise"))
+        for name, file in (data.get("lists") or {}).items():  # before the rules, which use them
+            self.named_list(name, file, self.at("lists", name), self.at("lists", name))
+        if self.lists:
+            header["lists"] = tuple(self.lists.values())
         rules = [r for i, entry in enumerate(data["rules"]) if (r := self.rule(entry, i)) is not None]
         self.check_rule_ids(rules)
         spans = {k: self.at(k) for k in data}
@@ -363,6 +367,10 @@ class _YamlLowering(Lowering):
             if "#" in text:  # the DSL could not say it: there `#` starts a comment
                 self.error("syntax-error", msg("yaml.hash"), self.at("rules", i, "sentence"),
                            help=msg("yaml.hash_help"), rule=rule_id)
+                return None
+            if sentence_length(text) > MAX_SENTENCE_CHARS:
+                self.error("syntax-error", msg("error.long_sentence", limit=MAX_SENTENCE_CHARS),
+                           self.at("rules", i, "sentence"), help=msg("error.long_sentence_help"), rule=rule_id)
                 return None
             lowered = lower_sentence(self, *self.scalar_text("rules", i, "sentence"), rule_id)
             if lowered is None:
