@@ -27,7 +27,7 @@ SHIPPED = sorted([*ROOT.glob("policies/*.policy"),
                   *(p for p in ROOT.glob("policies/*.yaml") if not p.name.endswith(".tests.yaml"))])
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=2)
 def history(count: int, seed: int) -> tuple[list[str], list]:
     """(lines, parsed events): `aftersale generate`'s history over a year and a half from late summer (so
     National Day, Spring Festival and their make-up working days are in it), every tenth event replaced
