@@ -81,8 +81,9 @@ def _check(task: tuple[int, bytes], checker: Decider | None = None) -> tuple[Tal
     return part, rejects, b"".join(good)
 
 
-def _good_lines(policy: PolicySpec, source: Input, out, tally: Tally, on_rejects, jobs: int | None) -> None:
-    """Check every line with the Python engine's reader (on every core); write the good ones to `out`."""
+def check_lines(policy: PolicySpec, source: Input, out, tally: Tally, on_rejects, jobs: int | None) -> None:
+    """Check every line (on every core): count blank and bad lines in `tally`, give rejects to
+    `on_rejects`, write the good ones to `out` as JSON lines with their `_line`."""
     from collections import deque
 
     from .engine import default_jobs
@@ -230,7 +231,7 @@ def replay_sql(engine: str, policy: PolicySpec, baseline: PolicySpec | None, sou
         else:
             tmp = tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False)  # noqa: SIM115
             with tmp:
-                _good_lines(policy, source, tmp, tally, on_rejects, jobs)
+                check_lines(policy, source, tmp, tally, on_rejects, jobs)
             path = tmp.name
         specs = [policy] if baseline is None else [policy, baseline]
         groups, examples = _run(engine, specs, path, parquet, master, years)
@@ -243,4 +244,4 @@ def replay_sql(engine: str, policy: PolicySpec, baseline: PolicySpec | None, sou
     return tally
 
 
-__all__ = ["ENGINES", "replay_sql", "is_parquet"]
+__all__ = ["ENGINES", "replay_sql", "is_parquet", "check_lines"]
