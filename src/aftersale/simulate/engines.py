@@ -155,13 +155,13 @@ def _run(engine: str, specs: list[PolicySpec], path: str, parquet: bool, master:
         con = connect()
         if parquet:
             con.register("raw_events", con.read_parquet(path))
-            con.execute("CREATE TEMP VIEW events AS SELECT *, ROW_NUMBER() OVER () AS _line FROM raw_events")
+            rows = "SELECT *, ROW_NUMBER() OVER () AS _line FROM raw_events"
         else:
             columns = {"_line": "BIGINT", **column_types("duckdb")}
-            con.register("events", con.read_json(path, format="newline_delimited", columns=columns))
-        if examples is not None:  # both queries read the events twice over: read the file once
-            con.execute("CREATE TEMP TABLE decided_events AS SELECT * FROM events")
-            groups, examples = (q.replace(f"FROM {TABLE} AS", "FROM decided_events AS") for q in (groups, examples))
+            con.register("raw_events", con.read_json(path, format="newline_delimited", columns=columns))
+            rows = "SELECT * FROM raw_events"
+        # with a baseline, both queries read the events twice over: read the file once
+        con.execute(f"CREATE TEMP {'TABLE' if examples else 'VIEW'} {TABLE} AS {rows}")
         return con.execute(groups).fetchall(), con.execute(examples).fetchall() if examples else []
     from ..backends.sql.run_spark import ddl, session
 
