@@ -22,7 +22,7 @@ from aftersale.runner.casefile import apply_overrides  # noqa: E402
 from aftersale.policy import load  # noqa: E402
 from tests.conformance.test_conformance import BASE, HERE, instant, policy, table  # noqa: E402
 
-from .test_sql_parity import history  # noqa: E402
+from .parity import differences, generated, history, on_spark, reference  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +59,19 @@ def test_spark_decides_history_like_the_interpreter(spark):
              if (a.event_id, a.action, a.rule, a.forbidden_by, tuple(a.guards), a.recheck_at)
              != (b.event_id, b.action, b.rule, b.forbidden_by, tuple(b.guards), b.recheck_at)]
     assert len(got) == 1_000 and not wrong
+
+
+@pytest.mark.parametrize("n", range(2))
+def test_spark_decides_generated_policies_like_the_interpreter(spark, n):
+    from aftersale.backends.sql import Refused
+
+    text, tree = generated(6, 2026)[n]  # the default run's first generated policies (test_sql_parity)
+    lines, parsed = history(5_000, 14)
+    try:
+        got = on_spark(tree, lines[:300], parsed[:300], spark)
+    except Refused:
+        return
+    assert not differences(reference(tree, parsed[:300]), got), text
 
 
 def test_simulate_on_spark_reports_what_duckdb_reports(spark, tmp_path):

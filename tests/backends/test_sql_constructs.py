@@ -35,6 +35,8 @@ CONDITIONS = [
     "local_date(at) == 2026-11-18", "is_day_off(at)", "in_service_hours(at)",
     "age(order.delivered_at) < 20d", "buyer.return_rate >= 60%", "order.paid_amount - request.amount > ¥0",
     "not request.tracking.verified", "request.tracking.verified == false or buyer.risk_passed",
+    "all(order.items, not not item.price > ¥100)", "any(order.items, not item.category == tea)",
+    "count(order.items, not item.quantity > 1) >= 1",
 ]
 CHANGES = [
     {},

@@ -1,72 +1,60 @@
 """The SQL backend decides a generated history exactly as the interpreter does, event by event.
 
-Every shipped policy (policies/*.policy, policies/*.yaml, not the tests) over a
-seeded `aftersale generate` history: action, rule, forbidding guard, guards in
-force and recheck_at must all agree. 5,000 events by default; 100,000 with
-`pytest -m slow`.
+Every shipped policy (policies/*.policy, policies/*.yaml, not the tests) and
+policies generated from every construct of the language (seeded, see
+parity.py) over a seeded `aftersale generate` history: action, rule,
+forbidding guard, guards in force and recheck_at must all agree. A few
+thousand events by default; 100,000 with `pytest -m slow`. A generated policy
+may be refused at compile time (with its message), never decided differently.
 """
 from __future__ import annotations
 
-import json
-from datetime import date
-from functools import lru_cache
-from pathlib import Path
-
 import pytest
 
-from aftersale.backends import BACKENDS
-from aftersale.events import parse_event
+from aftersale.backends.sql import Refused
 from aftersale.policy import load
-from aftersale.simulate.generate import events
+
+from .parity import SHIPPED, differences, generated, history, on_duckdb, on_python, reference
 
 duckdb = pytest.importorskip("duckdb")
 
-from aftersale.backends.sql import compile_query  # noqa: E402
-from aftersale.backends.sql.run_duckdb import connect, load_json_texts, to_decision  # noqa: E402
-from aftersale.decision.decision import Origin  # noqa: E402
-
-ROOT = Path(__file__).parents[2]
-POLICIES = sorted([*ROOT.glob("policies/*.policy"),
-                   *(p for p in ROOT.glob("policies/*.yaml") if not p.name.endswith(".tests.yaml"))])
+#: Generated policies the default run checks (the slow run and bench/engines_parity.py check more).
+GENERATED = 6
 
 
-@lru_cache(maxsize=1)
-def history(count: int, seed: int) -> tuple[list[str], list]:
-    """(lines, parsed events): a year and a half from late summer, so National Day, Spring Festival
-    and their make-up working days are in it."""
-    lines = list(events(count, seed=seed, start=date(2025, 9, 1), days=540))
-    return lines, [parse_event(json.loads(line)) for line in lines]
-
-
-def disagreements(policy_path: Path, count: int, seed: int) -> tuple[int, list]:
+def check(tree, count: int, seed: int) -> None:
     lines, parsed = history(count, seed)
-    tree = load(policy_path).tree
-    reference, origin = BACKENDS["interpreter"](tree), Origin(tree)
-    con = connect()
-    load_json_texts(con, lines)
-    rows = con.execute(compile_query(tree, "duckdb").sql(pretty=False)).fetchall()
-    assert len(rows) == len(lines)
-    wrong = []
-    for event, row in zip(parsed, rows):
-        want = reference.decide(event, trace=False)
-        got = to_decision(row, event, origin)
-        a = (want.event_id, want.action, want.rule, want.forbidden_by, tuple(want.guards), want.recheck_at)
-        b = (got.event_id, got.action, got.rule, got.forbidden_by, tuple(got.guards), got.recheck_at)
-        if a != b:
-            wrong.append((a, b))
-    return len(rows), wrong
+    want = reference(tree, parsed)
+    for engine, got in (("python", on_python(tree, parsed)), ("duckdb", on_duckdb(tree, lines, parsed))):
+        wrong = differences(want, got)
+        assert not wrong, f"{engine}: {len(wrong)} of {count} differ, first: {wrong[:3]}"
 
 
-@pytest.mark.parametrize("policy_path", POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("policy_path", SHIPPED, ids=lambda p: p.name)
 def test_duckdb_decides_history_like_the_interpreter(policy_path):
-    n, wrong = disagreements(policy_path, 5_000, 14)
-    assert n == 5_000
-    assert not wrong, f"{len(wrong)} of {n} differ, first: {wrong[:3]}"
+    check(load(policy_path).tree, 5_000, 14)
+
+
+@pytest.mark.parametrize("n", range(GENERATED))
+def test_duckdb_decides_generated_policies_like_the_interpreter(n):
+    text, tree = generated(GENERATED, 2026)[n]
+    try:
+        check(tree, 2_000, 14)
+    except Refused as refused:  # allowed: a clear message at compile time, naming a rule and the construct
+        assert "cannot be translated to SQL" in str(refused), text
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("policy_path", POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("policy_path", SHIPPED, ids=lambda p: p.name)
 def test_duckdb_decides_100k_history_like_the_interpreter(policy_path):
-    n, wrong = disagreements(policy_path, 100_000, 7)
-    assert n == 100_000
-    assert not wrong, f"{len(wrong)} of {n} differ, first: {wrong[:3]}"
+    check(load(policy_path).tree, 100_000, 7)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", range(24))
+def test_duckdb_decides_100k_history_with_generated_policies_like_the_interpreter(n):
+    text, tree = generated(24, 7)[n]
+    try:
+        check(tree, 100_000, 7)
+    except Refused as refused:
+        assert "cannot be translated to SQL" in str(refused), text

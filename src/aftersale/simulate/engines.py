@@ -13,12 +13,10 @@ import tempfile
 from typing import Callable
 
 from .engine import Decider, Input, PolicySpec
-from .tally import Tally
+from .tally import EXAMPLES, ZERO, Tally
 
 ENGINES = ("python", "duckdb", "spark")
 KEEP = ("_line", "request.amount")
-#: The query's columns the tally reads (recheck_at is left out, so the engine never computes it).
-TALLIED = "event_id, action, rule, forbidden_by, forbidden_action, guards, decided_by, _line, request_amount"
 
 
 def is_parquet(path: str) -> bool:
@@ -53,20 +51,39 @@ def _init_checker(args) -> None:
 
 def _check(task: tuple[int, bytes], checker: Decider | None = None) -> tuple[Tally, list | None, bytes]:
     """One chunk checked: its tally of blank and bad lines, its rejects, and its good lines, each
-    with its line number as `_line`."""
+    with its line number as `_line`.
+
+    A line the prescan accepts (in C) is good; any other goes through the Python engine's reader,
+    which decides it good or bad with the same line number and message as `simulate` gives."""
+    from ..backends.sql.prescan import prescan
+
     checker = checker or _CHECKER
+    accepts = prescan().accepts
     part = Tally()
     rejects: list[str] | None = [] if checker.want_rejects else None
     good = []
-    for n, raw, _ in checker.events(*task, part, rejects):
-        text = raw.decode("utf-8")
-        brace = text.index("{")
-        good.append(f'{{"_line":{n},{text[brace + 1:]}\n')
-    return part, rejects, "".join(good).encode("utf-8")
+    first, data = task
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    part.lines = len(lines)
+    for n, raw in enumerate(lines, start=first):
+        if not accepts(raw):
+            one = Tally()
+            taken = next(checker.events(n, raw + b"\n", one, rejects), None)
+            one.lines = 0
+            part.merge(one)
+            if taken is None:
+                continue
+            raw = taken[1]
+        brace = raw.index(b"{")
+        good.append(b'{"_line":%d,%s\n' % (n, raw[brace + 1:]))
+    return part, rejects, b"".join(good)
 
 
-def _good_lines(policy: PolicySpec, source: Input, out, tally: Tally, on_rejects, jobs: int | None) -> None:
-    """Check every line with the Python engine's reader (on every core); write the good ones to `out`."""
+def check_lines(policy: PolicySpec, source: Input, out, tally: Tally, on_rejects, jobs: int | None) -> None:
+    """Check every line (on every core): count blank and bad lines in `tally`, give rejects to
+    `on_rejects`, write the good ones to `out` as JSON lines with their `_line`."""
     from collections import deque
 
     from .engine import default_jobs
@@ -99,10 +116,38 @@ def _good_lines(policy: PolicySpec, source: Input, out, tally: Tally, on_rejects
             take(pending.popleft().get())
 
 
-def _rows(engine: str, spec: PolicySpec, path: str, parquet: bool, master: str | None, years):
-    from ..backends.sql import compile_query
+#: What the tally reads of each decision: new (n) and baseline (b) outcomes, grouped.
+_KEY = ("n.action", "n.rule", "n.decided_by", "n.forbidden_by", "n.guards")
+_BASE_KEY = ("b.action", "b.rule", "b.decided_by")
 
-    tree = spec.compile().tree
+
+def _tally_sql(new: str, base: str | None) -> tuple[str, str | None]:
+    """The query grouping decisions as Tally counts them (with count, money and first line per group, in
+    order of first line), and the one picking each change's first examples in file order."""
+    key = _KEY + (_BASE_KEY if base else ())
+    cols = ", ".join(f"{c} AS k{i}" for i, c in enumerate(key))
+    source = f"({new}) AS n" + (f" JOIN ({base}) AS b ON n._line = b._line" if base else "")
+    groups = (f"SELECT {cols}, COUNT(*) AS c, SUM(n.request_amount) AS m, MIN(n._line) AS first "
+              f"FROM {source} GROUP BY {', '.join(key)} ORDER BY first")
+    if not base:
+        return groups, None
+    moved = "b.action <> n.action"
+    changed = f"({moved} OR b.rule IS DISTINCT FROM n.rule)"
+    change = "b.rule, b.decided_by, b.action, n.rule, n.decided_by, n.action"
+    examples = (f"SELECT * FROM (SELECT {change}, {moved} AS moved, n.event_id, n._line, "
+                f"ROW_NUMBER() OVER (PARTITION BY b.action, n.action, {moved} ORDER BY n._line) AS t, "
+                f"ROW_NUMBER() OVER (PARTITION BY {change}, {changed} ORDER BY n._line) AS r "
+                f"FROM {source}) AS x WHERE (moved AND t <= {EXAMPLES}) OR r <= {EXAMPLES} ORDER BY _line")
+    return groups, examples
+
+
+def _run(engine: str, specs: list[PolicySpec], path: str, parquet: bool, master: str | None, years):
+    """(groups, examples) rows of `_tally_sql` on the engine, for the policy (and the baseline)."""
+    from ..backends.sql import TABLE, compile_query
+
+    sqls = [compile_query(s.compile().tree, "duckdb" if engine == "duckdb" else "spark", years, keep=KEEP)
+            .sql(pretty=False) for s in specs]
+    groups, examples = _tally_sql(sqls[0], sqls[1] if len(sqls) > 1 else None)
     if engine == "duckdb":
         from ..backends.sql.run_duckdb import connect
         from ..backends.sql.schema import column_types
@@ -110,12 +155,14 @@ def _rows(engine: str, spec: PolicySpec, path: str, parquet: bool, master: str |
         con = connect()
         if parquet:
             con.register("raw_events", con.read_parquet(path))
-            con.execute("CREATE TEMP VIEW events AS SELECT *, ROW_NUMBER() OVER () AS _line FROM raw_events")
+            rows = "SELECT *, ROW_NUMBER() OVER () AS _line FROM raw_events"
         else:
             columns = {"_line": "BIGINT", **column_types("duckdb")}
-            con.register("events", con.read_json(path, format="newline_delimited", columns=columns))
-        sql = compile_query(tree, "duckdb", years, keep=KEEP).sql(pretty=False)
-        return con.execute(f"SELECT {TALLIED} FROM ({sql}) ORDER BY _line").fetchall()
+            con.register("raw_events", con.read_json(path, format="newline_delimited", columns=columns))
+            rows = "SELECT * FROM raw_events"
+        # with a baseline, both queries read the events twice over: read the file once
+        con.execute(f"CREATE TEMP {'TABLE' if examples else 'VIEW'} {TABLE} AS {rows}")
+        return con.execute(groups).fetchall(), con.execute(examples).fetchall() if examples else []
     from ..backends.sql.run_spark import ddl, session
 
     spark = session(master or "local[2]")
@@ -125,9 +172,50 @@ def _rows(engine: str, spec: PolicySpec, path: str, parquet: bool, master: str |
         frame = spark.read.parquet(path).withColumn("_line", F.monotonically_increasing_id() + 1)
     else:
         frame = spark.read.schema("_line BIGINT, " + ddl()).option("mode", "FAILFAST").json(path)
-    frame.createOrReplaceTempView("events")
-    sql = compile_query(tree, "spark", years, keep=KEEP).sql(pretty=False)
-    return [tuple(r) for r in spark.sql(f"SELECT {TALLIED} FROM ({sql}) ORDER BY _line").collect()]
+    if examples is not None:
+        frame = frame.cache()
+    frame.createOrReplaceTempView(TABLE)
+    rows = [tuple(r) for r in spark.sql(groups).collect()]
+    return rows, [tuple(r) for r in spark.sql(examples).collect()] if examples else []
+
+
+def _add_groups(tally: Tally, groups, examples, baseline: bool) -> None:
+    """Fill `tally` as Tally.add would, one call per event in file order: groups come in order of their
+    first line, so every key of the tally is first met in the same order."""
+    for row in groups:
+        action, rule, by, forbidden_by, guards = row[:5]
+        count, money = row[-3], row[-2]
+        tally.decided += count
+        tally.money += money
+        _bump(tally.actions, action, count, money)
+        _bump(tally.rules, (rule, by), count, money)
+        for g in guards or ():
+            tally.guards.setdefault(g, [0, 0])[0] += count
+        if forbidden_by is not None:
+            tally.guards.setdefault(forbidden_by, [0, 0])[1] += count
+        if not baseline:
+            continue
+        old_action, old_rule, old_by = row[5:8]
+        _bump(tally.base_actions, old_action, count, money)
+        _bump(tally.base_rules, (old_rule, old_by), count, money)
+        entry = tally.transitions.setdefault((old_action, action), [0, ZERO, []])
+        entry[0] += count
+        entry[1] += money
+        if old_action != action or old_rule != rule:
+            entry = tally.rule_changes.setdefault((old_rule, old_by, old_action, rule, by, action), [0, ZERO, []])
+            entry[0] += count
+            entry[1] += money
+    for old_rule, old_by, old_action, rule, by, action, moved, event_id, line, t, r in examples:
+        if moved and t <= EXAMPLES:
+            tally.transitions[(old_action, action)][2].append((event_id, line))
+        if r <= EXAMPLES and (moved or old_rule != rule):
+            tally.rule_changes[(old_rule, old_by, old_action, rule, by, action)][2].append((event_id, line))
+
+
+def _bump(table: dict, key, count: int, money) -> None:
+    entry = table.setdefault(key, [0, ZERO])
+    entry[0] += count
+    entry[1] += money
 
 
 def replay_sql(engine: str, policy: PolicySpec, baseline: PolicySpec | None, source: Input, *,
@@ -143,23 +231,17 @@ def replay_sql(engine: str, policy: PolicySpec, baseline: PolicySpec | None, sou
         else:
             tmp = tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False)  # noqa: SIM115
             with tmp:
-                _good_lines(policy, source, tmp, tally, on_rejects, jobs)
+                check_lines(policy, source, tmp, tally, on_rejects, jobs)
             path = tmp.name
-        rows = _rows(engine, policy, path, parquet, master, years)
-        base = _rows(engine, baseline, path, parquet, master, years) if baseline is not None else None
+        specs = [policy] if baseline is None else [policy, baseline]
+        groups, examples = _run(engine, specs, path, parquet, master, years)
     finally:
         if tmp is not None:
             os.unlink(tmp.name)
+    _add_groups(tally, groups, examples, baseline is not None)
     if parquet:
-        tally.lines = len(rows)
-    for i, row in enumerate(rows):
-        event_id, action, rule, forbidden_by, forbidden_action, guards, by, line, amount = row
-        old = None
-        if base is not None:
-            b = base[i]
-            old = (b[1], b[2], b[6])
-        tally.add(amount, action, rule, by, tuple(guards or ()), forbidden_by, old, event_id, line)
+        tally.lines = tally.decided
     return tally
 
 
-__all__ = ["ENGINES", "replay_sql", "is_parquet"]
+__all__ = ["ENGINES", "replay_sql", "is_parquet", "check_lines"]

@@ -293,7 +293,7 @@ class Translator:
         name = f"_i{s.depth}"
         param = exp.to_identifier(name)
         inner = replace(s, item=exp.column(name), depth=s.depth + 1)
-        body = test(self.holds(q.condition, inner))
+        body = test(exp.paren(self.holds(q.condition, inner)))  # `NOT a IS TRUE` reads NOT (a IS TRUE)
         return exp.ArraySize(this=exp.ArrayFilter(this=self._items(q, s),
                                                   expression=exp.Lambda(this=body, expressions=[param])))
 
