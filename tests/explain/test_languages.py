@@ -180,3 +180,17 @@ def test_a_yaml_block_rule_shows_only_its_own_source() -> None:
     assert guard["text"] == "id: no-risky\nsentence: never auto-approve requests from high-risk buyers"
     assert rule["text"].splitlines()[-1] == "then: express_refund" and "#" not in rule["text"]
     assert rule["text"].splitlines()[3:5] == ["  all:", "    - request.kind == return_refund"]
+
+
+def test_an_item_in_a_trace_is_typed_field_by_field() -> None:
+    """A quantifier's collection is stored item by item with typed fields, never as Python's repr."""
+    policy = aftersale.compile('policy "p"\nrule a: when any(order.items, item.price > ¥1000) then reject\n')
+    event = json.loads((ROOT / "policies" / "events" / "AS-1001.json").read_text(encoding="utf-8"))
+    record = json.loads(json.dumps(policy.decide(event).to_json()))
+    assert not list(Draft202012Validator(load_schema("decision")).iter_errors(record))
+    (shown,) = record["trace"][0]["condition"]["values"]
+    items = shown["value"]["items"]
+    assert len(items) == len(event["order"]["items"]) and all(i["type"] == "item" for i in items)
+    first = event["order"]["items"][0]
+    assert items[0]["fields"]["price"] == {"type": "money", "amount": first["price"], "currency": "CNY"}
+    assert "Decimal(" not in json.dumps(record) and "{'" not in json.dumps(record)

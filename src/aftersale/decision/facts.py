@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from .. import rules as ir
+from ..events.fields import ITEM_FIELDS
 from ..syntax.fmt import expr_text
 from ..syntax.parser import shorten_lists
 from ..values import MISSING, Type
@@ -71,7 +72,15 @@ def typed(value: Any, type_: Type, tz=None, field: str | None = None, currency: 
         return {"type": "enum", "field": field, "value": value}
     if isinstance(value, (list, tuple)):
         return {"type": "list", "items": [typed(v, Type.ANY, tz) for v in value]}
+    if isinstance(value, dict):  # an item of order.items: each field typed as the schema types it
+        return {"type": "item", "fields": {k: typed(v, _item_type(k), tz, field=f"item.{k}", currency=currency)
+                                           for k, v in value.items()}}
     return {"type": "text", "value": str(value)}
+
+
+def _item_type(name: str) -> Type:
+    info = ITEM_FIELDS.get(name)
+    return info.type if info else Type.ANY
 
 
 def measure(e: ir.Expr) -> dict[str, Any]:

@@ -108,6 +108,8 @@ class Words:
             return self.m("value.missing")
         if t == "list":
             return self.m("list.sep").join(self.value(x) for x in v.get("items", []))
+        if t == "item":  # one item of order.items: `sku SKU-9, price ¥129.00, …`
+            return self.m("list.sep").join(f"{k} {self.value(x, digits)}" for k, x in v.get("fields", {}).items())
         return str(v.get("value", ""))
 
     def values(self, *vals: dict) -> list[str]:
