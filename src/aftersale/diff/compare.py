@@ -8,8 +8,9 @@ for every rule, and `otherwise` (split the same way). A region is a pair
 differ and which some request lies in. Rules are matched between the versions
 (same id, after `--rename`, and same tree); a pair of two matched rules whose
 order is kept never holds a request (the earlier of the two would decide in
-both), so only pairs with a changed, added, removed or moved rule are searched,
-plus `otherwise` and, when guards changed, each rule with itself.
+both), so only pairs with an added or removed rule, or two rules whose order
+changed, are searched, plus `otherwise` and, when guards changed, each rule with
+itself.
 
 Every search ends in a witness (a region, with an example request decided by
 both versions through the interpreter), a proof that the pair holds no request,
@@ -202,17 +203,35 @@ def compare(old: ir.Policy, new: ir.Policy, rename: dict[str, str] | None = None
     changed_b = {b.idents[j] for j in range(len(b.rules)) if j not in kept_b}
     guards_changed = [rule_ident(g, rename) for g in a.guards] != [rule_ident(g, {}) for g in b.guards]
     describe_terms = _changed_conditions(a, changed_a) + _changed_conditions(b, changed_b)
+    at_a, at_b = _places(a), _places(b)
     result = Result([], [])
     for o in a.outcomes:
         for p in b.outcomes:
-            if o.key == p.key:
-                continue
-            if not (o.ident in changed_a or p.ident in changed_b or o.ident == p.ident == "otherwise"
-                    or (guards_changed and o.ident == p.ident)):
+            if o.key == p.key or not _may_meet(o.ident, p.ident, at_a, at_b, guards_changed):
                 continue
             result.pairs_checked += 1
             _pair(o, p, a, b, reasoner, describe_terms, result)
     return result
+
+
+def _places(v: Version) -> dict:
+    """Each rule's place in its version; `otherwise` comes after every rule."""
+    places = {ident: n for n, ident in enumerate(v.idents)}
+    places["otherwise"] = len(v.idents)
+    return places
+
+
+def _may_meet(old: object, new: object, at_a: dict, at_b: dict, guards_changed: bool) -> bool:
+    """Whether a request may be decided by `old` in the old version and `new` in the new one.
+
+    Two different rules (or a rule and `otherwise`) that both versions hold, in the same order, never
+    share a request: the earlier one matches it in both versions or in neither, the same way. The same rule
+    (or `otherwise`) on both sides differs only by its guards (or, for `otherwise`, its action)."""
+    if old == new:
+        return old == "otherwise" or guards_changed
+    if old in at_b and new in at_a:
+        return (at_a[old] < at_a[new]) != (at_b[old] < at_b[new])
+    return True
 
 
 def _changed_conditions(v: Version, changed: set) -> list:
