@@ -187,3 +187,24 @@ EDITS = (policies(max_rules=5), st.sampled_from(("threshold", "action", "forbids
          st.data())
 test_edits_against_brute_force = FEW(given(*EDITS)(_edits))
 test_edits_against_brute_force_many = pytest.mark.slow(MANY(given(*EDITS)(_edits)))
+
+
+# -- regressions found by the runs above ------------------------------------------------------------
+
+def _policy(rules: str):
+    return compile_text('policy "p"\ntimezone UTC\n' + rules + "otherwise approve_return\n").tree
+
+
+def test_a_guard_of_several_conditions_allows_where_any_one_is_false():
+    # falsity(a and b) was read as (not a) and (not b): the requests a guard of two conditions lets
+    # through were lost, and with them the region of the dropped rule below
+    cheap = "rule cheap: when request.amount < ¥100 then manual_review\n"
+    rest = "rule g: never auto-approve quality refunds\nrule x: auto-refund refunds\n"
+    old, new = _policy(cheap + rest), _policy(rest)
+    event = {"id": "E", "platform": "douyin", "at": "2026-11-20T10:00:00+08:00",
+             "request": {"kind": "refund_only", "reason": "lost", "amount": "50", "status": "pending_merchant",
+                         "created_at": "2026-11-20T09:00:00+08:00"},
+             "order": {"paid_amount": "50"}}
+    result = _check(old, new, [event])
+    assert ((("manual_review", "cheap", None), ("approve_refund", "x", None))
+            in {(r.old, r.new) for r in result.regions})

@@ -59,7 +59,9 @@ def _rewrite(e: ir.Expr, want: bool) -> ir.Expr:
         return _rewrite(e.operand, not want)
     if isinstance(e, (ir.And, ir.Or)):
         parts = tuple(_rewrite(x, want) for x in e.operands)
-        return type(e)(parts) if isinstance(e, ir.And) == want else (ir.Or(parts) if want else ir.And(parts))
+        if want:
+            return type(e)(parts)
+        return ir.Or(parts) if isinstance(e, ir.And) else ir.And(parts)  # false: some part false / every part
     if isinstance(e, ir.Literal):
         if e.type is not BOOL:
             raise Unsupported("a literal used as a condition")
