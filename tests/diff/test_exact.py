@@ -208,3 +208,17 @@ def test_a_guard_of_several_conditions_allows_where_any_one_is_false():
     result = _check(old, new, [event])
     assert ((("manual_review", "cheap", None), ("approve_refund", "x", None))
             in {(r.old, r.new) for r in result.regions})
+
+
+def test_money_computed_with_a_number_is_undecided_not_unchanged():
+    # ¥29.99 + 0.5% is 29.995: lint's whole-fen model proved `¥29.99 < ¥29.99 + 0.5%` false, so the rule
+    # never acted in diff's eyes and a guard forbidding it changed "nothing"
+    rest = "rule w: when ¥29.99 < ¥29.99 + 0.5% then approve_refund\n"
+    old = _policy(rest)
+    new = _policy("rule g: never auto-refund requests\n" + rest)
+    event = {"id": "E", "platform": "douyin", "at": "2026-11-20T10:00:00+08:00",
+             "request": {"kind": "refund_only", "reason": "lost", "amount": "50", "status": "pending_merchant",
+                         "created_at": "2026-11-20T09:00:00+08:00"},
+             "order": {"paid_amount": "50"}}
+    result = _check(old, new, [event])
+    assert result.changed and ("w",) in {u.rules for u in result.undecided}
