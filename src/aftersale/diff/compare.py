@@ -28,6 +28,8 @@ from .reasoning import UNKNOWN, Reasoner, Unsupported
 
 #: Pieces of one region described at most (more are counted as "and more").
 MAX_PARTS = 4
+#: The id of every example request.
+EXAMPLE_ID = "DIFF-EXAMPLE"
 
 Key = tuple  # (action, rule id or None, forbidden_by or None)
 
@@ -42,6 +44,7 @@ class Outcome:
     error: str | None = None        # why it cannot be modelled
     guards: list = field(default_factory=list)  # guard conditions it reads (to describe it)
     start: list | None = None       # boxes of pos (computed once)
+    places: tuple = (None, None)    # its rule's place in the old and in the new version (None: not there)
 
 
 @dataclass
@@ -204,13 +207,18 @@ def compare(old: ir.Policy, new: ir.Policy, rename: dict[str, str] | None = None
     guards_changed = [rule_ident(g, rename) for g in a.guards] != [rule_ident(g, {}) for g in b.guards]
     describe_terms = _changed_conditions(a, changed_a) + _changed_conditions(b, changed_b)
     at_a, at_b = _places(a), _places(b)
+    for o in a.outcomes:
+        o.places = (at_a[o.ident], at_b.get(o.ident))
+    for p in b.outcomes:
+        p.places = (at_a.get(p.ident), at_b[p.ident])
     result = Result([], [])
     for o in a.outcomes:
         for p in b.outcomes:
-            if o.key == p.key or not _may_meet(o.ident, p.ident, at_a, at_b, guards_changed):
+            if o.key == p.key or not _may_meet(o, p, guards_changed):
                 continue
             result.pairs_checked += 1
             _pair(o, p, a, b, reasoner, describe_terms, result)
+    result.regions.sort(key=lambda r: r.old[0] == r.new[0])  # where the action changes first
     return result
 
 
@@ -221,16 +229,17 @@ def _places(v: Version) -> dict:
     return places
 
 
-def _may_meet(old: object, new: object, at_a: dict, at_b: dict, guards_changed: bool) -> bool:
-    """Whether a request may be decided by `old` in the old version and `new` in the new one.
+def _may_meet(o: Outcome, p: Outcome, guards_changed: bool) -> bool:
+    """Whether a request may be decided by `o` in the old version and `p` in the new one.
 
     Two different rules (or a rule and `otherwise`) that both versions hold, in the same order, never
     share a request: the earlier one matches it in both versions or in neither, the same way. The same rule
     (or `otherwise`) on both sides differs only by its guards (or, for `otherwise`, its action)."""
-    if old == new:
-        return old == "otherwise" or guards_changed
-    if old in at_b and new in at_a:
-        return (at_a[old] < at_a[new]) != (at_b[old] < at_b[new])
+    (oa, ob), (pa, pb) = o.places, p.places
+    if oa == pa:
+        return o.rule is None or guards_changed
+    if ob is not None and pa is not None:
+        return (oa < pa) != (ob < pb)
     return True
 
 
@@ -267,6 +276,8 @@ def _pair(o: Outcome, p: Outcome, a: Version, b: Version, reasoner: Reasoner, de
         return a.key(event) == o.key and b.key(event) == p.key
 
     example = reasoner.example(found, proves)
+    if example is not None and proves({**example, "id": EXAMPLE_ID}):
+        example = {**example, "id": EXAMPLE_ID}  # the builder's id names lint
     if example is None:
         _undecided(o, p, "no example request could be built", result)
         return
@@ -280,7 +291,7 @@ def _pair(o: Outcome, p: Outcome, a: Version, b: Version, reasoner: Reasoner, de
             more = True
             break
         pieces.append(nxt)
-    terms = reasoner.terms_of(o.pos + p.pos + o.guards + p.guards + describe_terms)
+    terms = reasoner.terms_of(o.pos + p.pos + o.neg + p.neg + o.guards + p.guards + describe_terms)
     result.regions.append(Region(o.key, p.key, reasoning.project(pieces, terms), more, example))
 
 
