@@ -86,7 +86,7 @@ def constraint(lang: str, c: dict, currency: str) -> str:
 
 
 def where(lang: str, region: dict, currency: str) -> str:
-    parts = [message(lang, "list.facts").join(constraint(lang, c, currency) for c in part) for part in region["where"]]
+    parts = [message(lang, "diff.facts_sep").join(constraint(lang, c, currency) for c in part) for part in region["where"]]
     text = message(lang, "diff.parts_sep").join(p or message(lang, "diff.any_request") for p in parts)
     return text + (message(lang, "diff.more") if region["more"] else "")
 
