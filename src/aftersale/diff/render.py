@@ -106,7 +106,9 @@ def _history(lang: str, h: dict, currency: str) -> str:
 def _summary(lang: str, doc: dict) -> str:
     if not doc["changed"]:
         return message(lang, "diff.none")
-    return message(lang, "diff.summary", regions=len(doc["regions"]), undecided=len(doc["undecided"]))
+    actions = sum(r["old"]["action"] != r["new"]["action"] for r in doc["regions"])
+    which = "diff.summary_all" if actions == len(doc["regions"]) else "diff.summary"
+    return message(lang, which, regions=len(doc["regions"]), actions=actions, undecided=len(doc["undecided"]))
 
 
 def _undecided(lang: str, u: dict) -> str:
