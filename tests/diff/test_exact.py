@@ -23,7 +23,7 @@ from aftersale.diff.compare import Decider, compare, rule_ident
 from aftersale.policy import compile as compile_text
 from aftersale.syntax.fmt import to_dsl, to_yaml
 from aftersale.values import ENUM
-from tests.hardening.strategies import events, policies
+from tests.hardening.strategies import HOURS_SPECS, ZONES, events, hours, policies
 
 FEW = settings(max_examples=12, derandomize=True)
 MANY = settings(max_examples=1500)
@@ -175,6 +175,10 @@ def _edited(tree, kind, i, data):
         rules[i] = dataclasses.replace(rules[i], when=ir.Not(rules[i].when), sentence=None)
     elif kind == "drop":
         rules.pop(i)
+    elif kind == "calendar":  # the header: service hours, holidays or the time zone
+        field, pool = data.draw(st.sampled_from((("service_hours", [hours(h) for h in HOURS_SPECS]),
+                                                 ("holidays", [None, "cn"]), ("timezone", list(ZONES)))))
+        return dataclasses.replace(tree, **{field: data.draw(st.sampled_from(pool))})
     elif kind == "otherwise":
         return dataclasses.replace(tree, otherwise=data.draw(st.sampled_from(ir.ACTIONS)))
     elif kind == "add":
@@ -193,7 +197,7 @@ def _edits(tree, kind, data):
 
 
 EDITS = (policies(max_rules=5), st.sampled_from(("threshold", "action", "forbids", "move", "negate", "drop", "add",
-                                                 "otherwise")),
+                                                 "otherwise", "calendar")),
          st.data())
 test_edits_against_brute_force = FEW(given(*EDITS)(_edits))
 test_edits_against_brute_force_many = pytest.mark.slow(MANY(given(*EDITS)(_edits)))
@@ -232,3 +236,18 @@ def test_money_computed_with_a_number_is_undecided_not_unchanged():
              "order": {"paid_amount": "50"}}
     result = _check(old, new, [event])
     assert result.changed and ("w",) in {u.rules for u in result.undecided}
+
+
+def test_a_rule_on_service_hours_is_not_the_same_rule_under_other_hours():
+    # a rule kept word for word was taken to match the same requests in both versions, so changing the
+    # service hours was "no change" while requests at 18:00-20:00 moved
+    rules = "rule late: when outside_service_hours(request.created_at) then approve_refund\n"
+    old = _policy("service hours mon-fri 09:00-18:00\n" + rules)
+    new = _policy("service hours mon-fri 09:00-20:00\n" + rules)
+    event = {"id": "E", "platform": "douyin", "at": "2026-11-20T19:00:00Z",
+             "request": {"kind": "refund_only", "reason": "lost", "amount": "50", "status": "pending_merchant",
+                         "created_at": "2026-11-20T19:00:00Z"},
+             "order": {"paid_amount": "50"}}
+    result = _check(old, new, [event])
+    assert result.regions == [] and any("late" in u.rules for u in result.undecided)
+    assert all(set(u.rules) <= {"late", "otherwise"} for u in result.undecided)

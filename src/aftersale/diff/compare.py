@@ -204,13 +204,14 @@ def compare(old: ir.Policy, new: ir.Policy, rename: dict[str, str] | None = None
     kept_a, kept_b = kept(a.idents, b.idents)
     changed_a = {a.idents[i] for i in range(len(a.rules)) if i not in kept_a}
     changed_b = {b.idents[j] for j in range(len(b.rules)) if j not in kept_b}
-    guards_changed = [rule_ident(g, rename) for g in a.guards] != [rule_ident(g, {}) for g in b.guards]
+    guards_changed = ([rule_ident(g, rename) for g in a.guards] != [rule_ident(g, {}) for g in b.guards]
+                      or not all(_same_meaning(g, reasoner) for g in a.guards))
     describe_terms = _changed_conditions(a, changed_a) + _changed_conditions(b, changed_b)
     at_a, at_b = _places(a), _places(b)
     for o in a.outcomes:
-        o.places = (at_a[o.ident], at_b.get(o.ident))
+        o.places = (at_a[o.ident], at_b.get(o.ident) if _same_meaning(o.rule, reasoner) else None)
     for p in b.outcomes:
-        p.places = (at_a.get(p.ident), at_b[p.ident])
+        p.places = (at_a.get(p.ident) if _same_meaning(p.rule, reasoner) else None, at_b[p.ident])
     result = Result([], [])
     for o in a.outcomes:
         for p in b.outcomes:
@@ -229,17 +230,26 @@ def _places(v: Version) -> dict:
     return places
 
 
+def _same_meaning(rule: ir.Rule | None, reasoner: Reasoner) -> bool:
+    """Whether the rule means the same in both versions once its tree is (not when it asks service hours,
+    holidays or the time zone, and those changed)."""
+    return rule is None or reasoner.same_calendar or not reasoning.reads_calendar(rule.when)
+
+
 def _may_meet(o: Outcome, p: Outcome, guards_changed: bool) -> bool:
     """Whether a request may be decided by `o` in the old version and `p` in the new one.
 
-    Two different rules (or a rule and `otherwise`) that both versions hold, in the same order, never
-    share a request: the earlier one matches it in both versions or in neither, the same way. The same rule
-    (or `otherwise`) on both sides differs only by its guards (or, for `otherwise`, its action)."""
+    A rule that both versions hold matches the same requests in both: if it decides in the old version
+    and comes before `p`'s rule in the new one, it (or an earlier rule) decides there too, and the other
+    way round. The same rule (or `otherwise`) on both sides differs only by its guards (or, for
+    `otherwise`, its action)."""
     (oa, ob), (pa, pb) = o.places, p.places
     if oa == pa:
         return o.rule is None or guards_changed
-    if ob is not None and pa is not None:
-        return (oa < pa) != (ob < pb)
+    if ob is not None and ob < pb:
+        return False
+    if pa is not None and pa < oa:
+        return False
     return True
 
 

@@ -35,7 +35,7 @@ from ..lint.examples import Builder
 from ..lint.terms import CALENDAR_FUNCTIONS, Unsupported
 from ..lint.world import World
 
-__all__ = ["Reasoner", "truth", "falsity", "applies", "open_not_applying", "restrict_all", "project", "Unsupported",
+__all__ = ["Reasoner", "reads_calendar", "truth", "falsity", "applies", "open_not_applying", "restrict_all", "project", "Unsupported",
            "UNKNOWN"]
 
 _NEGATED = {ir.Op.EQ: ir.Op.NE, ir.Op.NE: ir.Op.EQ, ir.Op.LT: ir.Op.GE, ir.Op.GE: ir.Op.LT,
@@ -136,7 +136,8 @@ def _money_with_number(e: ir.Expr) -> bool:
                for n in ir.walk(e))
 
 
-def _calendar(e: ir.Expr) -> bool:
+def reads_calendar(e: ir.Expr) -> bool:
+    """Whether `e` asks the calendar (service hours, holidays, the time zone)."""
     return any(isinstance(n, ir.Call) and n.function in CALENDAR_FUNCTIONS for n in ir.walk(e))
 
 
@@ -155,7 +156,7 @@ class Reasoner:
 
     def check(self, e: ir.Expr) -> None:
         """Raise Unsupported for what the comparison cannot model."""
-        if not self.same_calendar and _calendar(e):
+        if not self.same_calendar and reads_calendar(e):
             raise Unsupported("the two versions have different service hours or holidays")
         if _money_with_number(e):
             raise Unsupported("money computed with a number (it may fall between two fen)")
