@@ -111,8 +111,27 @@ def _summary(lang: str, doc: dict) -> str:
     return message(lang, which, regions=len(doc["regions"]), actions=actions, undecided=len(doc["undecided"]))
 
 
+def _undecided_lines(lang: str, doc: dict) -> list[str]:
+    """One line per reason: the rules it leaves undecided (the pairs of decisions are in the JSON)."""
+    by_reason: dict[str, list[dict]] = {}
+    for u in doc["undecided"]:
+        by_reason.setdefault(u["reason"], []).append(u)
+    lines = []
+    for reason, group in by_reason.items():
+        if len(group) == 1:
+            lines.append(_undecided(lang, group[0]))
+            continue
+        rules = dict.fromkeys(r for u in group for r in u["rules"])
+        lines.append(message(lang, "diff.undecided_group", rules=_rules(rules), pairs=len(group), reason=reason))
+    return lines
+
+
+def _rules(rules) -> str:
+    return ", ".join(f"`{r}`" for r in rules)
+
+
 def _undecided(lang: str, u: dict) -> str:
-    return message(lang, "diff.undecided", rules=", ".join(f"`{r}`" for r in u["rules"]),
+    return message(lang, "diff.undecided", rules=_rules(u["rules"]),
                    old=outcome(lang, u["old"]), new=outcome(lang, u["new"]), reason=u["reason"])
 
 
@@ -136,7 +155,7 @@ def text(doc: dict, lang: str) -> str:
             lines.append("   " + _history(lang, r["history"], cur))
     if doc["undecided"]:
         lines.append("")
-        lines += [_undecided(lang, u) for u in doc["undecided"]]
+        lines += _undecided_lines(lang, doc)
     totals = _totals(lang, doc)
     if totals:
         lines += [""] + totals
@@ -166,7 +185,7 @@ def markdown(doc: dict, lang: str) -> str:
             lines += [f"{n}.", "```json", json.dumps(r["example"], ensure_ascii=False, indent=1), "```"]
         lines += ["</details>"]
     if doc["undecided"]:
-        lines += [""] + ["- " + _undecided(lang, u) for u in doc["undecided"]]
+        lines += ([""] if lines[-1] else []) + ["- " + line for line in _undecided_lines(lang, doc)]
     totals = _totals(lang, doc)
     if totals:
         lines += [""] + totals
