@@ -264,19 +264,22 @@ def _undecided(o: Outcome, p: Outcome, reason: str, result: Result) -> None:
 
 def _pair(o: Outcome, p: Outcome, a: Version, b: Version, reasoner: Reasoner, describe_terms: list,
           result: Result) -> None:
+    # An outcome that could not be modelled whole still holds the conditions that could: a pair that is
+    # empty even so is empty; otherwise it is undecided.
     error = o.error or p.error
     try:
-        if error:
-            raise Unsupported(error)
         start = reasoning.restrict_all(_start(o, reasoner), _start(p, reasoner))
         if not start:
             return
         avoid = list(dict.fromkeys(o.neg + p.neg))
         found = reasoner.find(start, avoid)
     except Unsupported as exc:
-        _undecided(o, p, str(exc), result)
+        _undecided(o, p, error or str(exc), result)
         return
     if found is None:
+        return
+    if error:
+        _undecided(o, p, error, result)
         return
     if found is UNKNOWN:
         _undecided(o, p, "the solver's budget was spent", result)
