@@ -88,11 +88,13 @@ def _same(old, new, evs, rename=None, touched=()):
     """diff of an edit that changes nothing: no region; undecided only for the rules the edit touched (or
     whose tree the rewriting changed, e.g. a sentence translated): those the reasoning must decide."""
     result = _check(old, new, evs, rename)
-    assert result.regions == []
     rename = rename or {}
     before = {rule_ident(r, rename) for r in old.rules}
     after = {rule_ident(r, {}) for r in new.rules}
     rewritten = {i[0] for i in before ^ after}
+    assert result.regions == [], (result.regions, [r for r in old.rules + new.rules if r.id in rewritten])
+    forbidden = {a for r in new.rules if r.id in rewritten for a in r.forbids}  # a rewritten guard's rules
+    rewritten |= {r.id for r in new.rules if r.action in forbidden}
     for u in result.undecided:
         assert set(u.rules) <= set(touched) | rewritten | {"otherwise"}, u
 
