@@ -86,17 +86,19 @@ def _check(old, new, evs, rename=None):
 
 def _same(old, new, evs, rename=None, touched=()):
     """diff of an edit that changes nothing: no region; undecided only for the rules the edit touched (or
-    whose tree the rewriting changed, e.g. a sentence translated): those the reasoning must decide."""
+    whose tree the rewriting changed, e.g. a sentence translated, and the rules a touched guard forbids):
+    those the reasoning must decide."""
     result = _check(old, new, evs, rename)
     rename = rename or {}
     before = {rule_ident(r, rename) for r in old.rules}
     after = {rule_ident(r, {}) for r in new.rules}
     rewritten = {i[0] for i in before ^ after}
     assert result.regions == [], (result.regions, [r for r in old.rules + new.rules if r.id in rewritten])
-    forbidden = {a for r in new.rules if r.id in rewritten for a in r.forbids}  # a rewritten guard's rules
-    rewritten |= {r.id for r in new.rules if r.action in forbidden}
+    touched = set(touched) | rewritten
+    forbidden = {a for r in new.rules if r.id in touched for a in r.forbids}  # a touched guard's rules
+    touched |= {r.id for r in new.rules if r.action in forbidden}
     for u in result.undecided:
-        assert set(u.rules) <= set(touched) | rewritten | {"otherwise"}, u
+        assert set(u.rules) <= touched | {"otherwise"}, u
 
 
 # -- edits that change nothing ----------------------------------------------------------------------
