@@ -131,3 +131,14 @@ def test_events_count_requests_and_money_per_region(tmp_path):
     changed = [json.loads(line) for line in history.read_text().splitlines() if line.strip()]
     changed = [e for e in changed if a.key(e) != b.key(e)]
     assert len(changed) == h["changed"]
+
+
+def test_new_service_hours_leave_the_rules_on_them_undecided_in_one_line(tmp_path):
+    new = _edit(tmp_path, "hours.policy", "mon-fri 09:00-18:00", "mon-fri 09:00-20:00")
+    doc = diff_files(str(DOUYIN), str(new))
+    assert doc["changed"] and doc["regions"] == []
+    assert {r for u in doc["undecided"] for r in u["rules"]} == {"off-hours", "pending-40h"}
+    out = CliRunner().invoke(cli, ["diff", str(DOUYIN), str(new), "--exit-code", "--lang", "en"])
+    assert out.exit_code == 1
+    lines = [line for line in out.output.splitlines() if line.startswith("could not decide")]
+    assert len(lines) == 1 and "`off-hours`" in lines[0] and f"({len(doc['undecided'])} pairs" in lines[0]

@@ -8,8 +8,9 @@ for every rule, and `otherwise` (split the same way). A region is a pair
 differ and which some request lies in. Rules are matched between the versions
 (same id, after `--rename`, and same tree); a pair of two matched rules whose
 order is kept never holds a request (the earlier of the two would decide in
-both), so only pairs with a changed, added, removed or moved rule are searched,
-plus `otherwise` and, when guards changed, each rule with itself.
+both), so only pairs with an added or removed rule, or two rules whose order
+changed, are searched, plus `otherwise` and, when guards changed, each rule with
+itself.
 
 Every search ends in a witness (a region, with an example request decided by
 both versions through the interpreter), a proof that the pair holds no request,
@@ -27,6 +28,8 @@ from .reasoning import UNKNOWN, Reasoner, Unsupported
 
 #: Pieces of one region described at most (more are counted as "and more").
 MAX_PARTS = 4
+#: The id of every example request.
+EXAMPLE_ID = "DIFF-EXAMPLE"
 
 Key = tuple  # (action, rule id or None, forbidden_by or None)
 
@@ -41,6 +44,7 @@ class Outcome:
     error: str | None = None        # why it cannot be modelled
     guards: list = field(default_factory=list)  # guard conditions it reads (to describe it)
     start: list | None = None       # boxes of pos (computed once)
+    places: tuple = (None, None)    # its rule's place in the old and in the new version (None: not there)
 
 
 @dataclass
@@ -200,19 +204,53 @@ def compare(old: ir.Policy, new: ir.Policy, rename: dict[str, str] | None = None
     kept_a, kept_b = kept(a.idents, b.idents)
     changed_a = {a.idents[i] for i in range(len(a.rules)) if i not in kept_a}
     changed_b = {b.idents[j] for j in range(len(b.rules)) if j not in kept_b}
-    guards_changed = [rule_ident(g, rename) for g in a.guards] != [rule_ident(g, {}) for g in b.guards]
+    guards_changed = ([rule_ident(g, rename) for g in a.guards] != [rule_ident(g, {}) for g in b.guards]
+                      or not all(_same_meaning(g, reasoner) for g in a.guards))
     describe_terms = _changed_conditions(a, changed_a) + _changed_conditions(b, changed_b)
+    at_a, at_b = _places(a), _places(b)
+    for o in a.outcomes:
+        o.places = (at_a[o.ident], at_b.get(o.ident) if _same_meaning(o.rule, reasoner) else None)
+    for p in b.outcomes:
+        p.places = (at_a.get(p.ident) if _same_meaning(p.rule, reasoner) else None, at_b[p.ident])
     result = Result([], [])
     for o in a.outcomes:
         for p in b.outcomes:
-            if o.key == p.key:
-                continue
-            if not (o.ident in changed_a or p.ident in changed_b or o.ident == p.ident == "otherwise"
-                    or (guards_changed and o.ident == p.ident)):
+            if o.key == p.key or not _may_meet(o, p, guards_changed):
                 continue
             result.pairs_checked += 1
             _pair(o, p, a, b, reasoner, describe_terms, result)
+    result.regions.sort(key=lambda r: r.old[0] == r.new[0])  # where the action changes first
     return result
+
+
+def _places(v: Version) -> dict:
+    """Each rule's place in its version; `otherwise` comes after every rule."""
+    places = {ident: n for n, ident in enumerate(v.idents)}
+    places["otherwise"] = len(v.idents)
+    return places
+
+
+def _same_meaning(rule: ir.Rule | None, reasoner: Reasoner) -> bool:
+    """Whether the rule means the same in both versions once its tree is (not when it asks service hours,
+    holidays or the time zone, and those changed)."""
+    return rule is None or reasoner.same_calendar or not reasoning.reads_calendar(rule.when)
+
+
+def _may_meet(o: Outcome, p: Outcome, guards_changed: bool) -> bool:
+    """Whether a request may be decided by `o` in the old version and `p` in the new one.
+
+    A rule that both versions hold matches the same requests in both: if it decides in the old version
+    and comes before `p`'s rule in the new one, it (or an earlier rule) decides there too, and the other
+    way round. The same rule (or `otherwise`) on both sides differs only by its guards (or, for
+    `otherwise`, its action)."""
+    (oa, ob), (pa, pb) = o.places, p.places
+    if oa == pa:
+        return o.rule is None or guards_changed
+    if ob is not None and ob < pb:
+        return False
+    if pa is not None and pa < oa:
+        return False
+    return True
 
 
 def _changed_conditions(v: Version, changed: set) -> list:
@@ -226,19 +264,22 @@ def _undecided(o: Outcome, p: Outcome, reason: str, result: Result) -> None:
 
 def _pair(o: Outcome, p: Outcome, a: Version, b: Version, reasoner: Reasoner, describe_terms: list,
           result: Result) -> None:
+    # An outcome that could not be modelled whole still holds the conditions that could: a pair that is
+    # empty even so is empty; otherwise it is undecided.
     error = o.error or p.error
     try:
-        if error:
-            raise Unsupported(error)
         start = reasoning.restrict_all(_start(o, reasoner), _start(p, reasoner))
         if not start:
             return
         avoid = list(dict.fromkeys(o.neg + p.neg))
         found = reasoner.find(start, avoid)
     except Unsupported as exc:
-        _undecided(o, p, str(exc), result)
+        _undecided(o, p, error or str(exc), result)
         return
     if found is None:
+        return
+    if error:
+        _undecided(o, p, error, result)
         return
     if found is UNKNOWN:
         _undecided(o, p, "the solver's budget was spent", result)
@@ -248,6 +289,8 @@ def _pair(o: Outcome, p: Outcome, a: Version, b: Version, reasoner: Reasoner, de
         return a.key(event) == o.key and b.key(event) == p.key
 
     example = reasoner.example(found, proves)
+    if example is not None and proves({**example, "id": EXAMPLE_ID}):
+        example = {**example, "id": EXAMPLE_ID}  # the builder's id names lint
     if example is None:
         _undecided(o, p, "no example request could be built", result)
         return
@@ -261,7 +304,7 @@ def _pair(o: Outcome, p: Outcome, a: Version, b: Version, reasoner: Reasoner, de
             more = True
             break
         pieces.append(nxt)
-    terms = reasoner.terms_of(o.pos + p.pos + o.guards + p.guards + describe_terms)
+    terms = reasoner.terms_of(o.pos + p.pos + o.neg + p.neg + o.guards + p.guards + describe_terms)
     result.regions.append(Region(o.key, p.key, reasoning.project(pieces, terms), more, example))
 
 

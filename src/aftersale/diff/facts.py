@@ -36,7 +36,7 @@ def subject(term) -> dict:
         return {"measure": "age", "field": ".".join(term.key[1])}
     if kind == "diff":
         return {"measure": "span", "from": ".".join(term.key[2]), "to": ".".join(term.key[1])}
-    if kind in ("weekday", "is_weekend", "is_holiday", "local_time", "local_date"):
+    if kind in ("weekday", "is_weekend", "is_holiday", "is_day_off", "local_time", "local_date"):
         return {"function": kind, "field": ".".join(term.key[1])}
     return {"expression": expr_text(term.expr)}
 

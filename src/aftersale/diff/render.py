@@ -16,11 +16,16 @@ def _list(lang: str, items: list[str], joiner: str = "or") -> str:
     return message(lang, f"list.{joiner}", head=message(lang, "list.sep").join(items[:-1]), last=items[-1])
 
 
+#: Catalog sections that name a field's values where `enum.<field>` does not.
+_VALUE_WORDS = {"request.status": "lint.applies.status"}
+
+
 def _value(lang: str, field: str | None, v) -> str:
     if isinstance(v, bool):
         return message(lang, f"value.{'true' if v else 'false'}")
-    if field and has(lang, f"enum.{field}.{v}"):
-        return message(lang, f"enum.{field}.{v}")
+    for section in (f"enum.{field}", _VALUE_WORDS.get(field)):
+        if field and section and has(lang, f"{section}.{v}"):
+            return message(lang, f"{section}.{v}")
     return f"`{v}`"
 
 
@@ -32,25 +37,30 @@ def _bound(lang: str, unit: str, text: str, currency: str) -> str:
     return text
 
 
+def _label(lang: str, field: str) -> str:
+    return message(lang, f"field.{field}") if has(lang, f"field.{field}") else f"`{field}`"
+
+
 def _subject(lang: str, s: dict) -> str:
     if "expression" in s:
         return f"`{s['expression']}`"
-    field = s.get("field")
-    label = message(lang, f"field.{field}") if field and has(lang, f"field.{field}") else f"`{field}`"
+    if s.get("measure") == "span":
+        return message(lang, "measure.span", **{"from": _label(lang, s["from"]), "to": _label(lang, s["to"])})
+    label = _label(lang, s["field"])
     if s.get("measure") == "age":
         return message(lang, "measure.age", field=label)
-    if s.get("measure") == "span":
-        frm = s["from"]
-        shown = message(lang, f"field.{frm}") if has(lang, f"field.{frm}") else f"`{frm}`"
-        return message(lang, "measure.span", **{"from": shown, "to": label})
     if "function" in s:
         return message(lang, f"diff.function.{s['function']}", field=label)
     return label
 
 
 def constraint(lang: str, c: dict, currency: str) -> str:
-    """One constraint in words: `amount ¥300.00–¥499.99`."""
+    """One constraint in words: `amount ¥300.00–¥499.99`, `opened outside service hours`."""
     subject = _subject(lang, c["subject"])
+    function = c["subject"].get("function")
+    if has(lang, f"diff.holds.{function}") and len(c.get("values", ())) == 1 and not c.get("missing"):
+        return message(lang, f"diff.{'holds' if c['values'][0] else 'fails'}.{function}",
+                       field=_label(lang, c["subject"]["field"]))
     field = c["subject"].get("field") if set(c["subject"]) == {"field"} else None
     shown: list[str] = []
     if "ranges" in c:
@@ -76,7 +86,7 @@ def constraint(lang: str, c: dict, currency: str) -> str:
 
 
 def where(lang: str, region: dict, currency: str) -> str:
-    parts = [message(lang, "list.facts").join(constraint(lang, c, currency) for c in part) for part in region["where"]]
+    parts = [message(lang, "diff.facts_sep").join(constraint(lang, c, currency) for c in part) for part in region["where"]]
     text = message(lang, "diff.parts_sep").join(p or message(lang, "diff.any_request") for p in parts)
     return text + (message(lang, "diff.more") if region["more"] else "")
 
@@ -96,11 +106,32 @@ def _history(lang: str, h: dict, currency: str) -> str:
 def _summary(lang: str, doc: dict) -> str:
     if not doc["changed"]:
         return message(lang, "diff.none")
-    return message(lang, "diff.summary", regions=len(doc["regions"]), undecided=len(doc["undecided"]))
+    actions = sum(r["old"]["action"] != r["new"]["action"] for r in doc["regions"])
+    which = "diff.summary_all" if actions == len(doc["regions"]) else "diff.summary"
+    return message(lang, which, regions=len(doc["regions"]), actions=actions, undecided=len(doc["undecided"]))
+
+
+def _undecided_lines(lang: str, doc: dict) -> list[str]:
+    """One line per reason: the rules it leaves undecided (the pairs of decisions are in the JSON)."""
+    by_reason: dict[str, list[dict]] = {}
+    for u in doc["undecided"]:
+        by_reason.setdefault(u["reason"], []).append(u)
+    lines = []
+    for reason, group in by_reason.items():
+        if len(group) == 1:
+            lines.append(_undecided(lang, group[0]))
+            continue
+        rules = dict.fromkeys(r for u in group for r in u["rules"])
+        lines.append(message(lang, "diff.undecided_group", rules=_rules(rules), pairs=len(group), reason=reason))
+    return lines
+
+
+def _rules(rules) -> str:
+    return ", ".join(f"`{r}`" for r in rules)
 
 
 def _undecided(lang: str, u: dict) -> str:
-    return message(lang, "diff.undecided", rules=", ".join(f"`{r}`" for r in u["rules"]),
+    return message(lang, "diff.undecided", rules=_rules(u["rules"]),
                    old=outcome(lang, u["old"]), new=outcome(lang, u["new"]), reason=u["reason"])
 
 
@@ -117,14 +148,14 @@ def text(doc: dict, lang: str) -> str:
     cur = doc["currency"]
     lines = [message(lang, "diff.title", old=doc["old"]["file"], new=doc["new"]["file"]), _summary(lang, doc)]
     for n, r in enumerate(doc["regions"], 1):
-        lines += ["", f"{n}. {where(lang, r, cur)}:",
+        lines += ["", message(lang, "diff.region", n=n, where=where(lang, r, cur)),
                   f"   {outcome(lang, r['old'])} → {outcome(lang, r['new'])}",
                   "   " + message(lang, "diff.example", event=json.dumps(r["example"], ensure_ascii=False))]
         if "history" in r:
             lines.append("   " + _history(lang, r["history"], cur))
     if doc["undecided"]:
         lines.append("")
-        lines += [_undecided(lang, u) for u in doc["undecided"]]
+        lines += _undecided_lines(lang, doc)
     totals = _totals(lang, doc)
     if totals:
         lines += [""] + totals
@@ -154,7 +185,7 @@ def markdown(doc: dict, lang: str) -> str:
             lines += [f"{n}.", "```json", json.dumps(r["example"], ensure_ascii=False, indent=1), "```"]
         lines += ["</details>"]
     if doc["undecided"]:
-        lines += [""] + ["- " + _undecided(lang, u) for u in doc["undecided"]]
+        lines += ([""] if lines[-1] else []) + ["- " + line for line in _undecided_lines(lang, doc)]
     totals = _totals(lang, doc)
     if totals:
         lines += [""] + totals
