@@ -130,10 +130,11 @@ def open_not_applying(action: str) -> ir.Expr:
 
 
 def _money_with_number(e: ir.Expr) -> bool:
-    """Money computed from a number (¥29.99 + 0.5%): lint models every money value in whole fen, so it
-    would prove such a comparison false where the interpreter finds it true."""
-    return any(isinstance(n, ir.Arith) and n.type is MONEY and any(x.type is not MONEY for x in (n.left, n.right))
-               for n in ir.walk(e))
+    """Money plus or minus a number (¥29.99 + 0.5%): lint models every money value in whole fen, so it
+    would prove such a comparison false where the interpreter finds it true. Scaling (`* 30%`, `/ 2`)
+    rounds to the fen, and lint models that rounding exactly."""
+    return any(isinstance(n, ir.Arith) and n.op not in ir.SCALINGS and n.type is MONEY
+               and any(x.type is not MONEY for x in (n.left, n.right)) for n in ir.walk(e))
 
 
 def reads_calendar(e: ir.Expr) -> bool:
