@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import aftersale
-from aftersale.syntax import fmt
+from aftersale.syntax import fmt, vocabulary
 from aftersale.cli import cli
 from conftest import POLICIES
 
@@ -146,3 +146,25 @@ def test_fmt_lang_on_the_command_line(tmp_path):
     back.write_text(result.output, encoding="utf-8")
     result = CliRunner().invoke(cli, ["fmt", "--lang", "en", str(back)])
     assert canonical_lines(result.output) == canonical_lines(EN)
+
+
+def _round_trips(text: str) -> None:
+    policy = aftersale.compile(text).tree
+    zh_text = fmt.to_dsl(policy, "zh")
+    assert fmt.meaning(aftersale.compile(zh_text).tree) == fmt.meaning(policy), zh_text
+    assert fmt.meaning(aftersale.compile(fmt.to_dsl(policy, "en")).tree) == fmt.meaning(policy)
+
+
+@pytest.mark.parametrize("verb", ["auto-approve", "escalate", "never auto-approve"])
+@pytest.mark.parametrize("phrase", [p for p in vocabulary.MODIFIERS if "{expr}" not in p.pattern],
+                         ids=lambda p: p.pattern)
+def test_every_phrase_converts_to_chinese_and_back_after_any_verb(phrase, verb):
+    """Each phrase alone after each kind of verb (escalate puts its Chinese verb last, so a money
+    phrase starts the Chinese sentence: `30元以内的仅退款转人工`); two amounts keep their order."""
+    filled = vocabulary.example(phrase.pattern, "en").replace("¥300 and ¥300", "¥30 and ¥1000")
+    _round_trips(f'policy "p"\nrule a: {verb} refunds {filled}\n')
+
+
+def test_between_keeps_its_bounds_in_order_in_chinese():
+    policy = aftersale.compile('policy "p"\nrule a: escalate refunds between ¥30 and ¥1000\n').tree
+    assert "30元至1000元" in fmt.to_dsl(policy, "zh")

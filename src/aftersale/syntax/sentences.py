@@ -102,9 +102,10 @@ class Problem(Exception):
 
 
 def language_of(text: str) -> str:
-    """A sentence is Chinese when it starts with a Chinese word."""
-    stripped = text.lstrip()
-    return "zh" if stripped and _HAN.match(stripped[0]) else "en"
+    """A sentence is Chinese when its first word holds Chinese (`30元以内的仅退款转人工` too); an English
+    sentence starts with an English verb or `never`."""
+    first = text.split(maxsplit=1)[:1]
+    return "zh" if first and _HAN.search(first[0]) else "en"
 
 
 def read(text: str) -> Sentence:
@@ -530,7 +531,7 @@ def _render_phrase(part: Part, lang: str) -> str:
     if "expr" in values:
         return pattern.replace("{expr}", values["expr"]) if lang == "en" else f"{pattern} {values['expr']}"
     out = pattern
-    for key in sorted((k for k in values), key=len, reverse=True):
+    for key in sorted(values, key=lambda k: k.endswith("2")):  # `money` fills the first {money}, `money2` the next
         base, value = key.rstrip("2"), values[key]
         slot = "{" + base + "}"
         if base == "money":
