@@ -121,6 +121,20 @@ def test_a_named_list_is_read_relative_to_the_policy(folder: Path):
     assert aftersale.load(path).decide(event("SKU-3"), trace=False).forbidden_by == "promo"
 
 
+def test_a_record_shows_a_named_list_s_values_not_its_file_name(folder: Path):
+    path = folder / "p.policy"
+    path.write_text(POLICY, encoding="utf-8")
+    record = aftersale.load(path).decide(event("SKU-9")).to_json()
+    stack, found = [record["trace"][0]["condition"]], []
+    while stack:
+        node = stack.pop()
+        found += [node] if node["node"] == "in" else []
+        stack += node.get("children", [])
+    (membership,) = found
+    assert [v["text"] for v in membership["values"]] == ["item.sku", '"SKU-1"', '"SKU-2"']
+    assert membership["fact"]["list"] == "promo-skus"
+
+
 def test_a_named_list_formats_and_converts_in_both_languages(folder: Path):
     path = folder / "p.policy"
     path.write_text(POLICY, encoding="utf-8")

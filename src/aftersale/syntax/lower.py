@@ -6,6 +6,8 @@ Every node gets its span here. Problems are collected as diagnostics.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import re
 from datetime import date
@@ -154,8 +156,11 @@ class Lowering:
         options = self._options.get(name)
         if options is None:
             declared = self.lists[name]
-            options = tuple(ir.Literal(v, TEXT, json.dumps(v, ensure_ascii=False), span=declared.span)
-                            for v in declared.values)
+            # Each value points at the declaration but has no source text of its own (a record shows `"SKU-1"`,
+            # not the file's name): a zero-width span there.
+            at = dataclasses.replace(declared.span, end_line=declared.span.line, end_column=declared.span.column,
+                                     end=declared.span.start)
+            options = tuple(ir.Literal(v, TEXT, json.dumps(v, ensure_ascii=False), span=at) for v in declared.values)
             self._options[name] = options
         return options
 
