@@ -1110,7 +1110,7 @@ class CompiledPolicy:
             except Exception as exc:  # noqa: BLE001 - any failure to build the code is a bug
                 self.compile_error = exc
                 self.failures += 1
-                raise InternalError("the compiled backend (Python refused the generated code)", exc) from exc
+                raise InternalError("the compiled backend (its code could not be generated or compiled)", exc) from exc
         return self._generated[trace]
 
     def outcome(self, key):

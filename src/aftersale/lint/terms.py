@@ -309,12 +309,12 @@ class Terms:
                 return (term, present, missing) if cond.present else (term, missing, present)
             case ir.Quantifier():
                 return self._opaque(cond)
+            case ir.Call(function="outside_service_hours"):
+                term = self.term(ir.Call("in_service_hours", cond.args))
+                return self._on(term, Finite.of(term.labels, {False}))
+            case ir.Call(function="contains" | "starts_with" | "ends_with"):
+                return self._opaque(cond)
             case ir.Field() | ir.Call():
-                if isinstance(cond, ir.Call) and cond.function == "outside_service_hours":
-                    term = self.term(ir.Call("in_service_hours", cond.args))
-                    return self._on(term, Finite.of(term.labels, {False}))
-                if isinstance(cond, ir.Call) and cond.function in ("contains", "starts_with", "ends_with"):
-                    return self._opaque(cond)
                 term = self.term(cond)
                 if term.kind != "finite" or True not in term.labels:
                     raise Unsupported("a value that is not true/false used as a condition")

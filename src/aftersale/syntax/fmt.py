@@ -247,13 +247,18 @@ def to_dsl(policy: ir.Policy, lang: str | None = None) -> str:
 
 
 def _when_yaml(e: ir.Expr):
-    if isinstance(e, ir.And) and len(e.operands) > 1:
-        return {"all": [_when_yaml(x) for x in e.operands]}
-    if isinstance(e, ir.Or) and len(e.operands) > 1:
-        return {"any": [_when_yaml(x) for x in e.operands]}
-    if isinstance(e, ir.Not):
-        return {"not": _when_yaml(e.operand)}
-    return expr_text(e)
+    match e:
+        case ir.And() if len(e.operands) > 1:
+            return {"all": [_when_yaml(x) for x in e.operands]}
+        case ir.Or() if len(e.operands) > 1:
+            return {"any": [_when_yaml(x) for x in e.operands]}
+        case ir.Not():
+            return {"not": _when_yaml(e.operand)}
+        case ir.And() | ir.Or() | ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.Field() \
+                | ir.Literal() | ir.Arith() | ir.Call() | ir.Quantifier():
+            return expr_text(e)
+        case _:
+            assert_never(e)
 
 
 def to_data(policy: ir.Policy, lang: str | None = None) -> dict:
