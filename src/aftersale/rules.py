@@ -254,6 +254,27 @@ class Quantifier(Expr):
 
 TRUE = And(())  # the empty conjunction: always holds (`escalate requests`)
 
+#: Every kind of expression node. Code that dispatches over them is a `match` ending in `assert_never`
+#: (listing every kind it handles, so that a new kind fails loudly wherever it is not handled), or a
+#: table checked against this tuple when its module is imported (`every_kind`); tests/test_exhaustive.py
+#: runs a made-up kind through every stage.
+EXPR_KINDS: tuple[type[Expr], ...] = (Field, Literal, Compare, Between, InList, Presence, And, Or, Not, Arith, Call,
+                                      Quantifier)
+
+
+def every_kind(table: dict, name: str) -> dict:
+    """`table`, checked to have a row for every kind of expression node (a table over node kinds that
+    missed one would silently fall into a default).
+
+    >>> every_kind({Field: "field"}, "KINDS")
+    Traceback (most recent call last):
+    AssertionError: KINDS has no row for Literal, Compare, Between, InList, Presence, And, Or, Not, Arith, Call, Quantifier
+    """
+    missing = [kind.__name__ for kind in EXPR_KINDS if kind not in table]
+    if missing:
+        raise AssertionError(f"{name} has no row for {', '.join(missing)}")
+    return table
+
 
 # -- rules and policies --------------------------------------------------------
 

@@ -45,7 +45,7 @@ import pickle
 from contextlib import contextmanager
 from functools import cached_property
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, assert_never
 from zoneinfo import ZoneInfo
 
 from .. import rules as ir
@@ -289,49 +289,54 @@ class FunctionWriter:
     def value(self, e: ir.Expr, scope: _Scope) -> tuple[str, bool]:
         """(code, may be MISSING) of an expression's value; emits statements for temporaries."""
         item = scope.item is not None
-        if isinstance(e, ir.Literal):
-            return self.m.const(e.value), False
-        if isinstance(e, ir.Field):
-            presence = field_presence(e, item)
-            if presence == "always":
-                return "MISSING", True
-            if e.path[0] == "item":
-                return f"{scope.item}.get({self.m.const(e.path[1])}, MISSING)", presence == "maybe"
-            return self.m.field_var(e.path), presence == "maybe"
-        if isinstance(e, ir.Arith):
-            (a, am), (b, bm) = self.value(e.left, scope), self.value(e.right, scope)
-            fa, fb = family(e.left, item), family(e.right, item)
-            if (e.op, fa, fb) in SAFE_ARITH:
-                if not (am or bm):
-                    return f"({a} {OPS[e.op]} {b})", False
-                a, b = self.atom(a), self.atom(b)
-                test = " or ".join(f"{x} is MISSING" for x, m in ((a, am), (b, bm)) if m)
-                return f"(MISSING if {test} else {a} {OPS[e.op]} {b})", True
-            return f"ARITH({OP_NAMES[e.op]}, {a}, {b})", True
-        if isinstance(e, ir.Call):
-            return self.call(e.function, [self.value(a, scope) for a in e.args])
-        if isinstance(e, ir.Quantifier) and e.kind == "count":
-            items, _ = self.value(e.collection, scope)
-            items = self.atom(items)
-            if e.condition is None:
-                return f"(MISSING if {items} is MISSING else DEC(len({items})))", True
-            var, it, flag = self.fresh(), self.fresh("it"), self.fresh("q")
-            self.w(f"if {items} is MISSING: {var} = MISSING")
-            self.w("else:")
-            with self.w.indent():
-                self.w(f"{var} = 0")
-                self.w(f"for {it} in {items}:")
-                with self.w.indent():
-                    self.cond_value(e.condition, flag, _Scope(it))
-                    self.w(f"if {flag} is None: {var} = MISSING; break")  # semantics.quantify_count
-                    self.w(f"if {flag}: {var} += 1")
+        match e:
+            case ir.Literal():
+                return self.m.const(e.value), False
+            case ir.Field():
+                presence = field_presence(e, item)
+                if presence == "always":
+                    return "MISSING", True
+                if e.path[0] == "item":
+                    return f"{scope.item}.get({self.m.const(e.path[1])}, MISSING)", presence == "maybe"
+                return self.m.field_var(e.path), presence == "maybe"
+            case ir.Arith():
+                (a, am), (b, bm) = self.value(e.left, scope), self.value(e.right, scope)
+                fa, fb = family(e.left, item), family(e.right, item)
+                if (e.op, fa, fb) in SAFE_ARITH:
+                    if not (am or bm):
+                        return f"({a} {OPS[e.op]} {b})", False
+                    a, b = self.atom(a), self.atom(b)
+                    test = " or ".join(f"{x} is MISSING" for x, m in ((a, am), (b, bm)) if m)
+                    return f"(MISSING if {test} else {a} {OPS[e.op]} {b})", True
+                return f"ARITH({OP_NAMES[e.op]}, {a}, {b})", True
+            case ir.Call():
+                return self.call(e.function, [self.value(a, scope) for a in e.args])
+            case ir.Quantifier(kind=Quant.COUNT):
+                items, _ = self.value(e.collection, scope)
+                items = self.atom(items)
+                if e.condition is None:
+                    return f"(MISSING if {items} is MISSING else DEC(len({items})))", True
+                var, it, flag = self.fresh(), self.fresh("it"), self.fresh("q")
+                self.w(f"if {items} is MISSING: {var} = MISSING")
                 self.w("else:")
                 with self.w.indent():
-                    self.w(f"{var} = DEC({var})")
-            return var, True
-        flag = self.fresh("q")  # a condition used as a value: True, False or None (interpreter.value)
-        self.cond_value(e, flag, scope)
-        return flag, False
+                    self.w(f"{var} = 0")
+                    self.w(f"for {it} in {items}:")
+                    with self.w.indent():
+                        self.cond_value(e.condition, flag, _Scope(it))
+                        self.w(f"if {flag} is None: {var} = MISSING; break")  # semantics.quantify_count
+                        self.w(f"if {flag}: {var} += 1")
+                    self.w("else:")
+                    with self.w.indent():
+                        self.w(f"{var} = DEC({var})")
+                return var, True
+            case ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.And() | ir.Or() | ir.Not() \
+                    | ir.Quantifier():
+                flag = self.fresh("q")  # a condition used as a value: True, False or None (interpreter.value)
+                self.cond_value(e, flag, scope)
+                return flag, False
+            case _:
+                assert_never(e)
 
     def call(self, function: str, args: list[tuple[str, bool]]) -> tuple[str, bool]:
         """(code, may be MISSING) of a call to a built-in function (MISSING in, MISSING out)."""
@@ -472,68 +477,83 @@ class FunctionWriter:
 
     def direct(self, e: ir.Expr, item: bool) -> bool:
         """Whether Python's operator on these operands gives semantics.compare's answer for present values."""
-        if isinstance(e, ir.Compare):
-            fa, fb = family(e.left, item), family(e.right, item)
-            return e.op in ("==", "!=") or (fa is not None and fa == fb and fa != "bool")
-        fams = {family(x, item) for x in (e.subject, e.low, e.high)}
-        return len(fams) == 1 and None not in fams and "bool" not in fams
+        match e:
+            case ir.Compare():
+                fa, fb = family(e.left, item), family(e.right, item)
+                return e.op in ("==", "!=") or (fa is not None and fa == fb and fa != "bool")
+            case ir.Between():
+                fams = {family(x, item) for x in (e.subject, e.low, e.high)}
+                return len(fams) == 1 and None not in fams and "bool" not in fams
+            case _:  # asked of comparisons only
+                raise AssertionError(f"no direct test for {type(e).__name__}")
 
     def test_true(self, e: ir.Expr, ops: list[tuple[str, bool]], scope: _Scope) -> str:
         """Python that is true exactly when the leaf's (three-valued) answer is True: where a rule acts,
         unknown and false are alike, so a present check and a plain comparison say it."""
         item = scope.item is not None
         present = [f"{c} is not MISSING" for c, m in ops if m]
-        if isinstance(e, ir.Compare):
-            (a, am), (b, bm) = ops[:2]  # then what a scaled bound came from (interpreter.operands)
-            if e.op == "==" and (isinstance(e.left, ir.Literal) or isinstance(e.right, ir.Literal)) and not (
-                    any(isinstance(x, ir.Field) and x.path in self.raw_floats for x in (e.left, e.right))):
-                present = []  # MISSING equals no literal: `==` alone is false already
-            comparison = f"{a} {OPS[e.op]} {b}" if self.direct(e, item) else f"CMP({OP_NAMES[e.op]}, {a}, {b})"
-            rest = " and ".join(present + [comparison])
-            return self.raw_float_test(e, ops, scope, rest) or rest
-        if isinstance(e, ir.Between):
-            (s, _), (lo, _), (hi, _) = ops
-            check = f"{lo} <= {s} <= {hi}" if self.direct(e, item) else f"BETWEEN({s}, {lo}, {hi})"
-            return " and ".join(present + [check])
-        if isinstance(e, ir.InList):
-            (s, sm), options = ops[0], ops[1:]
-            if self.string_set(e, item, options):
-                head = [f"{s} is not MISSING"] if sm and e.negated else []
-                members = self.m.const(e.constants)
-                return " and ".join(head + [f"{s} {'not in' if e.negated else 'in'} {members}"])
-            if not options:
-                return f"{s} is not MISSING" if e.negated and sm else repr(e.negated)
-            found = " or ".join(f"{s} == {c}" for c, _ in options)
-            if not e.negated:  # a missing option equals nothing present
-                return " and ".join(([f"{s} is not MISSING"] if sm else []) + [f"({found})"])
-            # not in: true only when every option is present and none equals it (semantics.member)
-            return " and ".join(present + [f"not ({found})"])
-        if isinstance(e, ir.Presence):
-            (s, _), = ops
-            return f"{s} is not MISSING" if e.present else f"{s} is MISSING"
-        if isinstance(e, ir.Call):
-            return f"{self.call(e.function, ops)[0]} is True"
-        if isinstance(e, ir.Literal):
-            return repr(e.value is True)
-        if isinstance(e, (ir.Field, ir.Arith)):
-            return f"{ops[0][0]} is True"
-        code, _ = self.value(e, scope)  # count, or a quantifier without a condition: never `True`
-        return f"{code} is True"
+        match e:
+            case ir.Compare():
+                (a, am), (b, bm) = ops[:2]  # then what a scaled bound came from (interpreter.operands)
+                if e.op == "==" and (isinstance(e.left, ir.Literal) or isinstance(e.right, ir.Literal)) and not (
+                        any(isinstance(x, ir.Field) and x.path in self.raw_floats for x in (e.left, e.right))):
+                    present = []  # MISSING equals no literal: `==` alone is false already
+                comparison = f"{a} {OPS[e.op]} {b}" if self.direct(e, item) else f"CMP({OP_NAMES[e.op]}, {a}, {b})"
+                rest = " and ".join(present + [comparison])
+                return self.raw_float_test(e, ops, scope, rest) or rest
+            case ir.Between():
+                (s, _), (lo, _), (hi, _) = ops
+                check = f"{lo} <= {s} <= {hi}" if self.direct(e, item) else f"BETWEEN({s}, {lo}, {hi})"
+                return " and ".join(present + [check])
+            case ir.InList():
+                (s, sm), options = ops[0], ops[1:]
+                if self.string_set(e, item, options):
+                    head = [f"{s} is not MISSING"] if sm and e.negated else []
+                    members = self.m.const(e.constants)
+                    return " and ".join(head + [f"{s} {'not in' if e.negated else 'in'} {members}"])
+                if not options:
+                    return f"{s} is not MISSING" if e.negated and sm else repr(e.negated)
+                found = " or ".join(f"{s} == {c}" for c, _ in options)
+                if not e.negated:  # a missing option equals nothing present
+                    return " and ".join(([f"{s} is not MISSING"] if sm else []) + [f"({found})"])
+                # not in: true only when every option is present and none equals it (semantics.member)
+                return " and ".join(present + [f"not ({found})"])
+            case ir.Presence():
+                (s, _), = ops
+                return f"{s} is not MISSING" if e.present else f"{s} is MISSING"
+            case ir.Call():
+                return f"{self.call(e.function, ops)[0]} is True"
+            case ir.Literal():
+                return repr(e.value is True)
+            case ir.Field() | ir.Arith():
+                return f"{ops[0][0]} is True"
+            case ir.Quantifier():  # count, or a quantifier without a condition: never `True`
+                code, _ = self.value(e, scope)
+                return f"{code} is True"
+            case ir.And() | ir.Or() | ir.Not():  # pragma: no cover - the planner never makes them leaves
+                raise AssertionError(f"{type(e).__name__} is not a leaf")
+            case _:
+                assert_never(e)
 
     def test_false(self, e: ir.Expr, ops: list[tuple[str, bool]], scope: _Scope) -> str:
         """Python that is true exactly when the leaf's answer is False (under `not`, in guards)."""
-        if isinstance(e, ir.Presence):
-            (s, _), = ops
-            return f"{s} is MISSING" if e.present else f"{s} is not MISSING"
-        if isinstance(e, (ir.Field, ir.Arith, ir.Call)):  # semantics.truth: a present value that is not True
-            code, maybe = self.call(e.function, ops) if isinstance(e, ir.Call) else ops[0]
-            if static_type(e, scope.item is not None) is BOOL:
-                return f"{code} is False"
-            if not maybe:
-                return f"{code} is not True"
-            v = self.atom(code)
-            return f"{v} is not MISSING and {v} is not True"
-        return f"{self.test3(e, ops, scope)} is False"
+        match e:
+            case ir.Presence():
+                (s, _), = ops
+                return f"{s} is MISSING" if e.present else f"{s} is not MISSING"
+            case ir.Field() | ir.Arith() | ir.Call():  # semantics.truth: a present value that is not True
+                code, maybe = self.call(e.function, ops) if isinstance(e, ir.Call) else ops[0]
+                if static_type(e, scope.item is not None) is BOOL:
+                    return f"{code} is False"
+                if not maybe:
+                    return f"{code} is not True"
+                v = self.atom(code)
+                return f"{v} is not MISSING and {v} is not True"
+            case ir.Compare() | ir.Between() | ir.InList() | ir.Literal() | ir.Quantifier() | ir.And() | ir.Or() \
+                    | ir.Not():
+                return f"{self.test3(e, ops, scope)} is False"
+            case _:
+                assert_never(e)
 
     def string_set(self, e: ir.InList, item: bool, options) -> bool:
         """`x in [...]` of literals: one set lookup (semantics.member_set). The plan gives such a leaf its
@@ -555,33 +575,40 @@ class FunctionWriter:
         def known(expr: str) -> str:
             return f"(None if {unknown} else {expr})" if unknown else f"({expr})"
 
-        if isinstance(e, ir.Compare):
-            (a, _), (b, _) = ops[:2]
-            if not self.direct(e, item):
-                return f"CMP({OP_NAMES[e.op]}, {a}, {b})"  # semantics.compare
-            rest = known(f"{a} {OPS[e.op]} {b}")
-            return self.raw_float_test(e, ops, scope, rest) or rest
-        if isinstance(e, ir.Between):
-            (s, _), (lo, _), (hi, _) = ops
-            if self.direct(e, item) and not unknown:
-                return f"({lo} <= {s} <= {hi})"
-            return f"BETWEEN({s}, {lo}, {hi})"  # semantics.between: false if one end fails, though the other is unknown
-        if isinstance(e, ir.InList):
-            (s, sm), options = ops[0], ops[1:]
-            if self.string_set(e, item, options):
-                members = self.m.const(e.constants)
-                found = f"{s} {'not in' if e.negated else 'in'} {members}"
-                return f"(None if {s} is MISSING else {found})" if sm else f"({found})"
-            return f"MEMBER({s}, ({''.join(c + ', ' for c, _ in options)}), {e.negated!r})"  # semantics.member
-        if isinstance(e, ir.Presence):
-            return f"({self.test_true(e, ops, scope)})"
-        if isinstance(e, ir.Call):
-            return self.truth3(*self.call(e.function, ops))
-        if isinstance(e, ir.Literal):
-            return repr(e.value is True)
-        if isinstance(e, (ir.Field, ir.Arith)):
-            return self.truth3(*ops[0])
-        return self.truth3(*self.value(e, scope))  # count, or a quantifier without a condition
+        match e:
+            case ir.Compare():
+                (a, _), (b, _) = ops[:2]
+                if not self.direct(e, item):
+                    return f"CMP({OP_NAMES[e.op]}, {a}, {b})"  # semantics.compare
+                rest = known(f"{a} {OPS[e.op]} {b}")
+                return self.raw_float_test(e, ops, scope, rest) or rest
+            case ir.Between():
+                (s, _), (lo, _), (hi, _) = ops
+                if self.direct(e, item) and not unknown:
+                    return f"({lo} <= {s} <= {hi})"
+                # semantics.between: false if one end fails, though the other is unknown
+                return f"BETWEEN({s}, {lo}, {hi})"
+            case ir.InList():
+                (s, sm), options = ops[0], ops[1:]
+                if self.string_set(e, item, options):
+                    members = self.m.const(e.constants)
+                    found = f"{s} {'not in' if e.negated else 'in'} {members}"
+                    return f"(None if {s} is MISSING else {found})" if sm else f"({found})"
+                return f"MEMBER({s}, ({''.join(c + ', ' for c, _ in options)}), {e.negated!r})"  # semantics.member
+            case ir.Presence():
+                return f"({self.test_true(e, ops, scope)})"
+            case ir.Call():
+                return self.truth3(*self.call(e.function, ops))
+            case ir.Literal():
+                return repr(e.value is True)
+            case ir.Field() | ir.Arith():
+                return self.truth3(*ops[0])
+            case ir.Quantifier():  # count, or a quantifier without a condition
+                return self.truth3(*self.value(e, scope))
+            case ir.And() | ir.Or() | ir.Not():  # pragma: no cover - the planner never makes them leaves
+                raise AssertionError(f"{type(e).__name__} is not a leaf")
+            case _:
+                assert_never(e)
 
     # -- rules ----------------------------------------------------------------------------
     def decision(self, outcome: str, recheck: bool, guards: bool = True) -> str:
@@ -1083,7 +1110,7 @@ class CompiledPolicy:
             except Exception as exc:  # noqa: BLE001 - any failure to build the code is a bug
                 self.compile_error = exc
                 self.failures += 1
-                raise InternalError("the compiled backend (Python refused the generated code)", exc) from exc
+                raise InternalError("the compiled backend (its code could not be generated or compiled)", exc) from exc
         return self._generated[trace]
 
     def outcome(self, key):

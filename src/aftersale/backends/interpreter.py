@@ -121,8 +121,10 @@ def operands(e: ir.Expr) -> tuple[ir.Expr, ...]:
             return e.args
         case ir.Quantifier():
             return (e.collection,)
-        case _:
+        case ir.Field() | ir.Literal() | ir.Arith() | ir.And() | ir.Or() | ir.Not():
             return (e,)
+        case _:
+            assert_never(e)
 
 
 def fields_in(e: ir.Expr):
@@ -130,12 +132,16 @@ def fields_in(e: ir.Expr):
     out, stack = [], [e]
     while stack:
         node = stack.pop()
-        if isinstance(node, ir.Field):
-            out.append(node)
-        elif isinstance(node, ir.Quantifier):
-            stack.append(node.collection)
-        else:
-            stack.extend(reversed(list(node.children())))
+        match node:
+            case ir.Field():
+                out.append(node)
+            case ir.Quantifier():
+                stack.append(node.collection)
+            case ir.Literal() | ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.And() | ir.Or() \
+                    | ir.Not() | ir.Arith() | ir.Call():
+                stack.extend(reversed(list(node.children())))
+            case _:
+                assert_never(node)
     return out
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
-from typing import Any
+from typing import Any, assert_never
 
 from .. import rules as ir
 from .. import semantics as sem
+from ..rules import Quant
 from ..values import MISSING
 from .interpreter import fields_in as _fields_in, operands as _operands
 from ..events.lazy import event_spec
@@ -104,17 +105,22 @@ class Planner:
         return self.next_id - 1
 
     def build(self, e: ir.Expr, item: bool = False) -> PlanNode:
-        if isinstance(e, ir.And):
-            return PlanNode("and", e, [self.build(x, item) for x in e.operands], item=item)
-        if isinstance(e, ir.Or):
-            return PlanNode("or", e, [self.build(x, item) for x in e.operands], item=item)
-        if isinstance(e, ir.Not):
-            return PlanNode("not", e, [self.build(e.operand, item)], item=item)
-        if isinstance(e, ir.Quantifier) and e.kind in ("any", "all") and e.condition is not None:
-            node = PlanNode("quant", e, id=self._id(), item=item)
-            node.children = [self.build(e.condition, True)]
-            return node
-        return self.leaf(e, item)
+        match e:
+            case ir.And():
+                return PlanNode("and", e, [self.build(x, item) for x in e.operands], item=item)
+            case ir.Or():
+                return PlanNode("or", e, [self.build(x, item) for x in e.operands], item=item)
+            case ir.Not():
+                return PlanNode("not", e, [self.build(e.operand, item)], item=item)
+            case ir.Quantifier(kind=Quant.ANY | Quant.ALL) if e.condition is not None:
+                node = PlanNode("quant", e, id=self._id(), item=item)
+                node.children = [self.build(e.condition, True)]
+                return node
+            case ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.Field() | ir.Literal() | ir.Arith() \
+                    | ir.Call() | ir.Quantifier():
+                return self.leaf(e, item)
+            case _:
+                assert_never(e)
 
     def leaf(self, e: ir.Expr, item: bool) -> PlanNode:
         node = PlanNode("leaf", e, id=self._id(), item=item)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
 from .. import rules as ir
 from ..events.fields import ITEM_FIELDS
@@ -85,18 +85,22 @@ def _item_type(name: str) -> Type:
 
 def measure(e: ir.Expr) -> dict[str, Any]:
     """What a subject expression is, for the renderers to name it."""
-    if isinstance(e, ir.Field):
-        return {"kind": "field", "field": e.dotted}
-    if isinstance(e, ir.Call) and e.args and isinstance(e.args[0], ir.Field):
-        if e.function == "age":
+    match e:
+        case ir.Field():
+            return {"kind": "field", "field": e.dotted}
+        case ir.Call(function="age", args=(ir.Field(), *_)):
             return {"kind": "age", "field": e.args[0].dotted}
-        return {"kind": "call", "function": e.function, "field": e.args[0].dotted}
-    if isinstance(e, ir.Arith) and e.op == "-" and e.type is Type.DURATION \
-            and isinstance(e.left, ir.Field) and isinstance(e.right, ir.Field):
-        return {"kind": "span", "from": e.right.dotted, "to": e.left.dotted}
-    if isinstance(e, ir.Quantifier):
-        return {"kind": "count", "collection": e.collection.dotted}
-    return {"kind": "expr", "text": expr_text(e)}
+        case ir.Call(args=(ir.Field(), *_)):
+            return {"kind": "call", "function": e.function, "field": e.args[0].dotted}
+        case ir.Arith(op=ir.Op.SUB, type=Type.DURATION, left=ir.Field(), right=ir.Field()):
+            return {"kind": "span", "from": e.right.dotted, "to": e.left.dotted}
+        case ir.Quantifier():
+            return {"kind": "count", "collection": e.collection.dotted}
+        case ir.Literal() | ir.Arith() | ir.Call() | ir.Compare() | ir.Between() | ir.InList() | ir.Presence() \
+                | ir.And() | ir.Or() | ir.Not():
+            return {"kind": "expr", "text": expr_text(e)}
+        case _:
+            assert_never(e)
 
 
 def field_of(e: ir.Expr) -> str | None:
@@ -122,40 +126,51 @@ class FactWriter:
 
     def fact(self, e: ir.Expr, values: list) -> dict[str, Any]:
         vals = [v for _, v in values]
-        if isinstance(e, ir.Compare):
-            f = field_of(e.left)
-            out = {"code": "compare", "op": e.op, "measure": measure(e.left),
-                   "subject": self.value(e.left, vals[0]), "bound": self.value(e.right, vals[1], f)}
-            if len(values) == 4:  # a bound scaled by `*` or `/` (interpreter.operands): what it came from
-                (a, va), (b, vb) = values[2:]
-                out["bound_from"] = {"op": str(e.right.op), "left": self.value(a, va), "right": self.value(b, vb)}
-            return out
-        if isinstance(e, ir.Between):
-            f = field_of(e.subject)
-            return {"code": "between", "measure": measure(e.subject), "subject": self.value(e.subject, vals[0]),
-                    "low": self.value(e.low, vals[1], f), "high": self.value(e.high, vals[2], f)}
-        if isinstance(e, ir.InList):
-            f = field_of(e.subject)
-            listed = [(x, x.value) for x in e.options] if e.constants is not None else values[1:]
-            fact = {"code": "in", "negated": e.negated, "measure": measure(e.subject),
-                    "subject": self.value(e.subject, vals[0]),
-                    "options": [self.value(x, v, f) for x, v in listed[:ir.SHOWN_OPTIONS]]}
-            if e.name is not None or len(listed) > ir.SHOWN_OPTIONS:  # a merchant's SKU list: named and counted
-                fact.update({"list": e.name, "size": len(listed)})
-            return fact
-        if isinstance(e, ir.Presence):
-            return {"code": "presence", "field": expr_text(e.subject),
-                    "want": "present" if e.present else "missing",
-                    "found": "missing" if vals and vals[0] is MISSING else "present"}
-        if isinstance(e, ir.Quantifier):
-            items = vals[0] if vals else MISSING
-            return {"code": "quantifier", "kind": e.kind, "collection": e.collection.dotted,
-                    "condition": shorten_lists(expr_text(e.condition)) if e.condition is not None else "",
-                    "items": len(items) if isinstance(items, (list, tuple)) else None}
-        if isinstance(e, ir.Call):
-            return self._call(e, values)
-        return {"code": "flag", "measure": measure(e),
-                "subject": self.value(e, vals[0]) if vals else {"type": "missing"}}
+        match e:
+            case ir.Compare():
+                return self._compare(e, values)
+            case ir.Between():
+                f = field_of(e.subject)
+                return {"code": "between", "measure": measure(e.subject), "subject": self.value(e.subject, vals[0]),
+                        "low": self.value(e.low, vals[1], f), "high": self.value(e.high, vals[2], f)}
+            case ir.InList():
+                return self._in(e, values)
+            case ir.Presence():
+                return {"code": "presence", "field": expr_text(e.subject),
+                        "want": "present" if e.present else "missing",
+                        "found": "missing" if vals and vals[0] is MISSING else "present"}
+            case ir.Quantifier():
+                items = vals[0] if vals else MISSING
+                return {"code": "quantifier", "kind": e.kind, "collection": e.collection.dotted,
+                        "condition": shorten_lists(expr_text(e.condition)) if e.condition is not None else "",
+                        "items": len(items) if isinstance(items, (list, tuple)) else None}
+            case ir.Call():
+                return self._call(e, values)
+            case ir.Field() | ir.Literal() | ir.Arith() | ir.And() | ir.Or() | ir.Not():
+                return {"code": "flag", "measure": measure(e),
+                        "subject": self.value(e, vals[0]) if vals else {"type": "missing"}}
+            case _:
+                assert_never(e)
+
+    def _compare(self, e: ir.Compare, values: list) -> dict[str, Any]:
+        vals = [v for _, v in values]
+        f = field_of(e.left)
+        out = {"code": "compare", "op": e.op, "measure": measure(e.left),
+               "subject": self.value(e.left, vals[0]), "bound": self.value(e.right, vals[1], f)}
+        if len(values) == 4:  # a bound scaled by `*` or `/` (interpreter.operands): what it came from
+            (a, va), (b, vb) = values[2:]
+            out["bound_from"] = {"op": str(e.right.op), "left": self.value(a, va), "right": self.value(b, vb)}
+        return out
+
+    def _in(self, e: ir.InList, values: list) -> dict[str, Any]:
+        f = field_of(e.subject)
+        listed = [(x, x.value) for x in e.options] if e.constants is not None else values[1:]
+        fact = {"code": "in", "negated": e.negated, "measure": measure(e.subject),
+                "subject": self.value(e.subject, values[0][1]),
+                "options": [self.value(x, v, f) for x, v in listed[:ir.SHOWN_OPTIONS]]}
+        if e.name is not None or len(listed) > ir.SHOWN_OPTIONS:  # a merchant's SKU list: named and counted
+            fact.update({"list": e.name, "size": len(listed)})
+        return fact
 
     def _call(self, e: ir.Call, values: list) -> dict[str, Any]:
         from ..hours import is_open

@@ -23,7 +23,7 @@ could matter changes, and at `recheck_at` the decision does.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, assert_never
 from zoneinfo import ZoneInfo
 
 from .. import rules as ir
@@ -47,13 +47,19 @@ def reads_clock(e: ir.Expr) -> bool:
 
 
 def _operand_pairs(e: ir.Expr) -> list[tuple[ir.Expr, ir.Expr]]:
-    if isinstance(e, ir.Compare):
-        return [(e.left, e.right)]
-    if isinstance(e, ir.Between):
-        return [(e.subject, e.low), (e.subject, e.high)]
-    if isinstance(e, ir.InList):
-        return [(e.subject, o) for o in e.options]
-    return []
+    """The pairs of operands a condition compares (where a clock-reading side meets the other)."""
+    match e:
+        case ir.Compare():
+            return [(e.left, e.right)]
+        case ir.Between():
+            return [(e.subject, e.low), (e.subject, e.high)]
+        case ir.InList():
+            return [(e.subject, o) for o in e.options]
+        case ir.Field() | ir.Literal() | ir.Presence() | ir.And() | ir.Or() | ir.Not() | ir.Arith() | ir.Call() \
+                | ir.Quantifier():
+            return []
+        case _:
+            assert_never(e)
 
 
 class Clocked:

@@ -15,8 +15,10 @@ from .facts import FactWriter, field_of
 from ..syntax.parser import shorten_lists
 from .trace import RuleTrace, TraceNode
 
-NODE_KINDS = {ir.And: "and", ir.Or: "or", ir.Not: "not", ir.Compare: "compare", ir.Between: "between",
-              ir.InList: "in", ir.Presence: "presence", ir.Call: "call", ir.Quantifier: "quantifier"}
+NODE_KINDS = ir.every_kind({ir.And: "and", ir.Or: "or", ir.Not: "not", ir.Compare: "compare",
+                            ir.Between: "between", ir.InList: "in", ir.Presence: "presence", ir.Call: "call",
+                            ir.Quantifier: "quantifier", ir.Field: "value", ir.Literal: "value", ir.Arith: "value"},
+                           "NODE_KINDS")
 
 
 def policy_info(policy: ir.Policy) -> dict[str, Any]:
@@ -95,7 +97,7 @@ class RecordWriter:
 
     def node(self, t: TraceNode) -> dict[str, Any]:
         e = t.expr
-        kind = NODE_KINDS.get(type(e), "value")
+        kind = NODE_KINDS[type(e)]
         if isinstance(e, ir.And) and not e.operands:
             kind = "always"
         out: dict[str, Any] = {

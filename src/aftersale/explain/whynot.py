@@ -9,7 +9,7 @@ listed with what would pass. The result is a trace entry shaped as a record's
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
 from .. import semantics
 from .. import rules as ir
@@ -22,15 +22,20 @@ from ..decision.trace import RuleTrace, TraceNode
 def exhaustive(e: ir.Expr, s: Scope) -> TraceNode:
     """`traced`, with every operand of `and`/`or`/`not` evaluated (none skipped); each node's result
     is the interpreter's own (`holds`), so the logic stays the backend's."""
-    if isinstance(e, (ir.And, ir.Or)) and e.operands:
-        node = TraceNode(e, result=holds(e, s))
-        node.children = [exhaustive(x, s) for x in e.operands]
-        return node
-    if isinstance(e, ir.Not):
-        node = TraceNode(e, result=holds(e, s))
-        node.children = [exhaustive(e.operand, s)]
-        return node
-    return traced(e, s)  # a leaf, or a quantifier (which stops at the item that decides, as it should)
+    match e:
+        case ir.And() | ir.Or() if e.operands:
+            node = TraceNode(e, result=holds(e, s))
+            node.children = [exhaustive(x, s) for x in e.operands]
+            return node
+        case ir.Not():
+            node = TraceNode(e, result=holds(e, s))
+            node.children = [exhaustive(e.operand, s)]
+            return node
+        case ir.And() | ir.Or() | ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.Field() \
+                | ir.Literal() | ir.Arith() | ir.Call() | ir.Quantifier():
+            return traced(e, s)  # a leaf, or a quantifier (which stops at the item that decides, as it should)
+        case _:
+            assert_never(e)
 
 
 def action_applies(rule: ir.Rule, event: Event) -> dict[str, Any] | None:

@@ -28,6 +28,8 @@ fields is *realisable* (`analysis.Analysis.realizable` asks the solver).
 """
 from __future__ import annotations
 
+from typing import assert_never
+
 from .. import rules as ir
 from .terms import Term, Terms, Unsupported
 from .valuesets import ValueSet
@@ -51,23 +53,29 @@ def dnf(cond: ir.Expr, terms: Terms, limit: int = MAX_BOXES, positive: bool = Tr
 
 
 def _dnf(e: ir.Expr, positive: bool, terms: Terms, limit: int) -> list[Box]:
-    if isinstance(e, ir.Not):
-        return _dnf(e.operand, not positive, terms, limit)
-    if isinstance(e, (ir.And, ir.Or)):
-        conj = isinstance(e, ir.And) == positive
-        parts = [_dnf(x, positive, terms, limit) for x in e.operands]
-        if conj:
-            out: list[Box] = [{}]
-            for p in sorted(parts, key=len):
-                out = _meet(out, p, limit)
-                if not out:
-                    return []
+    match e:
+        case ir.Not():
+            return _dnf(e.operand, not positive, terms, limit)
+        case ir.And() | ir.Or():
+            conj = isinstance(e, ir.And) == positive
+            parts = [_dnf(x, positive, terms, limit) for x in e.operands]
+            if conj:
+                out: list[Box] = [{}]
+                for p in sorted(parts, key=len):
+                    out = _meet(out, p, limit)
+                    if not out:
+                        return []
+                return out
+            out = [b for p in parts for b in p]
+            out = _merge(out)
+            if len(out) > limit:
+                raise TooComplex()
             return out
-        out = [b for p in parts for b in p]
-        out = _merge(out)
-        if len(out) > limit:
-            raise TooComplex()
-        return out
+        case ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.Field() | ir.Literal() | ir.Arith() \
+                | ir.Call() | ir.Quantifier():
+            pass  # a leaf: its sets below
+        case _:
+            assert_never(e)
     leaf = terms.leaf(e)
     if isinstance(leaf, bool):
         return [{}] if leaf == positive else []

@@ -9,7 +9,7 @@ that the interpreter decides as the finding says.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, assert_never
 
 from .. import rules as ir
 from ..locale import and_list, msg
@@ -184,15 +184,20 @@ def _operands(when: ir.Expr) -> list[tuple[ir.Expr, ir.Expr]]:
 def _replace(expr: ir.Expr, target: ir.Expr, new: ir.Expr) -> ir.Expr:
     if expr is target:
         return new
-    if isinstance(expr, (ir.And, ir.Or)):
-        ops = tuple(_replace(x, target, new) for x in expr.operands)
-        if any(a is not b for a, b in zip(ops, expr.operands)):
-            return type(expr)(ops, span=expr.span)
-        return expr
-    if isinstance(expr, ir.Not):
-        inner = _replace(expr.operand, target, new)
-        return expr if inner is expr.operand else ir.Not(inner, span=expr.span)
-    return expr
+    match expr:
+        case ir.And() | ir.Or():
+            ops = tuple(_replace(x, target, new) for x in expr.operands)
+            if any(a is not b for a, b in zip(ops, expr.operands)):
+                return type(expr)(ops, span=expr.span)
+            return expr
+        case ir.Not():
+            inner = _replace(expr.operand, target, new)
+            return expr if inner is expr.operand else ir.Not(inner, span=expr.span)
+        case ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.Field() | ir.Literal() | ir.Arith() \
+                | ir.Call() | ir.Quantifier():
+            return expr  # the operands of and/or/not are what a redundant condition is taken out of
+        case _:
+            assert_never(expr)
 
 
 def _redundant(ctx: Context, rule: ir.Rule, rf: RuleFacts) -> Iterator[Finding]:

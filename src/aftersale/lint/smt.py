@@ -32,10 +32,12 @@ from __future__ import annotations
 import string
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from typing import assert_never
 
 import z3
 
 from .. import rules as ir
+from ..rules import Quant
 from ..limits import MAX_YEAR, MIN_YEAR
 from ..events.fields import FIELDS, ITEM_FIELDS
 from ..events.lazy import AMOUNT, PAID
@@ -297,60 +299,65 @@ class Encoder:
 
     def _value(self, e: ir.Expr, slot) -> V:
         T = z3.BoolVal(True)
-        if isinstance(e, ir.Field):
-            return self.field(e.path, slot)
-        if isinstance(e, ir.Literal):
-            v = e.value
-            if e.type is BOOL:
-                return V(z3.BoolVal(bool(v)), T, "bool")
-            if e.type is MONEY:
-                return V(_q(v) * 100, T, "fen")
-            if e.type is NUMBER:
-                return V(_q(v), T, "num")
-            if e.type is DURATION:
-                return V(_q(v.days * DAY + v.seconds), T, "sec")
-            if e.type is TIME:
-                return V(z3.IntVal(seconds_of(v)), T, "tod")
-            if e.type is DATE:
-                return V(z3.IntVal(day_number(v)), T, "day")
-            if e.type is TEXT:
-                return V(z3.StringVal(v), T, "str")
-            if e.type is ENUM:
-                return V(None, T, "lit", v)
-            raise Unsupported("a literal of unknown type")
-        if isinstance(e, ir.Arith):
-            a, b = self.value(e.left, slot), self.value(e.right, slot)
-            present = z3.And(a.present, b.present)
-            kinds = (a.kind, b.kind)
-            if e.op in ir.SCALINGS:
-                return self._scale(e.op, a, b, present)
-            sign = 1 if e.op == "+" else -1
-            if kinds == ("ts", "ts") and e.op == "-":
-                return V(a.val - b.val, present, "sec")
-            if kinds in (("ts", "sec"),) or (kinds == ("sec", "ts") and e.op == "+"):
-                out = a.val + sign * b.val if a.kind == "ts" else b.val + a.val
-                return V(out, z3.And(present, self._in_years(out)), "ts")
-            if kinds in (("fen", "fen"), ("num", "num"), ("sec", "sec")):
-                return V(a.val + sign * b.val, present, a.kind)
-            if kinds == ("fen", "num"):
-                return V(a.val + sign * b.val * 100, present, "fen")
-            if kinds == ("num", "fen"):
-                return V(a.val * 100 + sign * b.val, present, "fen")
-            raise Unsupported("arithmetic on these types")
-        if isinstance(e, ir.Call):
-            return self._call(e, slot)
-        if isinstance(e, ir.Quantifier) and e.kind == "count":
-            if slot is not None:
-                raise Unsupported("a quantifier inside a quantifier")
-            terms, known = [], [self.items_present]
-            for k in range(self.slots):
-                c = z3.BoolVal(True) if e.condition is None else self.cond(e.condition, k)
-                terms.append(z3.If(c, self.mult[k], 0))
-                if e.condition is not None:  # an item whose condition is unknown makes the count missing
-                    known.append(z3.Implies(self.mult[k] >= 1, z3.Or(c, self.false(e.condition, k))))
-            return V(z3.Sum(terms) if terms else z3.IntVal(0), z3.And(known), "num")
-        # a condition used as a value: the evaluator compares its truth (None when unknown) as a value
-        raise Unsupported("a condition used as a value")
+        match e:
+            case ir.Field():
+                return self.field(e.path, slot)
+            case ir.Literal():
+                v = e.value
+                if e.type is BOOL:
+                    return V(z3.BoolVal(bool(v)), T, "bool")
+                if e.type is MONEY:
+                    return V(_q(v) * 100, T, "fen")
+                if e.type is NUMBER:
+                    return V(_q(v), T, "num")
+                if e.type is DURATION:
+                    return V(_q(v.days * DAY + v.seconds), T, "sec")
+                if e.type is TIME:
+                    return V(z3.IntVal(seconds_of(v)), T, "tod")
+                if e.type is DATE:
+                    return V(z3.IntVal(day_number(v)), T, "day")
+                if e.type is TEXT:
+                    return V(z3.StringVal(v), T, "str")
+                if e.type is ENUM:
+                    return V(None, T, "lit", v)
+                raise Unsupported("a literal of unknown type")
+            case ir.Arith():
+                a, b = self.value(e.left, slot), self.value(e.right, slot)
+                present = z3.And(a.present, b.present)
+                kinds = (a.kind, b.kind)
+                if e.op in ir.SCALINGS:
+                    return self._scale(e.op, a, b, present)
+                sign = 1 if e.op == "+" else -1
+                if kinds == ("ts", "ts") and e.op == "-":
+                    return V(a.val - b.val, present, "sec")
+                if kinds in (("ts", "sec"),) or (kinds == ("sec", "ts") and e.op == "+"):
+                    out = a.val + sign * b.val if a.kind == "ts" else b.val + a.val
+                    return V(out, z3.And(present, self._in_years(out)), "ts")
+                if kinds in (("fen", "fen"), ("num", "num"), ("sec", "sec")):
+                    return V(a.val + sign * b.val, present, a.kind)
+                if kinds == ("fen", "num"):
+                    return V(a.val + sign * b.val * 100, present, "fen")
+                if kinds == ("num", "fen"):
+                    return V(a.val * 100 + sign * b.val, present, "fen")
+                raise Unsupported("arithmetic on these types")
+            case ir.Call():
+                return self._call(e, slot)
+            case ir.Quantifier(kind=Quant.COUNT):
+                if slot is not None:
+                    raise Unsupported("a quantifier inside a quantifier")
+                terms, known = [], [self.items_present]
+                for k in range(self.slots):
+                    c = z3.BoolVal(True) if e.condition is None else self.cond(e.condition, k)
+                    terms.append(z3.If(c, self.mult[k], 0))
+                    if e.condition is not None:  # an item whose condition is unknown makes the count missing
+                        known.append(z3.Implies(self.mult[k] >= 1, z3.Or(c, self.false(e.condition, k))))
+                return V(z3.Sum(terms) if terms else z3.IntVal(0), z3.And(known), "num")
+            case ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.And() | ir.Or() | ir.Not() \
+                    | ir.Quantifier():
+                # a condition used as a value: the evaluator compares its truth (None when unknown) as a value
+                raise Unsupported("a condition used as a value")
+            case _:
+                assert_never(e)
 
     def _in_years(self, ts) -> z3.BoolRef:
         """Whether a computed timestamp stays in the years events may hold (`values.in_range`: else it is
@@ -468,59 +475,61 @@ class Encoder:
         return self._cached(("c", e, slot), self._tf, e, slot)
 
     def _tf(self, e: ir.Expr, slot) -> tuple[z3.BoolRef, z3.BoolRef]:
-        if isinstance(e, (ir.And, ir.Or)):
-            parts = [self.tf(x, slot) for x in e.operands]
-            ts, fs = [p[0] for p in parts], [p[1] for p in parts]
-            if isinstance(e, ir.And):
-                return z3.And(ts) if ts else z3.BoolVal(True), z3.Or(fs) if fs else z3.BoolVal(False)
-            return z3.Or(ts) if ts else z3.BoolVal(False), z3.And(fs) if fs else z3.BoolVal(True)
-        if isinstance(e, ir.Not):
-            t, f = self.tf(e.operand, slot)
-            return f, t
-        if isinstance(e, ir.Compare):
-            a, b = self.value(e.left, slot), self.value(e.right, slot)
-            known = z3.And(a.present, b.present)
-            c = self.compare(e.op, a, b)
-            return z3.And(known, c), z3.And(known, z3.Not(c))
-        if isinstance(e, ir.Between):
-            s, lo, hi = (self.value(x, slot) for x in (e.subject, e.low, e.high))
-            above, below = self.compare("<=", lo, s), self.compare("<=", s, hi)
-            true = z3.And(s.present, lo.present, hi.present, above, below)
-            false = z3.Or(z3.And(s.present, lo.present, z3.Not(above)), z3.And(s.present, hi.present, z3.Not(below)))
-            return true, false
-        if isinstance(e, ir.InList) and e.constants is not None and len(e.constants) > SOLVER_LIST:
-            s = self.value(e.subject, slot)
-            if s.kind == "str":
-                member = self.listed(e.constants, s.val)
-                true, false = z3.And(s.present, member), z3.And(s.present, z3.Not(member))
+        match e:
+            case ir.And() | ir.Or():
+                parts = [self.tf(x, slot) for x in e.operands]
+                ts, fs = [p[0] for p in parts], [p[1] for p in parts]
+                if isinstance(e, ir.And):
+                    return z3.And(ts) if ts else z3.BoolVal(True), z3.Or(fs) if fs else z3.BoolVal(False)
+                return z3.Or(ts) if ts else z3.BoolVal(False), z3.And(fs) if fs else z3.BoolVal(True)
+            case ir.Not():
+                t, f = self.tf(e.operand, slot)
+                return f, t
+            case ir.Compare():
+                a, b = self.value(e.left, slot), self.value(e.right, slot)
+                known = z3.And(a.present, b.present)
+                c = self.compare(e.op, a, b)
+                return z3.And(known, c), z3.And(known, z3.Not(c))
+            case ir.Between():
+                s, lo, hi = (self.value(x, slot) for x in (e.subject, e.low, e.high))
+                above, below = self.compare("<=", lo, s), self.compare("<=", s, hi)
+                true = z3.And(s.present, lo.present, hi.present, above, below)
+                false = z3.Or(z3.And(s.present, lo.present, z3.Not(above)), z3.And(s.present, hi.present, z3.Not(below)))
+                return true, false
+            case ir.InList():
+                s = self.value(e.subject, slot)
+                if e.constants is not None and len(e.constants) > SOLVER_LIST and s.kind == "str":
+                    member = self.listed(e.constants, s.val)
+                    true, false = z3.And(s.present, member), z3.And(s.present, z3.Not(member))
+                    return (false, true) if e.negated else (true, false)
+                options = [self.value(x, slot) for x in e.options]
+                found = z3.Or([z3.And(o.present, self.compare("==", s, o)) for o in options]) if options \
+                    else z3.BoolVal(False)
+                not_found = z3.And([z3.And(o.present, z3.Not(self.compare("==", s, o))) for o in options])
+                true, false = z3.And(s.present, found), z3.And(s.present, not_found)
                 return (false, true) if e.negated else (true, false)
-        if isinstance(e, ir.InList):
-            s = self.value(e.subject, slot)
-            options = [self.value(x, slot) for x in e.options]
-            found = z3.Or([z3.And(o.present, self.compare("==", s, o)) for o in options]) if options \
-                else z3.BoolVal(False)
-            not_found = z3.And([z3.And(o.present, z3.Not(self.compare("==", s, o))) for o in options])
-            true, false = z3.And(s.present, found), z3.And(s.present, not_found)
-            return (false, true) if e.negated else (true, false)
-        if isinstance(e, ir.Presence):
-            s = self.value(e.subject, slot)
-            true = s.present if e.present else z3.Not(s.present)
-            return true, z3.Not(true)
-        if isinstance(e, ir.Quantifier) and e.kind in ("any", "all"):
-            if slot is not None or e.condition is None:
-                raise Unsupported("a nested quantifier")
-            each = [(self.mult[k] >= 1, *self.tf(e.condition, k)) for k in range(self.slots)]
-            some_true = z3.Or([z3.And(m, t) for m, t, _ in each])
-            some_false = z3.Or([z3.And(m, f) for m, _, f in each])
-            every_true = z3.And([z3.Implies(m, t) for m, t, _ in each])
-            every_false = z3.And([z3.Implies(m, f) for m, _, f in each])
-            if e.kind == "any":
-                return z3.And(self.items_present, some_true), z3.And(self.items_present, every_false)
-            return z3.And(self.items_present, every_true), z3.And(self.items_present, some_false)
-        v = self.value(e, slot)
-        if v.kind == "bool":
-            return z3.And(v.present, v.val), z3.And(v.present, z3.Not(v.val))
-        return z3.BoolVal(False), v.present  # `semantics.truth`: a present value that is not true is false
+            case ir.Presence():
+                s = self.value(e.subject, slot)
+                true = s.present if e.present else z3.Not(s.present)
+                return true, z3.Not(true)
+            case ir.Quantifier(kind=Quant.ANY | Quant.ALL):
+                if slot is not None or e.condition is None:
+                    raise Unsupported("a nested quantifier")
+                each = [(self.mult[k] >= 1, *self.tf(e.condition, k)) for k in range(self.slots)]
+                some_true = z3.Or([z3.And(m, t) for m, t, _ in each])
+                some_false = z3.Or([z3.And(m, f) for m, _, f in each])
+                every_true = z3.And([z3.Implies(m, t) for m, t, _ in each])
+                every_false = z3.And([z3.Implies(m, f) for m, _, f in each])
+                if e.kind == "any":
+                    return z3.And(self.items_present, some_true), z3.And(self.items_present, every_false)
+                return z3.And(self.items_present, every_true), z3.And(self.items_present, some_false)
+            case ir.Field() | ir.Literal() | ir.Arith() | ir.Call() | ir.Quantifier():
+                v = self.value(e, slot)
+                if v.kind == "bool":
+                    return z3.And(v.present, v.val), z3.And(v.present, z3.Not(v.val))
+                return z3.BoolVal(False), v.present  # `semantics.truth`: a present value that is not true is false
+            case _:
+                assert_never(e)
 
     def compare(self, op: str, a: V, b: V) -> z3.BoolRef:
         if a.kind == "lit" and b.kind != "lit":

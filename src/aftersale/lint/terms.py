@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import assert_never
 
 from .. import rules as ir
 from ..values import BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, WEEKDAYS, Type
@@ -125,24 +126,30 @@ class Terms:
         """The term of a value expression (raises Unsupported for what is not modelled)."""
         from ..syntax.lower import static_type
 
-        if isinstance(expr, ir.Field):
-            if expr.path[0] == "item" and not self._item_scope:
-                raise Unsupported("item fields outside any/all/count")
-            return self._field(expr)
-        if isinstance(expr, ir.Call):
-            ts = _plain_ts(expr.args[0]) if len(expr.args) == 1 else None
-            if expr.function == "age" and ts is not None:
-                miss = optional(ts.path)
-                return self._intern(Term(("age", ts.path), "num", expr, frozenset({"at", ts.dotted}),
-                                         Numbers.domain(True, -SPAN_MAX, SPAN_MAX, miss), True, "sec", True))
-            if expr.function in CALENDAR_FUNCTIONS and ts is not None:
-                return self._calendar(expr.function, ts, expr)
-        if isinstance(expr, ir.Arith) and expr.op == "-":
-            a, b = _plain_ts(expr.left), _plain_ts(expr.right)
-            if a is not None and b is not None and a.path != b.path:
-                miss = optional(a.path) or optional(b.path)
-                return self._intern(Term(("diff", a.path, b.path), "num", expr, frozenset({a.dotted, b.dotted}),
-                                         Numbers.domain(True, -SPAN_MAX, SPAN_MAX, miss), True, "sec", True))
+        match expr:
+            case ir.Field():
+                if expr.path[0] == "item" and not self._item_scope:
+                    raise Unsupported("item fields outside any/all/count")
+                return self._field(expr)
+            case ir.Call():
+                ts = _plain_ts(expr.args[0]) if len(expr.args) == 1 else None
+                if expr.function == "age" and ts is not None:
+                    miss = optional(ts.path)
+                    return self._intern(Term(("age", ts.path), "num", expr, frozenset({"at", ts.dotted}),
+                                             Numbers.domain(True, -SPAN_MAX, SPAN_MAX, miss), True, "sec", True))
+                if expr.function in CALENDAR_FUNCTIONS and ts is not None:
+                    return self._calendar(expr.function, ts, expr)
+            case ir.Arith(op=ir.Op.SUB):
+                a, b = _plain_ts(expr.left), _plain_ts(expr.right)
+                if a is not None and b is not None and a.path != b.path:
+                    miss = optional(a.path) or optional(b.path)
+                    return self._intern(Term(("diff", a.path, b.path), "num", expr, frozenset({a.dotted, b.dotted}),
+                                             Numbers.domain(True, -SPAN_MAX, SPAN_MAX, miss), True, "sec", True))
+            case ir.Literal() | ir.Arith() | ir.Quantifier() | ir.Compare() | ir.Between() | ir.InList() \
+                    | ir.Presence() | ir.And() | ir.Or() | ir.Not():
+                pass  # a term of the expression as a whole, below
+            case _:
+                assert_never(expr)
         t = static_type(expr)
         key = ("expr", expr)
         variables = _fields_in(expr)
@@ -249,71 +256,75 @@ class Terms:
         return term, true, self._present(term) - true
 
     def _leaf(self, cond: ir.Expr):
-        if isinstance(cond, ir.Literal):
-            if cond.type is BOOL:
-                return bool(cond.value)
-            raise Unsupported("a literal used as a condition")
-        if isinstance(cond, ir.Compare):
-            left, right, op = cond.left, cond.right, cond.op
-            if isinstance(left, ir.Literal) and not isinstance(right, ir.Literal):
-                left, right, op = right, left, MIRRORED.get(op, op)
-            if isinstance(left, ir.Literal) and isinstance(right, ir.Literal):
-                from ..semantics import compare
+        match cond:
+            case ir.Literal():
+                if cond.type is BOOL:
+                    return bool(cond.value)
+                raise Unsupported("a literal used as a condition")
+            case ir.Compare():
+                left, right, op = cond.left, cond.right, cond.op
+                if isinstance(left, ir.Literal) and not isinstance(right, ir.Literal):
+                    left, right, op = right, left, MIRRORED.get(op, op)
+                if isinstance(left, ir.Literal) and isinstance(right, ir.Literal):
+                    from ..semantics import compare
 
-                result = compare(ir.Op(op), left.value, right.value)
-                if result is None:
-                    raise Unsupported("literals that cannot be compared")
-                return result
-            if isinstance(right, ir.Literal):
-                term = self.term(left)
-                return self._on(term, self.compare_set(term, op, right))
-            return self._opaque(cond)
-        if isinstance(cond, ir.Between):
-            if isinstance(cond.low, ir.Literal) and isinstance(cond.high, ir.Literal) \
-                    and not isinstance(cond.subject, ir.Literal):
+                    result = compare(ir.Op(op), left.value, right.value)
+                    if result is None:
+                        raise Unsupported("literals that cannot be compared")
+                    return result
+                if isinstance(right, ir.Literal):
+                    term = self.term(left)
+                    return self._on(term, self.compare_set(term, op, right))
+                return self._opaque(cond)
+            case ir.Between():
+                if isinstance(cond.low, ir.Literal) and isinstance(cond.high, ir.Literal) \
+                        and not isinstance(cond.subject, ir.Literal):
+                    term = self.term(cond.subject)
+                    if term.kind != "num":
+                        raise Unsupported("between on a value without order")
+                    lo, hi = self.number(term, cond.low), self.number(term, cond.high)
+                    return self._on(term, Numbers.between(lo, hi, term.integral))
+                return self._opaque(cond)
+            case ir.InList():
+                if all(isinstance(o, ir.Literal) for o in cond.options) and not isinstance(cond.subject, ir.Literal):
+                    term = self.term(cond.subject)
+                    found = None
+                    if term.kind == "text" and cond.constants is not None \
+                            and all(isinstance(v, str) for v in cond.constants):  # 30,000 SKUs: one set, not 30,000 unions
+                        found = Texts(False, cond.constants, False)
+                    for o in cond.options if found is None else ():
+                        s = self.compare_set(term, "==", o)
+                        found = s if found is None else found | s
+                    if found is None:
+                        found = self._empty(term)
+                    term, inside, outside = self._on(term, found)
+                    return (term, outside, inside) if cond.negated else (term, inside, outside)
+                return self._opaque(cond)
+            case ir.Presence():
+                if isinstance(cond.subject, ir.Literal):
+                    return cond.present
                 term = self.term(cond.subject)
-                if term.kind != "num":
-                    raise Unsupported("between on a value without order")
-                lo, hi = self.number(term, cond.low), self.number(term, cond.high)
-                return self._on(term, Numbers.between(lo, hi, term.integral))
-            return self._opaque(cond)
-        if isinstance(cond, ir.InList):
-            if all(isinstance(o, ir.Literal) for o in cond.options) and not isinstance(cond.subject, ir.Literal):
-                term = self.term(cond.subject)
-                found = None
-                if term.kind == "text" and cond.constants is not None \
-                        and all(isinstance(v, str) for v in cond.constants):  # 30,000 SKUs: one set, not 30,000 unions
-                    found = Texts(False, cond.constants, False)
-                for o in cond.options if found is None else ():
-                    s = self.compare_set(term, "==", o)
-                    found = s if found is None else found | s
-                if found is None:
-                    found = self._empty(term)
-                term, inside, outside = self._on(term, found)
-                return (term, outside, inside) if cond.negated else (term, inside, outside)
-            return self._opaque(cond)
-        if isinstance(cond, ir.Presence):
-            if isinstance(cond.subject, ir.Literal):
-                return cond.present
-            term = self.term(cond.subject)
-            present = self._present(term)
-            missing = term.domain - present
-            return (term, present, missing) if cond.present else (term, missing, present)
-        if isinstance(cond, ir.Quantifier):
-            return self._opaque(cond)
-        if isinstance(cond, (ir.Field, ir.Call)):
-            if isinstance(cond, ir.Call) and cond.function == "outside_service_hours":
+                present = self._present(term)
+                missing = term.domain - present
+                return (term, present, missing) if cond.present else (term, missing, present)
+            case ir.Quantifier():
+                return self._opaque(cond)
+            case ir.Call(function="outside_service_hours"):
                 term = self.term(ir.Call("in_service_hours", cond.args))
                 return self._on(term, Finite.of(term.labels, {False}))
-            if isinstance(cond, ir.Call) and cond.function in ("contains", "starts_with", "ends_with"):
+            case ir.Call(function="contains" | "starts_with" | "ends_with"):
                 return self._opaque(cond)
-            term = self.term(cond)
-            if term.kind != "finite" or True not in term.labels:
-                raise Unsupported("a value that is not true/false used as a condition")
-            return self._on(term, Finite.of(term.labels, {True}))
-        if isinstance(cond, ir.Arith):
-            raise Unsupported("arithmetic used as a condition")
-        raise Unsupported(type(cond).__name__)
+            case ir.Field() | ir.Call():
+                term = self.term(cond)
+                if term.kind != "finite" or True not in term.labels:
+                    raise Unsupported("a value that is not true/false used as a condition")
+                return self._on(term, Finite.of(term.labels, {True}))
+            case ir.Arith():
+                raise Unsupported("arithmetic used as a condition")
+            case ir.And() | ir.Or() | ir.Not():  # not leaves: the caller splits them
+                raise Unsupported(type(cond).__name__)
+            case _:
+                assert_never(cond)
 
     def _present(self, term: Term) -> ValueSet:
         if term.kind in ("finite", "atom"):

@@ -6,6 +6,8 @@ field never takes, a condition that is not true or false.
 """
 from __future__ import annotations
 
+from typing import assert_never
+
 from .. import rules as ir
 from ..diagnostics import Diagnostic, ERROR, did_you_mean, did_you_mean_msg
 from ..locale import Msg, msg
@@ -48,21 +50,26 @@ class Checker:
         stack = [expr]
         while stack:
             node = stack.pop()
-            if isinstance(node, (ir.And, ir.Or)):
-                for op in node.operands:
-                    self.condition_shallow(op)
-            elif isinstance(node, ir.Not):
-                self.condition_shallow(node.operand)
-            elif isinstance(node, ir.Compare):
-                self.compare(node.op, node.left, [node.right], node)
-            elif isinstance(node, ir.Between):
-                self.compare("between", node.subject, [node.low, node.high], node)
-            elif isinstance(node, ir.InList):
-                self.compare("==", node.subject, list(node.options), node)
-            elif isinstance(node, ir.Call):
-                self.call(node)
-            elif isinstance(node, ir.Quantifier) and node.condition is not None:
-                self.condition_shallow(node.condition)
+            match node:
+                case ir.And() | ir.Or():
+                    for op in node.operands:
+                        self.condition_shallow(op)
+                case ir.Not():
+                    self.condition_shallow(node.operand)
+                case ir.Compare():
+                    self.compare(node.op, node.left, [node.right], node)
+                case ir.Between():
+                    self.compare("between", node.subject, [node.low, node.high], node)
+                case ir.InList():
+                    self.compare("==", node.subject, list(node.options), node)
+                case ir.Call():
+                    self.call(node)
+                case ir.Quantifier() if node.condition is not None:
+                    self.condition_shallow(node.condition)
+                case ir.Quantifier() | ir.Field() | ir.Literal() | ir.Presence() | ir.Arith():
+                    pass  # their parts are checked below; their own types by condition_shallow / static_type
+                case _:
+                    assert_never(node)
             stack.extend(node.children())
 
     def condition_shallow(self, expr: ir.Expr) -> None:
@@ -127,13 +134,18 @@ class Checker:
 
 
 def subject_text(expr: ir.Expr) -> str:
-    if isinstance(expr, ir.Field):
-        return expr.dotted
-    if isinstance(expr, ir.Literal):
-        return expr.text or str(expr.value)
-    if isinstance(expr, ir.Call):
-        return f"{expr.function}(…)"
-    return type(expr).__name__.lower()
+    match expr:
+        case ir.Field():
+            return expr.dotted
+        case ir.Literal():
+            return expr.text or str(expr.value)
+        case ir.Call():
+            return f"{expr.function}(…)"
+        case ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.And() | ir.Or() | ir.Not() | ir.Arith() \
+                | ir.Quantifier():
+            return type(expr).__name__.lower()
+        case _:
+            assert_never(expr)
 
 
 def _a(t: Type) -> Msg | str:

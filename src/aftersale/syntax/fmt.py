@@ -10,6 +10,7 @@ import json
 import re
 from datetime import timedelta
 from functools import lru_cache
+from typing import assert_never
 
 from .. import rules as ir
 from .vocabulary import (ACTION_ROWS, EN_HOURS_ZH, HEADER, HOLIDAY_ROWS, LANGUAGE_ROWS, PLATFORM_ROWS,
@@ -68,17 +69,23 @@ def _same_duration(text: str, value) -> bool:
 
 
 def _prec(e: ir.Expr) -> int:
-    if isinstance(e, ir.Or):
-        return _OR if len(e.operands) > 1 else _ATOM
-    if isinstance(e, ir.And):
-        return _AND if len(e.operands) > 1 else _ATOM
-    if isinstance(e, ir.Not):
-        return _NOT
-    if isinstance(e, (ir.Compare, ir.Between, ir.InList, ir.Presence)) or _holds(e):
-        return _CMP
-    if isinstance(e, ir.Arith):
-        return _PRODUCT if e.op in ir.SCALINGS else _SUM
-    return _ATOM
+    match e:
+        case ir.Or():
+            return _OR if len(e.operands) > 1 else _ATOM
+        case ir.And():
+            return _AND if len(e.operands) > 1 else _ATOM
+        case ir.Not():
+            return _NOT
+        case ir.Compare() | ir.Between() | ir.InList() | ir.Presence():
+            return _CMP
+        case ir.Call() if _holds(e):
+            return _CMP
+        case ir.Arith():
+            return _PRODUCT if e.op in ir.SCALINGS else _SUM
+        case ir.Field() | ir.Literal() | ir.Call() | ir.Quantifier():
+            return _ATOM
+        case _:
+            assert_never(e)
 
 
 def _holds(e: ir.Expr) -> bool:
@@ -94,40 +101,42 @@ def expr_text(e: ir.Expr) -> str:
         text = expr_text(x)
         return f"({text})" if _prec(x) < min_prec else text
 
-    if isinstance(e, ir.Field):
-        return e.dotted
-    if isinstance(e, ir.Literal):
-        return literal_text(e)
-    if isinstance(e, (ir.And, ir.Or)):
-        if not e.operands:
-            return "true" if isinstance(e, ir.And) else "false"
-        word = " and " if isinstance(e, ir.And) else " or "
-        own = _prec(e)
-        return word.join(sub(x, own + 1) for x in e.operands)
-    if isinstance(e, ir.Not):
-        return "not " + sub(e.operand, _NOT)
-    if isinstance(e, ir.Compare):
-        return f"{sub(e.left, _SUM)} {e.op} {sub(e.right, _SUM)}"
-    if isinstance(e, ir.Between):
-        return f"{sub(e.subject, _SUM)} between {sub(e.low, _SUM)} and {sub(e.high, _SUM)}"
-    if isinstance(e, ir.InList) and e.name is not None:
-        return f"{sub(e.subject, _SUM)} {'not in' if e.negated else 'in'} {e.name}"
-    if _holds(e):
-        return f"{sub(e.args[1], _SUM)} in {e.args[0].dotted}"
-    if isinstance(e, ir.InList):
-        opts = ", ".join(expr_text(x) for x in e.options)
-        return f"{sub(e.subject, _SUM)} {'not in' if e.negated else 'in'} [{opts}]"
-    if isinstance(e, ir.Presence):
-        return f"{sub(e.subject, _SUM)} is {'present' if e.present else 'missing'}"
-    if isinstance(e, ir.Arith):
-        own = _prec(e)  # the right operand of `+`/`-` may be a product; of `*`/`/` only an atom
-        return f"{sub(e.left, own)} {e.op} {sub(e.right, _PRODUCT if own == _SUM else _ATOM)}"
-    if isinstance(e, ir.Call):
-        return f"{e.function}({', '.join(expr_text(a) for a in e.args)})"
-    if isinstance(e, ir.Quantifier):
-        args = [expr_text(e.collection)] + ([expr_text(e.condition)] if e.condition is not None else [])
-        return f"{e.kind}({', '.join(args)})"
-    raise TypeError(f"cannot print {type(e).__name__}")  # pragma: no cover
+    match e:
+        case ir.Field():
+            return e.dotted
+        case ir.Literal():
+            return literal_text(e)
+        case ir.And() | ir.Or():
+            if not e.operands:
+                return "true" if isinstance(e, ir.And) else "false"
+            word = " and " if isinstance(e, ir.And) else " or "
+            own = _prec(e)
+            return word.join(sub(x, own + 1) for x in e.operands)
+        case ir.Not():
+            return "not " + sub(e.operand, _NOT)
+        case ir.Compare():
+            return f"{sub(e.left, _SUM)} {e.op} {sub(e.right, _SUM)}"
+        case ir.Between():
+            return f"{sub(e.subject, _SUM)} between {sub(e.low, _SUM)} and {sub(e.high, _SUM)}"
+        case ir.InList() if e.name is not None:
+            return f"{sub(e.subject, _SUM)} {'not in' if e.negated else 'in'} {e.name}"
+        case ir.InList():
+            opts = ", ".join(expr_text(x) for x in e.options)
+            return f"{sub(e.subject, _SUM)} {'not in' if e.negated else 'in'} [{opts}]"
+        case ir.Presence():
+            return f"{sub(e.subject, _SUM)} is {'present' if e.present else 'missing'}"
+        case ir.Arith():
+            own = _prec(e)  # the right operand of `+`/`-` may be a product; of `*`/`/` only an atom
+            return f"{sub(e.left, own)} {e.op} {sub(e.right, _PRODUCT if own == _SUM else _ATOM)}"
+        case ir.Call() if _holds(e):
+            return f"{sub(e.args[1], _SUM)} in {e.args[0].dotted}"
+        case ir.Call():
+            return f"{e.function}({', '.join(expr_text(a) for a in e.args)})"
+        case ir.Quantifier():
+            args = [expr_text(e.collection)] + ([expr_text(e.condition)] if e.condition is not None else [])
+            return f"{e.kind}({', '.join(args)})"
+        case _:
+            assert_never(e)
 
 
 def _outcome(rule: ir.Rule) -> str:
@@ -238,13 +247,18 @@ def to_dsl(policy: ir.Policy, lang: str | None = None) -> str:
 
 
 def _when_yaml(e: ir.Expr):
-    if isinstance(e, ir.And) and len(e.operands) > 1:
-        return {"all": [_when_yaml(x) for x in e.operands]}
-    if isinstance(e, ir.Or) and len(e.operands) > 1:
-        return {"any": [_when_yaml(x) for x in e.operands]}
-    if isinstance(e, ir.Not):
-        return {"not": _when_yaml(e.operand)}
-    return expr_text(e)
+    match e:
+        case ir.And() if len(e.operands) > 1:
+            return {"all": [_when_yaml(x) for x in e.operands]}
+        case ir.Or() if len(e.operands) > 1:
+            return {"any": [_when_yaml(x) for x in e.operands]}
+        case ir.Not():
+            return {"not": _when_yaml(e.operand)}
+        case ir.And() | ir.Or() | ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.Field() \
+                | ir.Literal() | ir.Arith() | ir.Call() | ir.Quantifier():
+            return expr_text(e)
+        case _:
+            assert_never(e)
 
 
 def to_data(policy: ir.Policy, lang: str | None = None) -> dict:

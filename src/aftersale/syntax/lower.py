@@ -10,6 +10,7 @@ import dataclasses
 
 import json
 import re
+from typing import assert_never
 from datetime import date
 from decimal import Decimal
 
@@ -517,16 +518,18 @@ def sentence_text(text: str) -> str:
 
 def _type(expr: ir.Expr) -> Type:
     """The static type of an expression (fields and literals carry theirs)."""
-    if isinstance(expr, (ir.Field, ir.Literal)):
-        return expr.type
-    if isinstance(expr, ir.Arith):
-        return expr.type
-    if isinstance(expr, ir.Call):
-        fn = FUNCTIONS.get(expr.function)
-        return fn.returns if fn else Type.ANY
-    if isinstance(expr, ir.Quantifier):
-        return NUMBER if expr.kind == "count" else BOOL
-    return BOOL
+    match expr:
+        case ir.Field() | ir.Literal() | ir.Arith():
+            return expr.type
+        case ir.Call():
+            fn = FUNCTIONS.get(expr.function)
+            return fn.returns if fn else Type.ANY
+        case ir.Quantifier():
+            return NUMBER if expr.kind == "count" else BOOL
+        case ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.And() | ir.Or() | ir.Not():
+            return BOOL
+        case _:
+            assert_never(expr)
 
 
 static_type = _type

@@ -19,6 +19,7 @@ a lambda, and the earliest moment where it differs is kept.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import assert_never
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -131,16 +132,19 @@ class _Compiler:
 
     def slope(self, e: ir.Expr) -> int:
         """How a moving value changes per second of waiting (−2..2): `at` and `age(x)` move, constants do not."""
-        if isinstance(e, ir.Field):
-            return 1 if e.path == ("at",) else 0
-        if isinstance(e, ir.Call) and e.function == "age":
-            return 1 - self.slope(e.args[0])
-        if isinstance(e, ir.Arith):
-            a, b = self.slope(e.left), self.slope(e.right)
-            return a + b if e.op is Op.ADD else a - b
-        if reads_clock(e):
-            return 2 ** 8  # not linear in the clock: refused where it matters
-        return 0
+        match e:
+            case ir.Field():
+                return 1 if e.path == ("at",) else 0
+            case ir.Call(function="age"):
+                return 1 - self.slope(e.args[0])
+            case ir.Arith():
+                a, b = self.slope(e.left), self.slope(e.right)
+                return a + b if e.op is Op.ADD else a - b
+            case ir.Literal() | ir.Call() | ir.Quantifier() | ir.Compare() | ir.Between() | ir.InList() \
+                    | ir.Presence() | ir.And() | ir.Or() | ir.Not():
+                return 2 ** 8 if reads_clock(e) else 0  # not linear in the clock: refused where it matters
+            case _:
+                assert_never(e)
 
     def candidates(self, clocked: Clocked, s: Scope) -> list[exp.Expression]:
         """List expressions of candidate moments (BIGINT µs), as recheck.candidates computes them."""

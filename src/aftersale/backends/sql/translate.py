@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
+from typing import assert_never
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlglot import exp
@@ -238,7 +239,11 @@ class Translator:
                 return self.call(e, s)
             case ir.Quantifier(kind=Quant.COUNT):
                 return self.count(e, s)
-        return self.holds(e, s)
+            case ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.And() | ir.Or() | ir.Not() \
+                    | ir.Quantifier():
+                return self.holds(e, s)
+            case _:
+                assert_never(e)
 
     def arith(self, e: ir.Arith, s: Scope) -> exp.Expression:
         lt, rt = self.kind(e.left), self.kind(e.right)
@@ -379,7 +384,8 @@ class Translator:
                 if self.kind(e) is not BOOL:
                     self.refuse(f"a {self.kind(e)} used as a condition", e)
                 return self.value(e, s)
-        self.refuse(f"the construct {type(e).__name__}", e)
+            case _:  # a node kind this module does not know is a bug, not a construct to refuse
+                assert_never(e)
 
 
 def _whole_digits(e: ir.Expr) -> int | None:
