@@ -141,3 +141,21 @@ def test_bad_events_keep_the_readers_messages(case):
             assert fast_event(own) is None   # the fast path never accepts what the reader refuses
         else:
             same(event.data, reference.data)
+
+
+@pytest.mark.parametrize("number", ["0.5000", "1E-7", "1.0", "0.000000000000000000000000000001", "1.0000000000000000001",
+                                    "-0.0", "1e0", "0.01"])
+def test_a_number_with_a_fraction_is_judged_as_the_reader_judges_it(number):
+    """The generated check's quick test of a bounded number (return_rate, 0 to 1) never accepts what the
+    exact reader refuses, and takes the usual ones itself."""
+    text = json.dumps(event_with({"buyer.return_rate": "@"})).replace('"@"', number)
+    event = fast_event(text)
+    try:
+        reference = exact_event(text)
+    except AftersaleError:
+        assert event is None
+        return
+    if number in ("0.5000", "1.0", "-0.0", "0.01"):
+        assert event is not None
+    if event is not None:
+        same(event.data, reference.data)

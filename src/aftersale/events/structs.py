@@ -12,8 +12,11 @@ What msgspec cannot check exactly is checked after decoding, by the reader's
 own code: a number written with a fraction (money's fen rule, bounds compared
 exactly, its digit count) goes through `compiled.field_check`, timestamps
 through `datetime.fromisoformat` and the year range (as `values.parse_timestamp`), `request.amount` against `order.paid_amount`
-as `reader.compiled_event` does. Keys given twice (which msgspec takes, the
-last one winning) are ruled out by counting.
+as `reader.compiled_event` does. Those checks are one function generated from
+the schema (`_checker`, a few lines per field), which types nothing: the
+Event's typed values (`Event.data`) are made from its raw dict when first
+read, since deciding reads the raw dict. Keys given twice (which msgspec takes,
+the last one winning) are ruled out by counting.
 
 This path only ever *accepts*: `fast_event` returns None for anything it
 refuses or doubts, and `decode` then asks the exact reader (`parse_event`),
@@ -44,6 +47,7 @@ from ..schema import load_schema
 from ..values import MONEY, NUMBER, TIMESTAMP
 from .compiled import ANNOTATIONS, FAIL, field_check
 from .fields import FIELDS, ITEM_FIELDS
+from .lazy import event_spec
 from .typed import Event, plain_digits
 
 
@@ -176,7 +180,7 @@ def _doubt(value):
     raise _Doubt
 
 
-Plan = tuple  # ((key, converter or None, child plan or None, kind), ...): kind "object", "items", "count"
+Plan = tuple  # ((key, converter or None, child plan or None, kind, leaf type), ...): kind "object", "items", "count"
 
 
 def _plan(schema: dict, builder: _Builder, prefix: tuple[str, ...], items: bool = False) -> Plan:
@@ -189,40 +193,96 @@ def _plan(schema: dict, builder: _Builder, prefix: tuple[str, ...], items: bool 
         sub = builder.resolve(sub)
         path = prefix + (key,)
         if sub.get("type") == "object":
-            out.append((key, None, _plan(sub, builder, path, items), "object"))
+            out.append((key, None, _plan(sub, builder, path, items), "object", None))
             continue
         if sub.get("type") == "array" and builder.resolve(sub.get("items", {})).get("type") == "object":
             typed = not items and path == ("order", "items")
             child = _plan(builder.resolve(sub["items"]), builder, path, True)
-            out.append((key, None, child, "items" if typed else "count"))
+            out.append((key, None, child, "items" if typed else "count", None))
             continue
         info = ITEM_FIELDS.get(".".join(path[2:])) if items else FIELDS.get(".".join(path))
         convert = _converter(info.type, path) if info is not None else None
         if convert is not None:
-            out.append((key, convert, None, None))
+            out.append((key, convert, None, None, info.type))
     return tuple(out)
 
 
-def _typed(obj: dict, plan: Plan, sizes: list) -> dict:
-    """A copy of a validated object with its values typed (money and numbers Decimal, timestamps datetime).
-
-    `sizes` gets the number of keys of every object met, nested ones included."""
-    sizes.append(len(obj))
+def _typed(obj: dict, plan: Plan) -> dict:
+    """A copy of a validated object with its values typed (money and numbers Decimal, timestamps datetime)."""
     out = obj.copy()
-    for key, convert, child, kind in plan:
+    for key, convert, child, kind, _ in plan:
         value = obj.get(key, _typed)
         if value is _typed:
             continue
         if convert is not None:
             out[key] = convert(value)
         elif kind == "object":
-            out[key] = _typed(value, child, sizes)
+            out[key] = _typed(value, child)
         elif kind == "items":
-            out[key] = [_typed(item, child, sizes) for item in value]
-        else:
-            for item in value:
-                _typed(item, child, sizes)
+            out[key] = [_typed(item, child) for item in value]
     return out
+
+
+def _checker(plan: Plan):
+    """`check(raw)`: what `_typed` would refuse in an event msgspec validated, without typing anything.
+
+    Generated once from the plan, one straight run of lines per field (a loop over the plan costs
+    more than the checks): a timestamp is read (an impossible date, a year out of range), a number
+    written with a fraction goes to its field's exact check, money text and whole numbers need
+    nothing more. Raises _Doubt (or ValueError); returns the number of keys of every object met."""
+    names: dict = {"U": _typed, "FROMISO": fromisoformat, "MIN": MIN_YEAR, "MAX": MAX_YEAR, "DOUBT": _Doubt,
+                   "STR": str, "INT": int, "INF": float("inf")}
+    out = ["def check(o0):", " n = len(o0)"]
+
+    def walk(plan: Plan, depth: int, pad: str, path: tuple[str, ...], items: bool) -> None:
+        obj = f"o{depth}"
+        for key, _, child, kind, type_ in plan:
+            k = repr(key)
+            if kind == "object":
+                out.extend([f"{pad}o{depth + 1} = {obj}.get({k}, U)", f"{pad}if o{depth + 1} is not U:",
+                            f"{pad} n += len(o{depth + 1})"])
+                walk(child, depth + 1, pad + " ", path + (key,), items)
+            elif kind in ("items", "count"):
+                out.extend([f"{pad}for o{depth + 1} in {obj}.get({k}, ()):", f"{pad} n += len(o{depth + 1})"])
+                walk(child, depth + 1, pad + " ", path + (key,), True)
+            elif type_ is TIMESTAMP:
+                out.extend([f"{pad}v = {obj}.get({k}, U)", f"{pad}if v is not U:", f"{pad} t = FROMISO(v)",
+                            f"{pad} if t.tzinfo is None or not MIN <= t.year <= MAX: raise DOUBT"])
+            else:   # money (text matched its pattern) or a number: a whole one is exact, one with a fraction is checked
+                exact = f"X{len(names)}"
+                names[exact] = _exact(path + (key,)) if not items else _doubt
+                whole = "v.__class__ is not INT" + (" and v.__class__ is not STR" if type_ is MONEY else "")
+                schema = event_spec(path + (key,)).schema if not items else {}
+                if type_ is NUMBER and schema.get("type") == "number" and set(schema) <= _BOUNDED:
+                    # a number between bounds (compared exactly) and written out in full within the
+                    # digit limit is what the exact check accepts (str shows an exponent where it is not)
+                    lo = repr(schema["minimum"]) if "minimum" in schema else "-INF"
+                    hi = repr(schema["maximum"]) if "maximum" in schema else "INF"
+                    whole += (f" and not (v.is_finite() and {lo} <= v <= {hi} and len(s := STR(v)) <= "
+                              f"{MAX_NUMBER_CHARS} and 'E' not in s and 'e' not in s)")
+                out.extend([f"{pad}v = {obj}.get({k}, U)", f"{pad}if v is not U and {whole}: {exact}(v)"])
+
+    walk(plan, 0, " ", (), False)
+    out.append(" return n")
+    names["SOURCE"] = "\n".join(out)
+    exec(compile(names["SOURCE"], "<aftersale event check>", "exec"), names)  # noqa: S102 - generated here
+    return names["check"]
+
+
+#: The keywords of a number field whose exact check is its bounds (and the digit limit) alone.
+_BOUNDED = {"type", "minimum", "maximum", "description"}
+
+
+def money(value) -> Decimal:
+    """A money value of a validated raw event, typed (text and whole numbers; a fraction is a Decimal already)."""
+    return value if value.__class__ is Decimal else Decimal(value)
+
+
+def typed_data(raw: dict) -> dict:
+    """The typed values of an event the fast reader accepted (Event.data, made when first read)."""
+    reader = fast_reader()
+    assert reader is not None   # only its events come without typed data
+    return _typed(raw, reader.plan)
 
 
 #: A key's closing quote with blanks before its colon: the key count below would miss it.
@@ -240,30 +300,32 @@ class FastReader:
         # the event as the reader holds it raw: numbers with a fraction as exact Decimals (text.DECODER)
         self.raw = msgspec.json.Decoder(float_hook=Decimal).decode
         self.plan = _plan(schema, builder, ())
+        self.valid = _checker(self.plan)
 
     def event(self, data: bytes | str) -> Event | None:
-        """The Event, or None where the exact reader must decide (it alone writes messages)."""
+        """The Event, or None where the exact reader must decide (it alone writes messages).
+
+        Its typed values are made when first read (`Event.data`): what is checked here is all
+        that typing could refuse."""
         try:
             self.check(data)
             raw = self.raw(data)
         except (msgspec.DecodeError, RecursionError):   # ValidationError is a DecodeError
             return None
-        sizes: list[int] = []
         try:
-            typed = _typed(raw, self.plan, sizes)
-        except _Doubt:
+            keys = self.valid(raw)
+        except (_Doubt, ValueError):
             return None
         # Counting key ends: at least one per key written (a string may add more), so as many as the
         # decoded objects hold means no key was given twice.
-        keys = sum(sizes)
         if data.__class__ is bytes:
             if data.count(b'":') != keys or _SPACED_BYTES(data):
                 return None
         elif data.count('":') != keys or _SPACED(data):
             return None
-        if typed["request"]["amount"] > typed["order"]["paid_amount"]:  # reader.amount_problem
+        if money(raw["request"]["amount"]) > money(raw["order"]["paid_amount"]):  # reader.amount_problem
             return None
-        return Event(typed, raw)
+        return Event(None, raw)
 
 
 @lru_cache(maxsize=None)

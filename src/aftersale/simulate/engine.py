@@ -23,7 +23,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
 from ..events import MAX_EVENT_BYTES, parse_event
-from ..events.structs import fast_event
+from ..events.structs import fast_event, money
 from ..events.text import DECODER, DuplicateKey, duplicate_message, json_problem
 from ..locale import Msg, msg, plural_id
 from ..source import Span
@@ -142,7 +142,7 @@ class Decider:
             if base is not None:
                 b = base(event, trace=False)
                 old = (b.action, b.rule, b.decided_by)
-            add(event.data["request"]["amount"], decision.action, decision.rule, decision.decided_by,
+            add(money(event.raw["request"]["amount"]), decision.action, decision.rule, decision.decided_by,
                 decision.guards, forbade, old, event.id, n)
             if records is not None:
                 records.append(self.records.line(decision))
