@@ -159,3 +159,27 @@ def test_a_number_with_a_fraction_is_judged_as_the_reader_judges_it(number):
         assert event is not None
     if event is not None:
         same(event.data, reference.data)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"request.amount": "12.5"}, {"request.amount": "1e2"}, {"request.amount": " 12.00"}, {"request.amount": "12.00\n"},
+    {"request.amount": "+12.00"}, {"request.amount": "1٢.00"}, {"request.amount": "1234567890123.00"},
+    {"order.items": [{"sku": "A", "price": "1.5", "quantity": 1, "tags": []}]},
+    {"order.items": [{"sku": "A", "price": "1.555", "quantity": 1, "tags": []}]},
+    {"at": "2026-11-21 22:14:00+08:00"}, {"at": "2026-11-21t22:14:00+08:00"}, {"at": "2026-11-21T22:14:00z"},
+    {"at": "2026-11-21T22:14+08:00"}, {"at": "2026-11-21T22:14:00.1234567+08:00"}, {"at": "2026-11-21T22:14:00+0800"},
+    {"at": "2026-11-21T22:14:00+08:00\n"}, {"at": "2026-11-2１T22:14:00+08:00"}, {"at": "9999-11-21T22:14:00+08:00"},
+    {"at": "2026-11-21T22:14:00-00:00"}, {"order.paid_at": "2026-13-01T00:00:00Z"},
+])
+def test_money_and_timestamp_texts_meet_their_patterns_after_decoding(overrides):
+    """The Struct the reader decodes with leaves these patterns to the generated check: it accepts a text
+    only where the exact reader does, with the same values."""
+    text = json.dumps(event_with({"order.paid_amount": "9999999999.00", **overrides}), ensure_ascii=False)
+    event = fast_event(text)
+    try:
+        reference = exact_event(text)
+    except AftersaleError:
+        assert event is None
+        return
+    assert event is not None
+    same(event.data, reference.data)

@@ -47,7 +47,7 @@ from ..schema import load_schema
 from ..values import MONEY, NUMBER, TIMESTAMP
 from .compiled import ANNOTATIONS, FAIL, field_check
 from .fields import FIELDS, ITEM_FIELDS
-from .lazy import event_spec
+from .lazy import MONEY_OK, TS_SHAPES, event_spec, fen_text, pattern
 from .typed import Event, plain_digits
 
 
@@ -77,8 +77,13 @@ def _annotated(type_, meta):
 class _Builder:
     """The msgspec type of each subschema; objects become Structs named after their path."""
 
-    def __init__(self, root: dict):
+    def __init__(self, root: dict, loose: bool = False):
         self.root = root
+        #: With `loose`, money and timestamp texts are left to `_checker` (a quick test of the usual
+        #: shape, then the pattern): msgspec calls the pattern's search from C at about the cost of a
+        #: Python call. Their paths and patterns are kept here.
+        self.loose = loose
+        self.loosened: dict[tuple[str, ...], str] = {}
 
     def resolve(self, schema: dict) -> dict:
         ref = schema.get("$ref")
@@ -91,7 +96,7 @@ class _Builder:
             node = node[part]
         return {**node, **{k: v for k, v in schema.items() if k != "$ref"}}
 
-    def type_of(self, schema: dict, name: str):
+    def type_of(self, schema: dict, name: str, path: tuple[str, ...] = (), items: bool = False):
         schema = self.resolve(schema)
         unknown = set(schema) - SUPPORTED
         if unknown:
@@ -101,10 +106,13 @@ class _Builder:
                 raise Unsupported("enum of non-strings")
             return Literal[tuple(schema["enum"])]
         if "anyOf" in schema:
-            return Union[tuple(self.type_of(b, name) for b in schema["anyOf"])]
+            return Union[tuple(self.type_of(b, name, path, items) for b in schema["anyOf"])]
         kind = schema.get("type")
         bounds = {"minimum": "ge", "maximum": "le"}
         if kind == "string":
+            if self.loose and "pattern" in schema and _leaf_type(path, items) in (MONEY, TIMESTAMP):
+                self.loosened[path] = schema["pattern"]
+                schema = {k: v for k, v in schema.items() if k != "pattern"}
             return _annotated(str, _meta(schema, {"pattern": "pattern", "minLength": "min_length",
                                                   "maxLength": "max_length"}))
         if kind == "integer":
@@ -114,13 +122,15 @@ class _Builder:
         if kind == "boolean":
             return bool
         if kind == "array":
-            items = self.type_of(schema["items"], name + "Item") if "items" in schema else Any
-            return _annotated(list[items], _meta(schema, {"minItems": "min_length", "maxItems": "max_length"}))
+            sub = self.resolve(schema.get("items", {}))
+            inner = self.type_of(sub, name + "Item", path, items or sub.get("type") == "object") \
+                if "items" in schema else Any
+            return _annotated(list[inner], _meta(schema, {"minItems": "min_length", "maxItems": "max_length"}))
         if kind == "object":
-            return self.struct(schema, name)
+            return self.struct(schema, name, path, items)
         raise Unsupported(f"type {kind!r}")
 
-    def struct(self, schema: dict, name: str) -> type:
+    def struct(self, schema: dict, name: str, path: tuple[str, ...] = (), items: bool = False) -> type:
         extra = schema.get("additionalProperties", True)
         if extra not in (True, False):
             raise Unsupported("additionalProperties with a schema")
@@ -129,7 +139,7 @@ class _Builder:
             raise Unsupported("required keys without properties")
         fields: list = []
         for key, sub in schema.get("properties", {}).items():
-            type_ = self.type_of(sub, name + "".join(p.title() for p in key.split("_")))
+            type_ = self.type_of(sub, name + "".join(p.title() for p in key.split("_")), path + (key,), items)
             fields.append((key, type_) if key in required else (key, Union[type_, msgspec.UnsetType],
                                                                  msgspec.UNSET))
         return msgspec.defstruct(name, fields, kw_only=True, forbid_unknown_fields=extra is False)
@@ -200,11 +210,17 @@ def _plan(schema: dict, builder: _Builder, prefix: tuple[str, ...], items: bool 
             child = _plan(builder.resolve(sub["items"]), builder, path, True)
             out.append((key, None, child, "items" if typed else "count", None))
             continue
-        info = ITEM_FIELDS.get(".".join(path[2:])) if items else FIELDS.get(".".join(path))
-        convert = _converter(info.type, path) if info is not None else None
+        type_ = _leaf_type(path, items)
+        convert = _converter(type_, path) if type_ is not None else None
         if convert is not None:
-            out.append((key, convert, None, None, info.type))
+            out.append((key, convert, None, None, type_))
     return tuple(out)
+
+
+def _leaf_type(path: tuple[str, ...], items: bool):
+    """The type of a field as the field tables give it (an item's field under its item's path), or None."""
+    info = ITEM_FIELDS.get(".".join(path[2:])) if items else FIELDS.get(".".join(path))
+    return info.type if info is not None else None
 
 
 def _typed(obj: dict, plan: Plan) -> dict:
@@ -223,15 +239,18 @@ def _typed(obj: dict, plan: Plan) -> dict:
     return out
 
 
-def _checker(plan: Plan):
+def _checker(plan: Plan, loosened: dict[tuple[str, ...], str]):
     """`check(raw)`: what `_typed` would refuse in an event msgspec validated, without typing anything.
 
     Generated once from the plan, one straight run of lines per field (a loop over the plan costs
     more than the checks): a timestamp is read (an impossible date, a year out of range), a number
     written with a fraction goes to its field's exact check, money text and whole numbers need
-    nothing more. Raises _Doubt (or ValueError); returns the number of keys of every object met."""
+    nothing more; a text whose pattern the Struct left out (`loosened`) meets it here, a quick test of
+    the usual shape first (lazy.fen_text, lazy.TS_SHAPES: what the compiled backend's reads test).
+    Raises _Doubt (or ValueError); returns the number of keys of every object met. Unsupported if a
+    loosened text is not one of the fields checked."""
     names: dict = {"U": _typed, "FROMISO": fromisoformat, "MIN": MIN_YEAR, "MAX": MAX_YEAR, "DOUBT": _Doubt,
-                   "STR": str, "INT": int, "INF": float("inf")}
+                   "STR": str, "INT": int, "INF": float("inf"), "TS_SHAPES": TS_SHAPES}
     out = ["def check(o0):", " n = len(o0)"]
 
     def walk(plan: Plan, depth: int, pad: str, path: tuple[str, ...], items: bool) -> None:
@@ -246,7 +265,12 @@ def _checker(plan: Plan):
                 out.extend([f"{pad}for o{depth + 1} in {obj}.get({k}, ()):", f"{pad} n += len(o{depth + 1})"])
                 walk(child, depth + 1, pad + " ", path + (key,), True)
             elif type_ is TIMESTAMP:
-                out.extend([f"{pad}v = {obj}.get({k}, U)", f"{pad}if v is not U:", f"{pad} t = FROMISO(v)",
+                out.extend([f"{pad}v = {obj}.get({k}, U)", f"{pad}if v is not U:"])
+                if path + (key,) in loosened:
+                    quick = "((len(v) == 25 or len(v) == 20) and v[4::3] in TS_SHAPES) or " \
+                        if loosened[path + (key,)] == pattern("timestamp").__self__.pattern else ""
+                    out.append(f"{pad} if not ({quick}{meets(path + (key,))}(v)): raise DOUBT")
+                out.extend([f"{pad} t = FROMISO(v)",
                             f"{pad} if t.tzinfo is None or not MIN <= t.year <= MAX: raise DOUBT"])
             else:   # money (text matched its pattern) or a number: a whole one is exact, one with a fraction is checked
                 exact = f"X{len(names)}"
@@ -261,8 +285,20 @@ def _checker(plan: Plan):
                     whole += (f" and not (v.is_finite() and {lo} <= v <= {hi} and len(s := STR(v)) <= "
                               f"{MAX_NUMBER_CHARS} and 'E' not in s and 'e' not in s)")
                 out.extend([f"{pad}v = {obj}.get({k}, U)", f"{pad}if v is not U and {whole}: {exact}(v)"])
+                if path + (key,) in loosened:
+                    quick = f"{fen_text('v')} or " if loosened[path + (key,)] == MONEY_OK.__self__.pattern else ""
+                    out.append(f"{pad}elif v.__class__ is STR and not ({quick}{meets(path + (key,))}(v)): raise DOUBT")
+
+    met: set = set()
+
+    def meets(path: tuple[str, ...]) -> str:
+        met.add(path)
+        names[f"P{len(names)}"] = re.compile(loosened[path]).search   # as msgspec applies a pattern
+        return f"P{len(names) - 1}"
 
     walk(plan, 0, " ", (), False)
+    if met != set(loosened):
+        raise Unsupported("a text pattern outside the checked fields")
     out.append(" return n")
     names["SOURCE"] = "\n".join(out)
     exec(compile(names["SOURCE"], "<aftersale event check>", "exec"), names)  # noqa: S102 - generated here
@@ -296,11 +332,19 @@ class FastReader:
     def __init__(self, schema: dict):
         builder = _Builder(schema)
         self.struct = builder.struct(schema, "EventStruct")
+        #: the whole check in C, patterns included (what a prescan may rely on)
         self.check = msgspec.json.Decoder(self.struct).decode
+        loose = _Builder(schema, loose=True)
+        self.plan = _plan(schema, loose, ())
+        try:
+            #: the check as the reader runs it: money and timestamp texts left to `valid`
+            self.shape = msgspec.json.Decoder(loose.struct(schema, "EventShape")).decode
+            self.valid = _checker(self.plan, loose.loosened)
+        except Unsupported:
+            self.shape = self.check
+            self.valid = _checker(self.plan, {})
         # the event as the reader holds it raw: numbers with a fraction as exact Decimals (text.DECODER)
         self.raw = msgspec.json.Decoder(float_hook=Decimal).decode
-        self.plan = _plan(schema, builder, ())
-        self.valid = _checker(self.plan)
 
     def event(self, data: bytes | str) -> Event | None:
         """The Event, or None where the exact reader must decide (it alone writes messages).
@@ -308,7 +352,7 @@ class FastReader:
         Its typed values are made when first read (`Event.data`): what is checked here is all
         that typing could refuse."""
         try:
-            self.check(data)
+            self.shape(data)
             raw = self.raw(data)
         except (msgspec.DecodeError, RecursionError):   # ValidationError is a DecodeError
             return None
