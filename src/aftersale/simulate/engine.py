@@ -130,24 +130,44 @@ class Decider:
         records: list[str] | None = [] if self.records is not None else None
         rejects: list[str] | None = [] if self.want_rejects else None
         decide = self.policy.decide
+        events = self.events(first_line, data, tally, rejects)
+        if self.baseline is None and records is None:
+            # nothing per event is kept: count each kind of decision, add each kind to the tally once
+            kinds: dict = {}
+            for _, _, event in events:
+                decision = decide(event, trace=self.trace)
+                key = (decision.action, decision.rule, decision.decided_by, decision.forbidden_action,
+                       decision.guards)
+                amount = money(event.raw["request"]["amount"])
+                kind = kinds.get(key)
+                if kind is None:
+                    kinds[key] = [1, amount]
+                else:
+                    kind[0] += 1
+                    kind[1] += amount
+            for (action, rule, by, forbidden, guards), (count, amount) in kinds.items():
+                tally.add_many(count, amount, action, rule, by, guards, self.forbade(forbidden, guards))
+            return ChunkResult(tally, None, "".join(r + "\n" for r in rejects) if rejects else None)
         base = self.baseline.decide if self.baseline is not None else None
         add = tally.add
-        for n, _, event in self.events(first_line, data, tally, rejects):
+        for n, _, event in events:
             decision = decide(event, trace=self.trace)
-            forbade = None
-            if decision.forbidden_action is not None:
-                forbade = next((g for g in decision.guards if decision.forbidden_action in self.forbids.get(g, ())),
-                               None)
             old = None
             if base is not None:
                 b = base(event, trace=False)
                 old = (b.action, b.rule, b.decided_by)
             add(money(event.raw["request"]["amount"]), decision.action, decision.rule, decision.decided_by,
-                decision.guards, forbade, old, event.id, n)
+                decision.guards, self.forbade(decision.forbidden_action, decision.guards), old, event.id, n)
             if records is not None:
                 records.append(self.records.line(decision))
         return ChunkResult(tally, "".join(r + "\n" for r in records) if records else None,
                            "".join(r + "\n" for r in rejects) if rejects else None)
+
+    def forbade(self, action: str | None, guards) -> str | None:
+        """The guard a forbidden action is charged to: the first of `guards` that forbids it."""
+        if action is None:
+            return None
+        return next((g for g in guards if action in self.forbids.get(g, ())), None)
 
     def events(self, first_line: int, data: bytes, tally: Tally, rejects: list | None):
         """(line number, the line's bytes, Event) for every good line of a chunk; blank and bad lines are
