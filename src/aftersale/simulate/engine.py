@@ -23,7 +23,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from ..diagnostics import AftersaleError, Diagnostic, ERROR
 from ..events import MAX_EVENT_BYTES, parse_event
-from ..events.structs import fast_event, money
+from ..events.structs import fast_event, fast_reader, money
 from ..events.text import DECODER, DuplicateKey, duplicate_message, json_problem
 from ..locale import Msg, msg, plural_id
 from ..source import Span
@@ -134,8 +134,11 @@ class Decider:
         if self.baseline is None and records is None:
             # nothing per event is kept: count each kind of decision, add each kind to the tally once
             kinds: dict = {}
+            entry = self.entry()
             for _, _, event in events:
-                decision = decide(event, trace=self.trace)
+                raw = event.raw
+                decision = entry(raw, False, event) if entry is not None and raw.__class__ is dict \
+                    else decide(event, trace=self.trace)
                 key = (decision.action, decision.rule, decision.decided_by, decision.forbidden_action,
                        decision.guards)
                 amount = money(event.raw["request"]["amount"])
@@ -163,6 +166,15 @@ class Decider:
         return ChunkResult(tally, "".join(r + "\n" for r in records) if records else None,
                            "".join(r + "\n" for r in rejects) if rejects else None)
 
+    def entry(self):
+        """The policy's generated code, to decide an Event as `Policy.decide` does, a few calls shorter:
+        on the Event's raw dict, the Event kept for `recheck_at` (CompiledPolicy.decide_other). None
+        where Policy.decide must choose (traces; a big policy's first events are interpreted)."""
+        compiled = self.policy._compiled
+        if self.trace or compiled.warm_up:
+            return None
+        return compiled.entry
+
     def forbade(self, action: str | None, guards) -> str | None:
         """The guard a forbidden action is charged to: the first of `guards` that forbids it."""
         if action is None:
@@ -175,7 +187,8 @@ class Decider:
         lines = data.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
-        fast = fast_event
+        reader = fast_reader()
+        fast = reader.event if reader is not None else fast_event  # (fast_event without its size check)
         tally.lines = len(lines)
         max_bytes = MAX_EVENT_BYTES
         for n, raw in enumerate(lines, start=first_line):
