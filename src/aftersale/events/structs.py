@@ -51,6 +51,10 @@ from .lazy import MONEY_OK, TS_SHAPES, event_spec, fen_text, pattern
 from .typed import Event, plain_digits
 
 
+#: The event schema's timestamp pattern (what the compiled reads' quick test of the usual shape stands for).
+_TS_PATTERN = pattern("timestamp").__self__.pattern
+
+
 class Unsupported(Exception):
     """The schema uses something these Structs do not express: every event takes the exact reader."""
 
@@ -84,6 +88,9 @@ class _Builder:
         #: Python call. Their paths and patterns are kept here.
         self.loose = loose
         self.loosened: dict[tuple[str, ...], str] = {}
+        #: Timestamps of the usual schema (its pattern alone) are read by msgspec as zone-aware datetimes
+        #: (a real date and time, an offset), so `_checker` need not read the usual shape again.
+        self.dated: set[tuple[str, ...]] = set()
 
     def resolve(self, schema: dict) -> dict:
         ref = schema.get("$ref")
@@ -113,6 +120,10 @@ class _Builder:
             if self.loose and "pattern" in schema and _leaf_type(path, items) in (MONEY, TIMESTAMP):
                 self.loosened[path] = schema["pattern"]
                 schema = {k: v for k, v in schema.items() if k != "pattern"}
+                if _leaf_type(path, items) is TIMESTAMP and set(schema) <= {"type", "description"} \
+                        and self.loosened[path] == _TS_PATTERN:
+                    self.dated.add(path)
+                    return Annotated[datetime, msgspec.Meta(tz=True)]
             return _annotated(str, _meta(schema, {"pattern": "pattern", "minLength": "min_length",
                                                   "maxLength": "max_length"}))
         if kind == "integer":
@@ -239,7 +250,7 @@ def _typed(obj: dict, plan: Plan) -> dict:
     return out
 
 
-def _checker(plan: Plan, loosened: dict[tuple[str, ...], str]):
+def _checker(plan: Plan, loosened: dict[tuple[str, ...], str], dated: set = frozenset()):
     """`check(raw)`: what `_typed` would refuse in an event msgspec validated, without typing anything.
 
     Generated once from the plan, one straight run of lines per field (a loop over the plan costs
@@ -266,9 +277,15 @@ def _checker(plan: Plan, loosened: dict[tuple[str, ...], str]):
                 walk(child, depth + 1, pad + " ", path + (key,), True)
             elif type_ is TIMESTAMP:
                 out.extend([f"{pad}v = {obj}.get({k}, U)", f"{pad}if v is not U:"])
+                if path + (key,) in dated:
+                    # the usual shape, whose every digit msgspec read as a date, time and offset (as
+                    # fromisoformat does; lazy.FieldSpec.load_lines makes the same test), a year in range
+                    years = f"'{MIN_YEAR:04d}' <= v < '{MAX_YEAR + 1:04d}'"
+                    out[-1] = f"{pad}if v is not U and not ((len(v) == 25 or len(v) == 20) and {years} " \
+                              f"and v[4::3] in TS_SHAPES):"
                 if path + (key,) in loosened:
                     quick = "((len(v) == 25 or len(v) == 20) and v[4::3] in TS_SHAPES) or " \
-                        if loosened[path + (key,)] == pattern("timestamp").__self__.pattern else ""
+                        if loosened[path + (key,)] == _TS_PATTERN and path + (key,) not in dated else ""
                     out.append(f"{pad} if not ({quick}{meets(path + (key,))}(v)): raise DOUBT")
                 out.extend([f"{pad} t = FROMISO(v)",
                             f"{pad} if t.tzinfo is None or not MIN <= t.year <= MAX: raise DOUBT"])
@@ -339,7 +356,7 @@ class FastReader:
         try:
             #: the check as the reader runs it: money and timestamp texts left to `valid`
             self.shape = msgspec.json.Decoder(loose.struct(schema, "EventShape")).decode
-            self.valid = _checker(self.plan, loose.loosened)
+            self.valid = _checker(self.plan, loose.loosened, loose.dated)
         except Unsupported:
             self.shape = self.check
             self.valid = _checker(self.plan, {})

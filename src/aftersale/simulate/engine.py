@@ -270,9 +270,9 @@ class Input:
                 if carry:
                     yield line, carry
                 return
-            block = carry + block
             cut = block.rfind(b"\n")
             if cut == -1:
+                block = carry + block
                 if len(block) > MAX_LINE:   # keep the head (to report it), drop the rest of the line
                     carry = block[:MAX_EVENT_BYTES + 1]
                     self._skip_rest()
@@ -282,7 +282,8 @@ class Input:
                     continue
                 carry = block
                 continue
-            data, carry = block[:cut + 1], block[cut + 1:]
+            # the carried line's head and the block's whole lines, copied once
+            data, carry = carry + memoryview(block)[:cut + 1], block[cut + 1:]
             yield line, data
             line += data.count(b"\n")
 
