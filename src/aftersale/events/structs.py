@@ -153,7 +153,9 @@ class _Builder:
             type_ = self.type_of(sub, name + "".join(p.title() for p in key.split("_")), path + (key,), items)
             fields.append((key, type_) if key in required else (key, Union[type_, msgspec.UnsetType],
                                                                  msgspec.UNSET))
-        return msgspec.defstruct(name, fields, kw_only=True, forbid_unknown_fields=extra is False)
+        # (the Structs of a loose check are dropped at once: no cycle to collect, no GC tracking)
+        return msgspec.defstruct(name, fields, kw_only=True, forbid_unknown_fields=extra is False,
+                                 gc=not self.loose)
 
 
 # -- typing the values, after msgspec accepted the text ----------------------------------------------
