@@ -143,22 +143,26 @@ def test_bad_events_keep_the_readers_messages(case):
             same(event.data, reference.data)
 
 
-@pytest.mark.parametrize("number", ["0.5000", "1E-7", "1.0", "0.000000000000000000000000000001", "1.0000000000000000001",
-                                    "-0.0", "1e0", "0.01"])
-def test_a_number_with_a_fraction_is_judged_as_the_reader_judges_it(number):
-    """The generated check's quick test of a bounded number (return_rate, 0 to 1) never accepts what the
-    exact reader refuses, and takes the usual ones itself."""
-    text = json.dumps(event_with({"buyer.return_rate": "@"})).replace('"@"', number)
+def fast_agrees(text: str, taken: bool) -> None:
+    """The fast path never accepts what the exact reader refuses; what it accepts reads the same; and it
+    takes the event itself where `taken` (else it may leave it to the exact reader)."""
     event = fast_event(text)
     try:
         reference = exact_event(text)
     except AftersaleError:
         assert event is None
         return
-    if number in ("0.5000", "1.0", "-0.0", "0.01"):
-        assert event is not None
+    assert event is not None or not taken
     if event is not None:
         same(event.data, reference.data)
+
+
+@pytest.mark.parametrize("number", ["0.5000", "1E-7", "1.0", "0.000000000000000000000000000001", "1.0000000000000000001",
+                                    "-0.0", "1e0", "0.01"])
+def test_a_number_with_a_fraction_is_judged_as_the_reader_judges_it(number):
+    """The generated check's quick test of a bounded number (return_rate, 0 to 1)."""
+    fast_agrees(json.dumps(event_with({"buyer.return_rate": "@"})).replace('"@"', number),
+                number in ("0.5000", "1.0", "-0.0", "0.01"))
 
 
 @pytest.mark.parametrize("overrides", [
@@ -180,12 +184,4 @@ def test_money_and_timestamp_texts_meet_their_patterns_after_decoding(overrides)
     only where the exact reader does, with the same values (a time without seconds, which msgspec does
     not read as a datetime, is left to the exact reader)."""
     text = json.dumps(event_with({"order.paid_amount": "9999999999.00", **overrides}), ensure_ascii=False)
-    event = fast_event(text)
-    try:
-        reference = exact_event(text)
-    except AftersaleError:
-        assert event is None
-        return
-    assert event is not None or overrides.get("at") == "2026-11-21T22:14+08:00"
-    if event is not None:
-        same(event.data, reference.data)
+    fast_agrees(text, overrides.get("at") != "2026-11-21T22:14+08:00")
