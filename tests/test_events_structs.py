@@ -141,3 +141,47 @@ def test_bad_events_keep_the_readers_messages(case):
             assert fast_event(own) is None   # the fast path never accepts what the reader refuses
         else:
             same(event.data, reference.data)
+
+
+def fast_agrees(text: str, taken: bool) -> None:
+    """The fast path never accepts what the exact reader refuses; what it accepts reads the same; and it
+    takes the event itself where `taken` (else it may leave it to the exact reader)."""
+    event = fast_event(text)
+    try:
+        reference = exact_event(text)
+    except AftersaleError:
+        assert event is None
+        return
+    assert event is not None or not taken
+    if event is not None:
+        same(event.data, reference.data)
+
+
+@pytest.mark.parametrize("number", ["0.5000", "1E-7", "1.0", "0.000000000000000000000000000001", "1.0000000000000000001",
+                                    "-0.0", "1e0", "0.01"])
+def test_a_number_with_a_fraction_is_judged_as_the_reader_judges_it(number):
+    """The generated check's quick test of a bounded number (return_rate, 0 to 1)."""
+    fast_agrees(json.dumps(event_with({"buyer.return_rate": "@"})).replace('"@"', number),
+                number in ("0.5000", "1.0", "-0.0", "0.01"))
+
+
+@pytest.mark.parametrize("overrides", [
+    {"request.amount": "12.5"}, {"request.amount": "1e2"}, {"request.amount": " 12.00"}, {"request.amount": "12.00\n"},
+    {"request.amount": "+12.00"}, {"request.amount": "1٢.00"}, {"request.amount": "1234567890123.00"},
+    {"order.items": [{"sku": "A", "price": "1.5", "quantity": 1, "tags": []}]},
+    {"order.items": [{"sku": "A", "price": "1.555", "quantity": 1, "tags": []}]},
+    {"at": "2026-11-21 22:14:00+08:00"}, {"at": "2026-11-21t22:14:00+08:00"}, {"at": "2026-11-21T22:14:00z"},
+    {"at": "2026-11-21T22:14+08:00"}, {"at": "2026-11-21T22:14:00.1234567+08:00"}, {"at": "2026-11-21T22:14:00+0800"},
+    {"at": "2026-11-21T22:14:00+08:00\n"}, {"at": "2026-11-2１T22:14:00+08:00"}, {"at": "9999-11-21T22:14:00+08:00"},
+    {"at": "2026-11-21T22:14:00-00:00"}, {"order.paid_at": "2026-13-01T00:00:00Z"},
+    {"at": "2026-11-21T22:14:00+24:00"}, {"at": "2026-11-21T22:14:00+23:59"}, {"at": "0001-01-01T00:00:00Z"},
+    {"at": "9998-12-31T23:59:59-23:59"}, {"at": "9999-01-01T00:00:00+08:00"}, {"at": "2026-02-29T00:00:00Z"},
+    {"at": "2024-02-29T00:00:00Z"}, {"at": "2026-11-21T22:14:00.123+08:00"}, {"at": "2026-11-21T22:14:60+08:00"},
+    {"order.items": [{"sku": "A", "price": "1.00", "quantity": 1, "tags": [], "added_at": "x"}]},
+])
+def test_money_and_timestamp_texts_meet_their_patterns_after_decoding(overrides):
+    """The Struct the reader decodes with leaves these patterns to the generated check: it accepts a text
+    only where the exact reader does, with the same values (a time without seconds, which msgspec does
+    not read as a datetime, is left to the exact reader)."""
+    text = json.dumps(event_with({"order.paid_amount": "9999999999.00", **overrides}), ensure_ascii=False)
+    fast_agrees(text, overrides.get("at") != "2026-11-21T22:14+08:00")

@@ -60,6 +60,19 @@ def test_counts_add_up_and_money_is_exact(history):
     assert Decimal(ev["money"]) == total
 
 
+def test_counting_kinds_of_decision_tallies_as_adding_each_event(history):
+    """Without a baseline or records a chunk adds each kind of decision once: the same tally, tables in the
+    same order, as adding every decision (the path records take)."""
+    spec = engine.PolicySpec.load(POLICY)
+    data = history.read_bytes()
+    grouped = engine.Decider(spec, None, str(history)).chunk(1, data).tally
+    each = engine.Decider(spec, None, str(history), records=True).chunk(1, data).tally
+    assert grouped.decided == each.decided > 1900
+    for table in ("actions", "rules", "guards"):
+        assert list(getattr(grouped, table).items()) == list(getattr(each, table).items())
+    assert grouped == each
+
+
 def test_bad_lines_are_reported_with_their_numbers(history):
     report = simulate(POLICY, str(history), jobs=1)
     listed = {b["line"]: b for b in report["bad_lines"]["listed"]}

@@ -22,14 +22,27 @@ FEN = Decimal("0.01")
 
 
 class Event:
-    """A validated event: typed values reached by path; absent ones are MISSING."""
+    """A validated event: typed values reached by path; absent ones are MISSING.
 
-    __slots__ = ("data", "raw", "id")
+    `Event(None, raw)` is an event the msgspec reader validated whole (events/structs.py): its typed
+    `data` is made from `raw` when first read, since deciding reads the raw dict and most events
+    never need the rest typed."""
 
-    def __init__(self, data: dict, raw: dict):
-        self.data = data
+    __slots__ = ("_data", "raw", "id")
+
+    def __init__(self, data: dict | None, raw: dict):
+        self._data = data
         self.raw = raw
-        self.id = data.get("id")
+        self.id = (raw if data is None else data).get("id")
+
+    @property
+    def data(self) -> dict:
+        data = self._data
+        if data is None:
+            from .structs import typed_data
+
+            data = self._data = typed_data(self.raw)
+        return data
 
     def get(self, path: tuple[str, ...]):
         value: Any = self.data
