@@ -6,7 +6,10 @@ them as pytest parameters named by their notes.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -36,3 +39,22 @@ def cases(*paths: Path) -> list:
 
 def base_event(name: str = "base-douyin.json") -> dict:
     return json.loads((POLICIES / "events" / name).read_text(encoding="utf-8"))
+
+
+def run_cli(*args: str, stdin: str | None = None, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`aftersale ARGS` in this process (click's CliRunner), output captured as text.
+
+    A real `python -m aftersale` costs a cold start (~0.3 s) per call; the end-to-end checks that need a
+    process of their own (entry point, signals, closed stdin, broken pipes, /dev/full) start one
+    themselves. Exceptions other than SystemExit are raised, so a traceback fails the test loudly.
+    """
+    from click.testing import CliRunner
+
+    from aftersale.cli import cli
+
+    overrides = {"NO_COLOR": "1", "COLUMNS": "100", **{k: v for k, v in (env or {}).items() if os.environ.get(k) != v}}
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(cli, list(args), input=stdin, env=overrides, prog_name="aftersale")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(["aftersale", *args], result.exit_code, result.stdout, result.stderr)
