@@ -58,3 +58,14 @@ def run_cli(*args: str, stdin: str | None = None, cwd: Path = ROOT, env: dict | 
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return subprocess.CompletedProcess(["aftersale", *args], result.exit_code, result.stdout, result.stderr)
+
+
+#: `AFTERSALE_EXAMPLES=full pytest` runs every property with the examples its test names (before a
+#: release, or after changing a generator); the default run takes a third of them. The `slow` tests
+#: (`pytest -m slow`) run their thousands either way, and hypothesis replays failures it found first.
+FULL_EXAMPLES = os.environ.get("AFTERSALE_EXAMPLES", "") == "full"
+
+
+def examples(n: int) -> int:
+    """How many examples a property named `n` runs in this run: `n` with AFTERSALE_EXAMPLES=full, else n // 3."""
+    return n if FULL_EXAMPLES else max(10, n // 3)
