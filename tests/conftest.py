@@ -91,5 +91,5 @@ def count_calls(fn):
     try:
         result = fn()
     finally:
-        sys.setprofile(previous)
+        sys.setprofile(previous if callable(previous) else None)  # cProfile's C profiler cannot be set back
     return result, calls
