@@ -164,10 +164,8 @@ def test_crlf_files_keep_their_line_endings(tmp_path):
 
 def test_shipped_policies_are_canonical():
     """`aftersale fmt --check` passes on every shipped policy, comments and all."""
-    import subprocess
-    import sys
+    from conftest import run_cli
 
     files = [str(p) for p in shipped_policies()]
-    out = subprocess.run([sys.executable, "-m", "aftersale", "fmt", "--check", *files],
-                         capture_output=True, text=True, timeout=120)
+    out = run_cli("fmt", "--check", *files)
     assert out.returncode == 0, out.stderr

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import aftersale
+from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -17,8 +17,8 @@ def _blocks(lang: str) -> list[str]:
 
 
 def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aftersale", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    """`aftersale ARGS` as the README shows it, in process (tests/cli/test_cli.py starts real processes)."""
+    return run_cli(*args, cwd=cwd)
 
 
 def test_ci_runs_the_readme_test_command():

@@ -30,7 +30,7 @@ from aftersale.events import parse_event
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from bench import workload  # noqa: E402
-from conftest import base_event  # noqa: E402
+from conftest import base_event, examples  # noqa: E402
 
 BENCH = aftersale.compile(workload.POLICY, "dsl", "bench.policy")
 TEA_HOUSE = ROOT / "policies" / "tea-house.policy"
@@ -284,7 +284,7 @@ def read_with_generated_code(path: tuple[str, ...], e: dict):
         return AftersaleError
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False, min_value=-2, max_value=2),
        st.sampled_from(["0.6", "0.1", "1", "0", "0.3333", "-0.5"]), st.sampled_from(["<", "<=", ">", ">=", "==", "!="]))
 def test_float_comparisons_are_exact(number, literal, op):
@@ -422,7 +422,7 @@ def test_the_cli_reports_a_compiled_backend_bug_as_an_internal_error(monkeypatch
     assert "please report it" in result.output and "Traceback" not in result.output
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(st.text(alphabet="0123456789.-１ \n", max_size=17) | st.from_regex(r"[0-9]{1,13}\.[0-9]{2}", fullmatch=True))
 def test_the_quick_money_test_accepts_only_what_the_schema_pattern_accepts(text):
     quick = eval("lambda v: " + readers.fen_text("v"))  # noqa: S307 - the generator's own test

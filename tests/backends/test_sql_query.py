@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ import sqlglot
 
 import aftersale
 from aftersale.backends.sql import Refused, compile_query
+from conftest import run_cli
 
 duckdb = pytest.importorskip("duckdb")
 
@@ -26,7 +26,7 @@ BASE = (ROOT / "policies" / "events" / "base-douyin.json").read_text(encoding="u
 
 
 def aftersale_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aftersale", *args], capture_output=True, text=True, cwd=ROOT)
+    return run_cli(*args, cwd=ROOT)
 
 
 def test_the_printed_duckdb_query_decides_events_as_printed():

@@ -8,7 +8,6 @@ written out below.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
@@ -20,24 +19,11 @@ from jsonschema import Draft202012Validator
 
 from aftersale.schema import load_schema
 from conftest import POLICIES, ROOT, read_cases
+from conftest import run_cli as run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "commands.yaml"
 CASES = read_cases(FIXTURE)
 ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"}
-
-
-def run(*args: str, stdin: str | None = None, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`aftersale ARGS` in this process (click's CliRunner), output captured as text."""
-    from click.testing import CliRunner
-
-    from aftersale.cli import cli
-
-    overrides = {"NO_COLOR": "1", "COLUMNS": "100", **{k: v for k, v in (env or {}).items() if os.environ.get(k) != v}}
-    with contextlib.chdir(cwd):
-        result = CliRunner().invoke(cli, list(args), input=stdin, env=overrides, prog_name="aftersale")
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return subprocess.CompletedProcess(["aftersale", *args], result.exit_code, result.stdout, result.stderr)
 
 
 def run_process(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:

@@ -1,7 +1,7 @@
 """Hypothesis settings for the hardening tests.
 
-The default run keeps a few hundred generated inputs (well under 30 s); the
-tests marked `slow` (`pytest -m slow tests/hardening`) run 10,000 and more.
+The default run keeps a few hundred generated inputs (a third of what AFTERSALE_EXAMPLES=full runs,
+see tests/conftest.py); the tests marked `slow` (`pytest -m slow tests/hardening`) run 10,000 and more.
 The example database lives in .hypothesis/ (git-ignored), so a failure found
 once is replayed first next time.
 """

@@ -22,6 +22,8 @@ from aftersale import rules as ir
 from aftersale.backends import interpreter
 from aftersale.events import parse_event
 
+from conftest import examples
+
 from .strategies import events, policies
 
 COUNTED = ("holds", "value", "traced")
@@ -69,7 +71,7 @@ def items(event: dict) -> int:
 PER_NODE = {False: 2, True: 4}
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(policies(), events())
 def test_steps_are_bounded_by_the_size_of_the_policy(tree, event):
     for trace in (False, True):
@@ -90,8 +92,8 @@ RULE = ("rule r{i}:\n  when (request.amount < ¥300 or buyer.risk_passed) and no
 
 
 def test_steps_grow_linearly_with_the_number_of_rules():
-    counts = {n: {t: steps(aftersale.compile("".join(RULE.format(i=i) for i in range(n))).tree, BASE, t)
-                  for t in (False, True)} for n in (1, 10, 100, 400)}
+    trees = {n: aftersale.compile("".join(RULE.format(i=i) for i in range(n))).tree for n in (1, 10, 100, 400)}
+    counts = {n: {t: steps(tree, BASE, t) for t in (False, True)} for n, tree in trees.items()}
     for t in (False, True):
         assert counts[10][t] == 10 * counts[1][t]
         assert counts[100][t] == 100 * counts[1][t]
@@ -130,7 +132,7 @@ def _generated(tree: ir.Policy, trace: bool) -> str:
     return CompiledPolicy(tree).source(trace=trace)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(policies())
 def test_generated_code_has_no_loops_but_over_items_and_no_recursion(tree):
     for trace in (False, True):

@@ -24,6 +24,8 @@ from aftersale.schema import validator
 from aftersale.source import Source
 from aftersale.syntax.lower import Lowering
 
+from conftest import examples
+
 from .strategies import conditions, event_json, events, policies
 
 # -- inputs ----------------------------------------------------------------------------------
@@ -259,7 +261,7 @@ def run(name: str, examples: int) -> None:
 
 @pytest.mark.parametrize("name", list(FUZZ))
 def test_fuzz(name):
-    run(name, EXAMPLES.get(name, (60,))[0])
+    run(name, examples(EXAMPLES.get(name, (60,))[0]))
 
 
 @pytest.mark.slow

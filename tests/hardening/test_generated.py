@@ -11,7 +11,8 @@ For each generated (policy, event) pair:
   (plain, full, and --why-not for every rule and for an unknown one) without failing;
 - deciding is deterministic: again, and after compiling the same text again.
 
-The default run checks a few hundred pairs; `pytest -m slow tests/hardening` checks 10,000.
+The default run checks 40 policies with up to 4 events each (120 with AFTERSALE_EXAMPLES=full, see
+tests/conftest.py); `pytest -m slow tests/hardening` checks 10,000 pairs.
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ from aftersale.events import parse_event, read_events
 from aftersale.explain.render import headline, render
 from aftersale.syntax.fmt import to_dsl, to_yaml
 from aftersale.schema import validator
+
+from conftest import examples
 
 from .strategies import event_json, events, policies
 
@@ -106,7 +109,7 @@ def check(tree: ir.Policy, evs: list[dict], counter: str) -> None:
     CHECKED[counter + " policies"] += 1
 
 
-@settings(max_examples=120)
+@settings(max_examples=examples(120))
 @given(policies(), st.lists(events(), min_size=1, max_size=4))
 def test_generated_pairs(tree, evs):
     check(tree, evs, "default")

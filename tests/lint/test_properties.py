@@ -22,7 +22,7 @@ from aftersale.events import parse_event
 from aftersale.syntax.fmt import to_dsl
 from aftersale.lint import lint_text
 
-from conftest import base_event
+from conftest import base_event, examples
 from hardening.strategies import events, policies
 
 
@@ -69,7 +69,7 @@ def check(text: str, evs: list[dict]) -> None:
         assert _verdicts(dataclasses.replace(tree, rules=rules), evs) == decided, redundant
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(policies(max_rules=5), st.lists(events(), min_size=8, max_size=8))
 def test_findings_hold_on_generated_events(tree, evs):
     check(to_dsl(tree), evs)

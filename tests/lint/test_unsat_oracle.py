@@ -16,7 +16,7 @@ from aftersale.syntax.fmt import to_dsl
 from aftersale.lint import lint_text
 from aftersale.semantics import closed
 
-from conftest import base_event
+from conftest import base_event, examples
 from hardening.strategies import events, policies
 
 
@@ -38,7 +38,7 @@ def _unsatisfiable(text: str) -> list[str]:
     return [d.rule for d in lint_text(text) if d.name == "unsatisfiable-rule"]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(policies(max_rules=5), st.lists(events(), min_size=8, max_size=8))
 def test_no_generated_event_matches_a_rule_lint_calls_unsatisfiable(tree, evs):
     text = to_dsl(tree)
