@@ -6,6 +6,7 @@ The reasons lint's exact reasoning gives for what it does not model (`Unsupporte
 """
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -140,3 +141,19 @@ def test_lint_says_undecided_rule_in_chinese():
             zh = d.message_in("zh") + (d.help_in("zh") or "")
             assert zh.startswith(message("zh", "lint.undecided.message", rule=d.rule)[:6])
             assert set(_ASCII_WORD.findall(re.sub(r"`[^`]*`", "", zh))) <= {"lint"}  # the command's name
+
+
+def test_every_reason_raised_is_a_message_of_both_catalogs():
+    """`Unsupported(...)` in lint/ and diff/ names a `reason.*` id (words in code would reach the reader)."""
+    src = Path(aftersale.__file__).parent
+    named = []
+    for path in sorted([*(src / "lint").rglob("*.py"), *(src / "diff").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Unsupported":
+                first = node.args[0] if node.args else None
+                assert isinstance(first, ast.Constant) and str(first.value).startswith("reason."), \
+                    f"{path.name}:{node.lineno}"
+                named.append(first.value)
+    assert len(named) > 40
+    for lang in ("en", "zh"):
+        assert sorted(set(named) - set(catalog(lang))) == []

@@ -301,8 +301,10 @@ class Terms:
                 if isinstance(cond.low, ir.Literal) and isinstance(cond.high, ir.Literal) \
                         and not isinstance(cond.subject, ir.Literal):
                     term = self.term(cond.subject)
+                    if term.kind == "text":
+                        raise Unsupported("reason.text_order")
                     if term.kind != "num":
-                        raise Unsupported("reason.text_order" if term.kind == "text" else "reason.unordered")
+                        raise Unsupported("reason.unordered")
                     lo, hi = self.number(term, cond.low), self.number(term, cond.high)
                     return self._on(term, Numbers.between(lo, hi, term.integral))
                 return self._opaque(cond)
