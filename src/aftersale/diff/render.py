@@ -122,7 +122,7 @@ def _undecided_lines(lang: str, doc: dict) -> list[str]:
             lines.append(_undecided(lang, group[0]))
             continue
         rules = dict.fromkeys(r for u in group for r in u["rules"])
-        lines.append(message(lang, "diff.undecided_group", rules=_rules(rules), pairs=len(group),
+        lines.append(message(lang, "diff.undecided_group", rules=_rules(lang, rules), pairs=len(group),
                              reason=say(reason, lang)))
     return lines
 
@@ -134,12 +134,12 @@ def _reason(u: dict) -> Msg | str:
     return from_json({"message_id": u["reason_id"], "args": u.get("reason_args", {})})
 
 
-def _rules(rules) -> str:
-    return ", ".join(f"`{r}`" for r in rules)
+def _rules(lang: str, rules) -> str:
+    return message(lang, "list.sep").join(f"`{r}`" for r in rules)
 
 
 def _undecided(lang: str, u: dict) -> str:
-    return message(lang, "diff.undecided", rules=_rules(u["rules"]),
+    return message(lang, "diff.undecided", rules=_rules(lang, u["rules"]),
                    old=outcome(lang, u["old"]), new=outcome(lang, u["new"]), reason=say(_reason(u), lang))
 
 
