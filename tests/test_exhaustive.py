@@ -181,12 +181,7 @@ def test_types_and_checks():
             stage(BOGUS)
 
 
-_DIFF_TODO = pytest.mark.xfail(strict=True, reason="diff/reasoning.py `_rewrite` turns an unknown kind under `not` "
-                               "into Unsupported (an undecided region); diff/ is being changed on branch diffexact")
-
-
-@pytest.mark.parametrize("where", ["top", pytest.param("nested", marks=_DIFF_TODO),
-                                   pytest.param("quantifier", marks=_DIFF_TODO)])
+@pytest.mark.parametrize("where", ["top", "nested", "quantifier"])
 def test_diff(where):
     from aftersale.diff.compare import compare
 
@@ -214,8 +209,8 @@ def test_a_table_over_node_kinds_must_have_every_row():
 # -- static check: no isinstance chain over node kinds --------------------------------------
 
 KINDS = {c.__name__ for c in ir.EXPR_KINDS} | {"Node", "Expr", "Condition"}
-#: Modules another branch owns (diff/: diffexact; events/ reads JSON, not the tree).
-NOT_HERE = ("diff/", "events/")
+#: Modules that dispatch over something else (events/ reads JSON values, not the tree).
+NOT_HERE = ("events/",)
 #: Functions that test one or two kinds with a safe answer for every other, each with why.
 ALLOWED = {
     ("backends/compiled.py", "float_fields", "node"): "other nodes' number fields are marked not float-friendly",

@@ -10,7 +10,7 @@ import pytest
 from aftersale.locale import catalog, msg, placeholders
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "aftersale"
-LITERAL = re.compile(r"""\b(?:msg|message|m)\(\s*(?:lang,\s*)?"([a-z_][a-z0-9_]*\.[a-z0-9_.]*[a-z0-9_])"(?!\s*\+)""")
+LITERAL = re.compile(r"""\b(?:msg|message|m|Unsupported)\(\s*(?:lang,\s*)?"([a-z_][a-z0-9_]*\.[a-z0-9_.]*[a-z0-9_])"(?!\s*\+)""")
 #: simulate's report names its messages without their `sim.` prefix: `say("by_action")`.
 SIM = re.compile(r"""\bsay\(\s*"([a-z_][a-z0-9_.]*)"|_heads\(say, ([^)]*)\)""")
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from .. import rules as ir
 from ..backends import BACKENDS
+from ..locale import Msg, msg
 from . import reasoning
 from .reasoning import UNKNOWN, Reasoner, Unsupported
 
@@ -41,7 +42,7 @@ class Outcome:
     ident: object                   # what matches it in the other version ("otherwise" for otherwise)
     pos: list = field(default_factory=list)    # conditions that hold
     neg: list = field(default_factory=list)    # conditions that do not hold
-    error: str | None = None        # why it cannot be modelled
+    error: Msg | None = None        # why it cannot be modelled (a `reason.*` message)
     guards: list = field(default_factory=list)  # guard conditions it reads (to describe it)
     start: list | None = None       # boxes of pos (computed once)
     places: tuple = (None, None)    # its rule's place in the old and in the new version (None: not there)
@@ -63,7 +64,7 @@ class Undecided:
     rules: tuple[str, ...]
     old: Key
     new: Key
-    reason: str
+    reason: Msg                     # why (a `reason.*` message of the locale catalogs)
 
 
 @dataclass
@@ -146,13 +147,13 @@ class Version(Decider):
     def _add(self, o: Outcome, before: int) -> None:
         if o.rule is not None:
             m = self.matches[before]
-            if isinstance(m, Exception):
-                o.error = str(m)
+            if isinstance(m, Unsupported):
+                o.error = m.reason
             else:
                 o.pos.insert(0, m)
         for m in self.matches[:before]:
-            if isinstance(m, Exception):
-                o.error = o.error or str(m)
+            if isinstance(m, Unsupported):
+                o.error = o.error or m.reason
             else:
                 o.neg.append(m)
         self.outcomes.append(o)
@@ -171,21 +172,21 @@ class Version(Decider):
             self._add(o, before)
             for k in range(j):
                 _hold(o, falsities[k])
-            o.guards = [f for f in falsities[:j + 1] if not isinstance(f, Exception)]
-            if isinstance(falsities[j], Exception):
-                o.error = o.error or str(falsities[j])
+            o.guards = [f for f in falsities[:j + 1] if not isinstance(f, Unsupported)]
+            if isinstance(falsities[j], Unsupported):
+                o.error = o.error or falsities[j].reason
             else:
                 o.neg.append(falsities[j])
         plain = Outcome(base.key, base.rule, base.ident, list(base.pos))
         self._add(plain, before)
         for f in falsities:
             _hold(plain, f)
-        plain.guards = [f for f in falsities if not isinstance(f, Exception)]
+        plain.guards = [f for f in falsities if not isinstance(f, Unsupported)]
 
 
 def _hold(o: Outcome, cond) -> None:
-    if isinstance(cond, Exception):
-        o.error = o.error or str(cond)
+    if isinstance(cond, Unsupported):
+        o.error = o.error or cond.reason
     else:
         o.pos.append(cond)
 
@@ -254,10 +255,10 @@ def _may_meet(o: Outcome, p: Outcome, guards_changed: bool) -> bool:
 
 
 def _changed_conditions(v: Version, changed: set) -> list:
-    return [m for ident, m in zip(v.idents, v.matches) if ident in changed and not isinstance(m, Exception)]
+    return [m for ident, m in zip(v.idents, v.matches) if ident in changed and not isinstance(m, Unsupported)]
 
 
-def _undecided(o: Outcome, p: Outcome, reason: str, result: Result) -> None:
+def _undecided(o: Outcome, p: Outcome, reason: Msg, result: Result) -> None:
     ids = tuple(dict.fromkeys(x.key[1] for x in (o, p) if x.key[1] is not None)) or ("otherwise",)
     result.undecided.append(Undecided(ids, o.key, p.key, reason))
 
@@ -274,7 +275,7 @@ def _pair(o: Outcome, p: Outcome, a: Version, b: Version, reasoner: Reasoner, de
         avoid = list(dict.fromkeys(o.neg + p.neg))
         found = reasoner.find(start, avoid)
     except Unsupported as exc:
-        _undecided(o, p, error or str(exc), result)
+        _undecided(o, p, error or exc.reason, result)
         return
     if found is None:
         return
@@ -282,7 +283,7 @@ def _pair(o: Outcome, p: Outcome, a: Version, b: Version, reasoner: Reasoner, de
         _undecided(o, p, error, result)
         return
     if found is UNKNOWN:
-        _undecided(o, p, "the solver's budget was spent", result)
+        _undecided(o, p, msg("reason.budget"), result)
         return
 
     def proves(event: dict) -> bool:
@@ -292,7 +293,7 @@ def _pair(o: Outcome, p: Outcome, a: Version, b: Version, reasoner: Reasoner, de
     if example is not None and proves({**example, "id": EXAMPLE_ID}):
         example = {**example, "id": EXAMPLE_ID}  # the builder's id names lint
     if example is None:
-        _undecided(o, p, "no example request could be built", result)
+        _undecided(o, p, msg("reason.no_example"), result)
         return
     pieces = [found]
     more = False

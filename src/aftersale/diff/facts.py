@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from ..syntax.fmt import expr_text
 from ..lint.valuesets import MISSING_LABEL, Finite, Numbers, Texts
-from .compare import Key, Result
+from .compare import Key, Result, Undecided
 
 SCHEMA_VERSION = 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -90,6 +90,14 @@ def constraint(term, values) -> dict:
     return out
 
 
+def undecided(u: Undecided) -> dict:
+    """A pair the reasoning could not settle; its reason as a message id with arguments (words in any
+    language, by render.py), and in English under `reason` (stable for machines, like lint's `message`)."""
+    reason = u.reason.to_json()
+    return {"rules": list(u.rules), "old": outcome(u.old), "new": outcome(u.new), "reason": str(u.reason),
+            "reason_id": reason["message_id"], "reason_args": reason["args"]}
+
+
 def _order(term) -> tuple:
     return (0 if term.key[0] == "field" and term.key[1][0] == "request" else 1, repr(term.key))
 
@@ -106,8 +114,7 @@ def document(result: Result, old: dict, new: dict, currency: str, events: dict |
         regions.append(region)
     doc = {"schema_version": SCHEMA_VERSION, "old": old, "new": new, "currency": currency,
            "changed": result.changed, "regions": regions,
-           "undecided": [{"rules": list(u.rules), "old": outcome(u.old), "new": outcome(u.new), "reason": u.reason}
-                         for u in result.undecided]}
+           "undecided": [undecided(u) for u in result.undecided]}
     if events is not None:
         doc["history"] = events
     return doc

@@ -25,12 +25,14 @@ Compare(op='>=')
 """
 from __future__ import annotations
 
+from typing import assert_never
+
 from .. import rules as ir
 from .. import semantics as sem
 from ..rules import dump  # noqa: F401 - used by the doctest
 from ..values import BOOL, ENUM, MONEY
 from ..lint.analysis import UNKNOWN, Analysis, Region
-from ..lint.boxes import TooComplex, restrict
+from ..lint.boxes import TooComplex, dnf, restrict
 from ..lint.examples import Builder
 from ..lint.terms import CALENDAR_FUNCTIONS, Unsupported
 from ..lint.world import World
@@ -55,57 +57,63 @@ def falsity(e: ir.Expr) -> ir.Expr:
 
 
 def _rewrite(e: ir.Expr, want: bool) -> ir.Expr:
-    if isinstance(e, ir.Not):
-        return _rewrite(e.operand, not want)
-    if isinstance(e, (ir.And, ir.Or)):
-        parts = tuple(_rewrite(x, want) for x in e.operands)
-        if want:
-            return type(e)(parts)
-        return ir.Or(parts) if isinstance(e, ir.And) else ir.And(parts)  # false: some part false / every part
-    if isinstance(e, ir.Literal):
-        if e.type is not BOOL:
-            raise Unsupported("a literal used as a condition")
-        return ir.Literal(bool(e.value) == want, BOOL)
-    if isinstance(e, ir.Presence):
-        return e if want else ir.Presence(e.subject, not e.present)
-    _no_count(e)
-    if isinstance(e, ir.Compare) and isinstance(e.left, ir.Literal) and isinstance(e.right, ir.Literal):
-        held = sem.compare(e.op, e.left.value, e.right.value)  # constants: lint on this branch cannot fold them
-        if held is sem.UNKNOWN:
-            raise Unsupported("constants that cannot be compared")
-        return ir.Literal(held == want, BOOL)
-    if want:
-        return e
-    if isinstance(e, ir.Compare):
-        return ir.Compare(_NEGATED[e.op], e.left, e.right)
-    if isinstance(e, ir.Between):
-        return ir.Or((ir.Compare(ir.Op.LT, e.subject, e.low), ir.Compare(ir.Op.GT, e.subject, e.high)))
-    if isinstance(e, ir.InList):
-        if not all(isinstance(o, ir.Literal) for o in e.options):
-            raise Unsupported("`in` a list of fields")
-        return ir.InList(e.subject, e.options, not e.negated)
-    if isinstance(e, ir.Quantifier) and e.condition is not None and e.kind in (ir.Quant.ANY, ir.Quant.ALL):
-        # any is false where every item's condition is false; all where some item's is; a missing list is unknown
-        flipped = ir.Quant.ALL if e.kind is ir.Quant.ANY else ir.Quant.ANY
-        return ir.And((ir.Presence(e.collection, True),
-                       ir.Quantifier(flipped, e.collection, _rewrite(e.condition, False))))
-    if isinstance(e, (ir.Field, ir.Call)):
-        return ir.Compare(ir.Op.EQ, e, ir.Literal(False, BOOL))
-    raise Unsupported(type(e).__name__)
+    match e:
+        case ir.Not():
+            return _rewrite(e.operand, not want)
+        case ir.And() | ir.Or():
+            parts = tuple(_rewrite(x, want) for x in e.operands)
+            if want:
+                return type(e)(parts)
+            return ir.Or(parts) if isinstance(e, ir.And) else ir.And(parts)  # false: some part false / every part
+        case ir.Literal():
+            if e.type is not BOOL:
+                raise Unsupported("reason.value_as_condition")
+            return ir.Literal(bool(e.value) == want, BOOL)
+        case ir.Presence():
+            return e if want else ir.Presence(e.subject, not e.present)
+        case ir.Compare() | ir.Between() | ir.InList() | ir.Quantifier() | ir.Field() | ir.Call() | ir.Arith():
+            _no_count(e)
+            return _atom(e, want)
+        case _:
+            assert_never(e)
+
+
+def _atom(e: ir.Expr, want: bool) -> ir.Expr:
+    """A condition without and/or/not: where it is true (`want`) or false, negation-free."""
+    match e:
+        case ir.Compare(left=ir.Literal(), right=ir.Literal()):
+            held = sem.compare(e.op, e.left.value, e.right.value)  # constants: lint on this branch cannot fold them
+            if held is sem.UNKNOWN:
+                raise Unsupported("reason.mixed_kinds")
+            return ir.Literal(held == want, BOOL)
+        case ir.Compare() | ir.Between() | ir.InList() | ir.Quantifier() | ir.Field() | ir.Call() | ir.Arith() if want:
+            return e  # true: lint's two-valued reading of the condition itself
+        case ir.Compare():
+            return ir.Compare(_NEGATED[e.op], e.left, e.right)
+        case ir.Between():
+            return ir.Or((ir.Compare(ir.Op.LT, e.subject, e.low), ir.Compare(ir.Op.GT, e.subject, e.high)))
+        case ir.InList():
+            if not all(isinstance(o, ir.Literal) for o in e.options):
+                raise Unsupported("reason.in_fields")
+            return ir.InList(e.subject, e.options, not e.negated)
+        case ir.Quantifier(kind=ir.Quant.ANY | ir.Quant.ALL) if e.condition is not None:
+            # any is false where every item's condition is false; all where some item's is; a missing list is unknown
+            flipped = ir.Quant.ALL if e.kind is ir.Quant.ANY else ir.Quant.ANY
+            return ir.And((ir.Presence(e.collection, True),
+                           ir.Quantifier(flipped, e.collection, _rewrite(e.condition, False))))
+        case ir.Field() | ir.Call():
+            return ir.Compare(ir.Op.EQ, e, ir.Literal(False, BOOL))
+        case ir.Quantifier() | ir.Arith():  # count() and arithmetic are numbers, not conditions
+            raise Unsupported("reason.value_as_condition")
+        case _:
+            assert_never(e)
 
 
 def _no_count(e: ir.Expr) -> None:
     # count() with a condition is unknown when one item's answer is: lint counts it as "no"
     for node in ir.walk(e):
         if isinstance(node, ir.Quantifier) and node.kind is ir.Quant.COUNT and node.condition is not None:
-            raise Unsupported("count with a condition")
-
-
-def _quantified_truth(e: ir.Expr) -> ir.Expr:
-    """`truth` also rewrites inside any/all (their conditions are three-valued too)."""
-    if isinstance(e, ir.Quantifier) and e.condition is not None and e.kind in (ir.Quant.ANY, ir.Quant.ALL):
-        return ir.And((ir.Presence(e.collection, True), ir.Quantifier(e.kind, e.collection, truth(e.condition))))
-    return e
+            raise Unsupported("reason.count_condition")
 
 
 def _state(pairs) -> ir.Expr:
@@ -158,9 +166,9 @@ class Reasoner:
     def check(self, e: ir.Expr) -> None:
         """Raise Unsupported for what the comparison cannot model."""
         if not self.same_calendar and reads_calendar(e):
-            raise Unsupported("the two versions have different service hours or holidays")
+            raise Unsupported("reason.calendar_changed")
         if _money_with_number(e):
-            raise Unsupported("money computed with a number (it may fall between two fen)")
+            raise Unsupported("reason.money_with_number")
 
     def truth(self, e: ir.Expr) -> ir.Expr:
         self.check(e)
@@ -174,9 +182,12 @@ class Reasoner:
         """The condition as boxes (raises Unsupported when lint cannot model it)."""
         hit = self._boxes.get(cond)
         if hit is None:
-            hit = self.analysis.boxes_of(cond)
-            if hit is None:
-                raise Unsupported("a condition beyond the exact reasoning")
+            try:  # lint's boxes_of, keeping why it failed (diff says it)
+                hit = dnf(cond, self.analysis.terms)
+            except TooComplex:
+                raise Unsupported("reason.too_complex") from None
+            except RecursionError:
+                raise Unsupported("reason.not_modelled") from None
             self._boxes[cond] = hit
         return hit
 
@@ -187,7 +198,7 @@ class Reasoner:
             try:
                 out = restrict(out, self.boxes(c))
             except TooComplex:
-                raise Unsupported("too many pieces") from None
+                raise Unsupported("reason.too_complex") from None
             if not out:
                 return []
         return out
@@ -220,9 +231,16 @@ class Reasoner:
 
 def _deep(e: ir.Expr) -> ir.Expr:
     """Rewrite the conditions inside any/all quantifiers as well (they are three-valued too)."""
-    if isinstance(e, (ir.And, ir.Or)):
-        return type(e)(tuple(_deep(x) for x in e.operands))
-    return _quantified_truth(e)
+    match e:
+        case ir.And() | ir.Or():
+            return type(e)(tuple(_deep(x) for x in e.operands))
+        case ir.Quantifier(kind=ir.Quant.ANY | ir.Quant.ALL) if e.condition is not None:
+            return ir.And((ir.Presence(e.collection, True), ir.Quantifier(e.kind, e.collection, truth(e.condition))))
+        case ir.Field() | ir.Literal() | ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.Not() \
+                | ir.Arith() | ir.Call() | ir.Quantifier():
+            return e  # negation-free already (`truth`/`falsity` moved every `not` to the leaves)
+        case _:
+            assert_never(e)
 
 
 def restrict_all(xs: list, ys: list) -> list:
@@ -230,7 +248,7 @@ def restrict_all(xs: list, ys: list) -> list:
     try:
         return restrict(xs, ys)
     except TooComplex:
-        raise Unsupported("too many pieces") from None
+        raise Unsupported("reason.too_complex") from None
 
 
 def project(pieces: list, terms: set) -> list:

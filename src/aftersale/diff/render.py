@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..locale import has, message
+from ..locale import Msg, from_json, has, message, say
 from ..locale.formats import duration, money
 
 
@@ -113,26 +113,34 @@ def _summary(lang: str, doc: dict) -> str:
 
 def _undecided_lines(lang: str, doc: dict) -> list[str]:
     """One line per reason: the rules it leaves undecided (the pairs of decisions are in the JSON)."""
-    by_reason: dict[str, list[dict]] = {}
+    by_reason: dict[Msg | str, list[dict]] = {}
     for u in doc["undecided"]:
-        by_reason.setdefault(u["reason"], []).append(u)
+        by_reason.setdefault(_reason(u), []).append(u)
     lines = []
     for reason, group in by_reason.items():
         if len(group) == 1:
             lines.append(_undecided(lang, group[0]))
             continue
         rules = dict.fromkeys(r for u in group for r in u["rules"])
-        lines.append(message(lang, "diff.undecided_group", rules=_rules(rules), pairs=len(group), reason=reason))
+        lines.append(message(lang, "diff.undecided_group", rules=_rules(lang, rules), pairs=len(group),
+                             reason=say(reason, lang)))
     return lines
 
 
-def _rules(rules) -> str:
-    return ", ".join(f"`{r}`" for r in rules)
+def _reason(u: dict) -> Msg | str:
+    """Why a pair is undecided: its message (a document written before reasons had ids: the English text)."""
+    if "reason_id" not in u:
+        return u["reason"]
+    return from_json({"message_id": u["reason_id"], "args": u.get("reason_args", {})})
+
+
+def _rules(lang: str, rules) -> str:
+    return message(lang, "list.sep").join(f"`{r}`" for r in rules)
 
 
 def _undecided(lang: str, u: dict) -> str:
-    return message(lang, "diff.undecided", rules=_rules(u["rules"]),
-                   old=outcome(lang, u["old"]), new=outcome(lang, u["new"]), reason=u["reason"])
+    return message(lang, "diff.undecided", rules=_rules(lang, u["rules"]),
+                   old=outcome(lang, u["old"]), new=outcome(lang, u["new"]), reason=say(_reason(u), lang))
 
 
 def _totals(lang: str, doc: dict) -> list[str]:

@@ -279,4 +279,4 @@ class Builder:
             frac = val.as_fraction()
             d = Decimal(frac.numerator) / Decimal(frac.denominator)
             return float(d) if d != d.to_integral() else int(d)
-        raise Unsupported(f"a value of kind {v.kind}")
+        raise Unsupported("reason.not_modelled")

@@ -170,7 +170,7 @@ class Encoder:
     def field(self, path: tuple, slot: int | None = None) -> V:
         if path[0] == "item":
             if slot is None:
-                raise Unsupported("an item field outside a quantifier")
+                raise Unsupported("reason.item_outside_quantifier")
             info = ITEM_FIELDS.get(".".join(path[1:]))
             name = ("items", slot) + path[1:]
         else:
@@ -180,7 +180,7 @@ class Encoder:
         if key in self.fields:
             return self.fields[key]
         if info is None:
-            raise Unsupported("an unknown field")
+            raise Unsupported("reason.not_modelled")
         label = ".".join(map(str, name))
         present = _presence(label, path)
         t = info.type
@@ -214,7 +214,7 @@ class Encoder:
                 self.facts.append(z3.Length(val) <= n)
             v = V(val, present, "str")
         else:
-            raise Unsupported(f"fields of type {t}")
+            raise Unsupported.of_type(t)
         self.fields[key] = v
         pair = {AMOUNT: PAID, PAID: AMOUNT}.get(key)
         if pair in self.fields:  # a request never gets back more than was paid (events.reader refuses it)
@@ -320,7 +320,7 @@ class Encoder:
                     return V(z3.StringVal(v), T, "str")
                 if e.type is ENUM:
                     return V(None, T, "lit", v)
-                raise Unsupported("a literal of unknown type")
+                raise Unsupported("reason.not_modelled")
             case ir.Arith():
                 a, b = self.value(e.left, slot), self.value(e.right, slot)
                 present = z3.And(a.present, b.present)
@@ -339,12 +339,12 @@ class Encoder:
                     return V(a.val + sign * b.val * 100, present, "fen")
                 if kinds == ("num", "fen"):
                     return V(a.val * 100 + sign * b.val, present, "fen")
-                raise Unsupported("arithmetic on these types")
+                raise Unsupported("reason.mixed_kinds")
             case ir.Call():
                 return self._call(e, slot)
             case ir.Quantifier(kind=Quant.COUNT):
                 if slot is not None:
-                    raise Unsupported("a quantifier inside a quantifier")
+                    raise Unsupported("reason.nested_quantifier")
                 terms, known = [], [self.items_present]
                 for k in range(self.slots):
                     c = z3.BoolVal(True) if e.condition is None else self.cond(e.condition, k)
@@ -355,7 +355,7 @@ class Encoder:
             case ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.And() | ir.Or() | ir.Not() \
                     | ir.Quantifier():
                 # a condition used as a value: the evaluator compares its truth (None when unknown) as a value
-                raise Unsupported("a condition used as a value")
+                raise Unsupported("reason.condition_as_value")
             case _:
                 assert_never(e)
 
@@ -373,11 +373,11 @@ class Encoder:
         Linear only when the number (or, for `*`, the money) is a constant: field × field is not modelled."""
         money, number = (b, a) if a.kind == "num" else (a, b)
         if (money.kind, number.kind) != ("fen", "num"):
-            raise Unsupported("arithmetic on these types")
+            raise Unsupported("reason.mixed_kinds")
         constant = lambda v: z3.is_rational_value(z3.simplify(v)) or z3.is_int_value(z3.simplify(v))  # noqa: E731
         if op == "/":
             if not constant(number.val):
-                raise Unsupported("dividing by a value that is not a constant (not linear)")
+                raise Unsupported("reason.nonlinear")
             k = z3.simplify(number.val)
             if z3.is_true(z3.simplify(k == 0)):
                 return V(z3.IntVal(0), z3.BoolVal(False), "fen")  # dividing by zero is missing
@@ -387,7 +387,7 @@ class Encoder:
         elif constant(money.val):
             exact = z3.simplify(z3.ToReal(money.val)) * number.val
         else:
-            raise Unsupported("multiplying two fields (not linear)")
+            raise Unsupported("reason.nonlinear")
         half = z3.RealVal("1/2")
         return V(z3.If(exact >= 0, z3.ToInt(exact + half), -z3.ToInt(half - exact)), present, "fen")
 
@@ -427,7 +427,7 @@ class Encoder:
                 # ("İ" becomes two characters), so a proof must not assume it keeps it
                 self.facts.append(z3.Length(low) == z3.Length(strs[0]))
             return V(low, present, "str")
-        raise Unsupported(f"function {fn}")
+        raise Unsupported("reason.function", function=fn)
 
     def listed(self, constants: frozenset, text):
         """Membership of a text in a long list of literals (a merchant's 30,000 SKUs), as one unknown
@@ -456,7 +456,7 @@ class Encoder:
             for i, name in reversed(list(enumerate(v.info[:-1]))):
                 out = z3.If(v.val == i, z3.StringVal(name), out)
             return out
-        raise Unsupported("text expected")
+        raise Unsupported("reason.mixed_kinds")
 
     # -- conditions ----------------------------------------------------------------
     def cond(self, e: ir.Expr, slot: int | None = None) -> z3.BoolRef:
@@ -514,7 +514,7 @@ class Encoder:
                 return true, z3.Not(true)
             case ir.Quantifier(kind=Quant.ANY | Quant.ALL):
                 if slot is not None or e.condition is None:
-                    raise Unsupported("a nested quantifier")
+                    raise Unsupported("reason.nested_quantifier")
                 each = [(self.mult[k] >= 1, *self.tf(e.condition, k)) for k in range(self.slots)]
                 some_true = z3.Or([z3.And(m, t) for m, t, _ in each])
                 some_false = z3.Or([z3.And(m, f) for m, _, f in each])
@@ -541,7 +541,7 @@ class Encoder:
             return z3.BoolVal(f(a.info, b.info))
         if a.kind == "enum":
             if op not in ("==", "!="):
-                raise Unsupported("ordering enum values")
+                raise Unsupported("reason.unordered")
             if b.kind == "lit":
                 eq = a.val == a.info.index(b.info) if b.info in a.info else z3.BoolVal(False)
             elif b.kind == "enum":
@@ -550,23 +550,23 @@ class Encoder:
             elif b.kind == "str":
                 eq = self._as_string(a) == b.val
             else:
-                raise Unsupported("comparing an enum with something else")
+                raise Unsupported("reason.mixed_kinds")
             return eq if op == "==" else z3.Not(eq)
         if b.kind == "enum":
             return self.compare(MIRRORED.get(op, op), b, a)
         if a.kind == "str" or b.kind == "str":
             if op not in ("==", "!="):
-                raise Unsupported("ordering text")
+                raise Unsupported("reason.text_order")
             return f(self._as_string(a), self._as_string(b))
         if a.kind == "bool" or b.kind == "bool":
             if a.kind != b.kind or op not in ("==", "!="):
-                raise Unsupported("comparing true/false with something else")
+                raise Unsupported("reason.mixed_kinds")
             return f(a.val, b.val)
         x, y = a.val, b.val
         if {a.kind, b.kind} == {"fen", "num"}:
             x, y = (x, y * 100) if a.kind == "fen" else (x * 100, y)
         elif a.kind != b.kind:
-            raise Unsupported(f"comparing {a.kind} with {b.kind}")
+            raise Unsupported("reason.mixed_kinds")
         return f(x, y)
 
     # -- terms and sets ------------------------------------------------------------
@@ -590,7 +590,7 @@ class Encoder:
                 elif v.kind == "enum":
                     parts.append(z3.And(v.present, v.val == v.info.index(label)))
                 else:
-                    raise Unsupported("a finite set on a non-finite value")
+                    raise Unsupported("reason.not_modelled")
             return z3.Or(parts) if parts else z3.BoolVal(False)
         if isinstance(values, Numbers):
             if values.missing:
@@ -611,7 +611,7 @@ class Encoder:
                 else z3.BoolVal(False)
             parts.append(z3.And(v.present, z3.Not(hit) if values.cofinite else hit))
             return z3.Or(parts)
-        raise Unsupported("a set of unknown kind")
+        raise Unsupported("reason.not_modelled")
 
     def box(self, box: dict) -> z3.BoolRef:
         return z3.And([self.member(t, s) for t, s in box.items()]) if box else z3.BoolVal(True)

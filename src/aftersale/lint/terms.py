@@ -26,6 +26,7 @@ from fractions import Fraction
 from typing import assert_never
 
 from .. import rules as ir
+from ..locale import msg
 from ..values import BOOL, DATE, DURATION, ENUM, MONEY, NUMBER, TEXT, TIME, TIMESTAMP, WEEKDAYS, Type
 from .valuesets import MISSING_LABEL, Finite, Numbers, Texts, ValueSet
 from .world import DAY, MONEY_LIMIT, SPAN_MAX, TS_MAX, TS_MIN, World, day_number, field_values, \
@@ -39,7 +40,27 @@ CALENDAR_FUNCTIONS = ("in_service_hours", "outside_service_hours", "is_weekend",
 
 
 class Unsupported(Exception):
-    """A construct the exact checks do not model; the checks then claim nothing about it."""
+    """A construct the exact checks do not model; the checks then claim nothing about it.
+
+    Its reason is a message of the locale catalogs (`reason.*` in locale/*/reasons.toml: diff says why it
+    could not decide a rule in the reader's language); `str()` gives it in English.
+
+    >>> e = Unsupported("reason.function", function="lower")
+    >>> str(e), e.reason.render("zh")
+    ('the function `lower` is not modelled', '未建模函数 `lower`')
+    """
+
+    def __init__(self, reason: str, **args):
+        self.reason = msg(reason, **args)
+        super().__init__(reason)
+
+    def __str__(self) -> str:
+        return self.reason.render("en")
+
+    @classmethod
+    def of_type(cls, t: Type) -> Unsupported:
+        """Values of type `t` where the checks do not model them."""
+        return cls("reason.value_type", type=msg(f"error.type.{t.value}"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,7 +150,7 @@ class Terms:
         match expr:
             case ir.Field():
                 if expr.path[0] == "item" and not self._item_scope:
-                    raise Unsupported("item fields outside any/all/count")
+                    raise Unsupported("reason.item_outside_quantifier")
                 return self._field(expr)
             case ir.Call():
                 ts = _plain_ts(expr.args[0]) if len(expr.args) == 1 else None
@@ -166,7 +187,7 @@ class Terms:
         if t is BOOL:
             labels = _labels((True, False), miss)
             return self._intern(Term(key, "finite", expr, variables, Finite.full(labels), False, labels=labels))
-        raise Unsupported(f"values of type {t}")
+        raise Unsupported.of_type(t)
 
     def _field(self, f: ir.Field) -> Term:
         miss = optional(f.path)
@@ -190,7 +211,7 @@ class Terms:
             return self._intern(Term(key, "finite", f, v, Finite.full(labels), True, labels=labels))
         if f.type is TEXT:
             return self._intern(Term(key, "text", f, v, Texts.domain(miss), True))
-        raise Unsupported(f"fields of type {f.type}")
+        raise Unsupported.of_type(f.type)
 
     def _calendar(self, fn: str, ts: ir.Field, expr: ir.Expr) -> Term:
         miss = optional(ts.path)
@@ -260,7 +281,7 @@ class Terms:
             case ir.Literal():
                 if cond.type is BOOL:
                     return bool(cond.value)
-                raise Unsupported("a literal used as a condition")
+                raise Unsupported("reason.value_as_condition")
             case ir.Compare():
                 left, right, op = cond.left, cond.right, cond.op
                 if isinstance(left, ir.Literal) and not isinstance(right, ir.Literal):
@@ -270,7 +291,7 @@ class Terms:
 
                     result = compare(ir.Op(op), left.value, right.value)
                     if result is None:
-                        raise Unsupported("literals that cannot be compared")
+                        raise Unsupported("reason.mixed_kinds")
                     return result
                 if isinstance(right, ir.Literal):
                     term = self.term(left)
@@ -280,8 +301,10 @@ class Terms:
                 if isinstance(cond.low, ir.Literal) and isinstance(cond.high, ir.Literal) \
                         and not isinstance(cond.subject, ir.Literal):
                     term = self.term(cond.subject)
+                    if term.kind == "text":
+                        raise Unsupported("reason.text_order")
                     if term.kind != "num":
-                        raise Unsupported("between on a value without order")
+                        raise Unsupported("reason.unordered")
                     lo, hi = self.number(term, cond.low), self.number(term, cond.high)
                     return self._on(term, Numbers.between(lo, hi, term.integral))
                 return self._opaque(cond)
@@ -317,12 +340,12 @@ class Terms:
             case ir.Field() | ir.Call():
                 term = self.term(cond)
                 if term.kind != "finite" or True not in term.labels:
-                    raise Unsupported("a value that is not true/false used as a condition")
+                    raise Unsupported("reason.value_as_condition")
                 return self._on(term, Finite.of(term.labels, {True}))
             case ir.Arith():
-                raise Unsupported("arithmetic used as a condition")
+                raise Unsupported("reason.value_as_condition")
             case ir.And() | ir.Or() | ir.Not():  # not leaves: the caller splits them
-                raise Unsupported(type(cond).__name__)
+                raise Unsupported("reason.not_modelled")
             case _:
                 assert_never(cond)
 
@@ -340,25 +363,25 @@ class Terms:
         """A literal in the term's unit (money in fen, durations and times in seconds, dates in days)."""
         v = lit.value
         if isinstance(v, bool) or v is None:
-            raise Unsupported("a number was expected")
+            raise Unsupported("reason.mixed_kinds")
         if isinstance(v, Decimal):
             f = Fraction(v)
             return f * 100 if term.unit == "fen" else f
         if isinstance(v, timedelta):
             if term.unit != "sec":
-                raise Unsupported("duration compared with a non-duration")
+                raise Unsupported("reason.mixed_kinds")
             return Fraction(v.days * DAY + v.seconds) + Fraction(v.microseconds, 10**6)
         if isinstance(v, time):
             if term.unit != "tod":
-                raise Unsupported("time of day compared with something else")
+                raise Unsupported("reason.mixed_kinds")
             return Fraction(seconds_of(v))
         if isinstance(v, date) and not isinstance(v, datetime):
             if term.unit != "day":
-                raise Unsupported("date compared with something else")
+                raise Unsupported("reason.mixed_kinds")
             return Fraction(day_number(v))
         if isinstance(v, int):
             return Fraction(v) * (100 if term.unit == "fen" else 1)
-        raise Unsupported(f"literal {v!r}")
+        raise Unsupported("reason.not_modelled")
 
     def compare_set(self, term: Term, op: str, lit: ir.Literal) -> ValueSet:
         """The values of `term` for which `term op literal` holds (missing excluded)."""
@@ -367,16 +390,18 @@ class Terms:
         value = lit.value
         if term.kind == "finite":
             if op not in ("==", "!="):
-                raise Unsupported("ordering true/false or enum values")
+                raise Unsupported("reason.unordered")
             labels = term.labels
             if (labels[0] is True) != isinstance(value, bool):
-                raise Unsupported("comparing values of different types")
+                raise Unsupported("reason.mixed_kinds")
             hit = Finite.of(labels, {value} if value in labels else set())
             present = Finite.of(labels, [x for x in labels if x != MISSING_LABEL])
             return hit if op == "==" else present - hit
         if term.kind == "text":
-            if not isinstance(value, str) or op not in ("==", "!="):
-                raise Unsupported("ordering text")
+            if op not in ("==", "!="):
+                raise Unsupported("reason.text_order")
+            if not isinstance(value, str):
+                raise Unsupported("reason.mixed_kinds")
             hit = Texts(False, frozenset({value}), False)
             return hit if op == "==" else Texts(False, frozenset({value}), True)
-        raise Unsupported("comparing a condition")
+        raise Unsupported("reason.condition_as_value")
