@@ -12,7 +12,9 @@ thousands.
 """
 import copy
 import dataclasses
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings, strategies as st
@@ -255,3 +257,25 @@ def test_a_rule_on_service_hours_is_not_the_same_rule_under_other_hours():
     result = _check(old, new, [event])
     assert result.regions == [] and any("late" in u.rules for u in result.undecided)
     assert all(set(u.rules) <= {"late", "otherwise"} for u in result.undecided)
+
+
+def test_a_guard_over_items_leaves_the_rule_after_it_decided():
+    """A guard over order.items (any/all) no longer makes every later rule undecided: diff reasons with the
+    quantifier as lint does (true, false or unknown); brute force on generated events agrees."""
+    old = _policy("rule f: never auto-approve requests where any(order.items, item.category == food)\n"
+                  "rule a: auto-approve returns under ¥300\n")
+    new = _policy("rule f: never auto-approve requests where any(order.items, item.category == food)\n"
+                  "rule a: auto-approve returns under ¥500\n")
+    evs = []
+    for path in sorted(Path("policies/events").glob("*.json")):
+        event = json.loads(path.read_text(encoding="utf-8"))
+        for category, amount in (("tea", "350.00"), ("food", "350.00"), ("food", "120.00")):
+            e = copy.deepcopy(event)
+            e.get("order", {}).get("items", [{}])[:1] = [{"sku": "S", "category": category, "price": amount,
+                                                         "quantity": 1}]
+            e["request"]["amount"] = e["order"]["paid_amount"] = amount
+            evs.append(e)
+    result = _check(old, new, evs)
+    assert result.undecided == [] and len(result.regions) == 2
+    moved = [e for e in evs if _key(Decider(old, {}), e) != _key(Decider(new, {}), e)]
+    assert moved  # the brute force does see requests that change

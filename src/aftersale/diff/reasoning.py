@@ -97,10 +97,12 @@ def _atom(e: ir.Expr, want: bool) -> ir.Expr:
                 raise Unsupported("reason.in_fields")
             return ir.InList(e.subject, e.options, not e.negated)
         case ir.Quantifier(kind=ir.Quant.ANY | ir.Quant.ALL) if e.condition is not None:
-            # any is false where every item's condition is false; all where some item's is; a missing list is unknown
+            # any is false where every item's condition is false; all where some item's is. A missing list
+            # leaves both unknown, so the flipped quantifier is not true there either: lint reads a quantifier
+            # as an atom that is true, false or unknown, and no presence test of the list is needed (lint
+            # could not model one: every rule over items was undecided).
             flipped = ir.Quant.ALL if e.kind is ir.Quant.ANY else ir.Quant.ANY
-            return ir.And((ir.Presence(e.collection, True),
-                           ir.Quantifier(flipped, e.collection, _rewrite(e.condition, False))))
+            return ir.Quantifier(flipped, e.collection, _rewrite(e.condition, False))
         case ir.Field() | ir.Call():
             return ir.Compare(ir.Op.EQ, e, ir.Literal(False, BOOL))
         case ir.Quantifier() | ir.Arith():  # count() and arithmetic are numbers, not conditions
@@ -235,7 +237,7 @@ def _deep(e: ir.Expr) -> ir.Expr:
         case ir.And() | ir.Or():
             return type(e)(tuple(_deep(x) for x in e.operands))
         case ir.Quantifier(kind=ir.Quant.ANY | ir.Quant.ALL) if e.condition is not None:
-            return ir.And((ir.Presence(e.collection, True), ir.Quantifier(e.kind, e.collection, truth(e.condition))))
+            return ir.Quantifier(e.kind, e.collection, truth(e.condition))  # a missing list: unknown, not true
         case ir.Field() | ir.Literal() | ir.Compare() | ir.Between() | ir.InList() | ir.Presence() | ir.Not() \
                 | ir.Arith() | ir.Call() | ir.Quantifier():
             return e  # negation-free already (`truth`/`falsity` moved every `not` to the leaves)
