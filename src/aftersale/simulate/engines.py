@@ -50,34 +50,15 @@ def _init_checker(args) -> None:
 
 
 def _check(task: tuple[int, bytes], checker: Decider | None = None) -> tuple[Tally, list | None, bytes]:
-    """One chunk checked: its tally of blank and bad lines, its rejects, and its good lines, each
-    with its line number as `_line`.
-
-    A line the prescan accepts (in C) is good; any other goes through the Python engine's reader,
-    which decides it good or bad with the same line number and message as `simulate` gives."""
-    from ..backends.sql.prescan import prescan
-
+    """One chunk checked by the Python engine's reader (`Decider.events`: the fast reader in C and its
+    generated checks, the exact reader for any line they doubt): its tally of blank and bad lines, its
+    rejects, and its good lines as read, each with its line number as `_line` (nothing re-encoded)."""
     checker = checker or _CHECKER
-    accepts = prescan().accepts
     part = Tally()
     rejects: list[str] | None = [] if checker.want_rejects else None
-    good = []
     first, data = task
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    part.lines = len(lines)
-    for n, raw in enumerate(lines, start=first):
-        if not accepts(raw):
-            one = Tally()
-            taken = next(checker.events(n, raw + b"\n", one, rejects), None)
-            one.lines = 0
-            part.merge(one)
-            if taken is None:
-                continue
-            raw = taken[1]
-        brace = raw.index(b"{")
-        good.append(b'{"_line":%d,%s\n' % (n, raw[brace + 1:]))
+    good = [b'{"_line":%d,%s\n' % (n, raw[raw.index(b"{") + 1:])
+            for n, raw, _ in checker.events(first, data, part, rejects)]
     return part, rejects, b"".join(good)
 
 
