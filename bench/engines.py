@@ -20,6 +20,7 @@ import os
 import resource
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,14 +63,14 @@ def query_only(jsonl: Path) -> dict:
 
 
 def check_only(jsonl: Path) -> dict:
-    """The line check of `--engine duckdb` alone: every line checked, the good ones written to /dev/null."""
+    """The line check of `--engine duckdb` alone: every line checked, the good ones written to a temporary folder."""
     from aftersale.simulate.engine import Input, PolicySpec
     from aftersale.simulate.engines import check_lines
     from aftersale.simulate.tally import Tally
 
     tally, source = Tally(), Input(str(jsonl))
-    with open(os.devnull, "wb") as sink:
-        check_lines(PolicySpec.load(POLICY), source, sink, tally, None, None)
+    with tempfile.TemporaryDirectory() as folder:
+        check_lines(PolicySpec.load(POLICY), source, folder, tally, None, None)
     source.close()
     return {"actions": None, "bad": tally.bad}
 
