@@ -70,6 +70,20 @@ def test_duckdb_engine_reports_bad_lines_as_the_python_engine_does(history, tmp_
     assert len(rejects.read_text(encoding="utf-8").splitlines()) == got["events"]["bad"]
 
 
+def test_one_process_and_every_core_give_the_same_report(history, tmp_path):
+    """Each worker writes its good lines to its own file (one may get none): the report does not change."""
+    twice = tmp_path / "twice.jsonl"   # more than one chunk of lines
+    twice.write_text(history.read_text(encoding="utf-8") * 2, encoding="utf-8")
+    alone = simulate(POLICY, str(twice), BASELINE, engine="duckdb", jobs=1)
+    assert alone == simulate(POLICY, str(twice), BASELINE, engine="duckdb", jobs=2)
+    assert alone["events"]["decided"] == 2 * simulate(POLICY, str(history), engine="duckdb")["events"]["decided"]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\n\nnot json\n', encoding="utf-8")
+    for jobs in (1, 2):
+        events = simulate(POLICY, str(bad), engine="duckdb", jobs=jobs)["events"]
+        assert (events["decided"], events["bad"], events["blank"]) == (0, 2, 1)
+
+
 def test_parquet_input_gives_the_same_decisions(history, tmp_path):
     good = tmp_path / "good.jsonl"
     lines = [x for x in history.read_text(encoding="utf-8").splitlines() if x.strip()]

@@ -351,8 +351,6 @@ class FastReader:
     def __init__(self, schema: dict):
         builder = _Builder(schema)
         self.struct = builder.struct(schema, "EventStruct")
-        #: the whole check in C, patterns included (what a prescan may rely on)
-        self.check = msgspec.json.Decoder(self.struct).decode
         loose = _Builder(schema, loose=True)
         self.plan = _plan(schema, loose, ())
         try:
@@ -360,7 +358,7 @@ class FastReader:
             self.shape = msgspec.json.Decoder(loose.struct(schema, "EventShape")).decode
             self.valid = _checker(self.plan, loose.loosened, loose.dated)
         except Unsupported:
-            self.shape = self.check
+            self.shape = msgspec.json.Decoder(self.struct).decode   # the whole check in C, patterns included
             self.valid = _checker(self.plan, {})
         # the event as the reader holds it raw: numbers with a fraction as exact Decimals (text.DECODER)
         self.raw = msgspec.json.Decoder(float_hook=Decimal).decode

@@ -41,72 +41,63 @@ def check_engine(engine: str, events: str, out: str | None, trace: bool) -> None
         raise AftersaleError(Diagnostic("usage", ERROR, problem, Span(events, 1, 1, 1, 1)))
 
 
-_CHECKER: Decider | None = None
+_CHECKER: tuple[Decider, int] | None = None
 
 
-def _init_checker(args) -> None:
+def _init_checker(args, folder: str) -> None:
+    """A worker's reader, and its own file of good lines in `folder` (their order is `_line`'s)."""
     global _CHECKER
-    _CHECKER = Decider(*args)
+    _CHECKER = (Decider(*args), os.open(os.path.join(folder, f"{os.getpid()}.jsonl"),
+                                        os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def _check(task: tuple[int, bytes], checker: Decider | None = None) -> tuple[Tally, list | None, bytes]:
-    """One chunk checked: its tally of blank and bad lines, its rejects, and its good lines, each
-    with its line number as `_line`.
-
-    A line the prescan accepts (in C) is good; any other goes through the Python engine's reader,
-    which decides it good or bad with the same line number and message as `simulate` gives."""
-    from ..backends.sql.prescan import prescan
-
-    checker = checker or _CHECKER
-    accepts = prescan().accepts
+def _check(task: tuple[int, bytes]) -> tuple[Tally, list | None]:
+    """One chunk checked by the Python engine's reader (`Decider.events`: the fast reader in C and its
+    generated checks, the exact reader for any line it doubts): its tally of blank and bad lines and its
+    rejects; its good lines as read, each with its line number as `_line`, go to the worker's file."""
+    checker, out = _CHECKER
     part = Tally()
     rejects: list[str] | None = [] if checker.want_rejects else None
-    good = []
     first, data = task
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    part.lines = len(lines)
-    for n, raw in enumerate(lines, start=first):
-        if not accepts(raw):
-            one = Tally()
-            taken = next(checker.events(n, raw + b"\n", one, rejects), None)
-            one.lines = 0
-            part.merge(one)
-            if taken is None:
-                continue
-            raw = taken[1]
-        brace = raw.index(b"{")
-        good.append(b'{"_line":%d,%s\n' % (n, raw[brace + 1:]))
-    return part, rejects, b"".join(good)
+    good = memoryview(b"".join([b'{"_line":%d,%s\n' % (n, raw[raw.index(b"{") + 1:])
+                                for n, raw, _ in checker.events(first, data, part, rejects)]))
+    while good:   # unbuffered: a pool's workers end without flushing
+        good = good[os.write(out, good):]
+    return part, rejects
 
 
-def check_lines(policy: PolicySpec, source: Input, out, tally: Tally, on_rejects, jobs: int | None) -> None:
+def check_lines(policy: PolicySpec, source: Input, folder: str, tally: Tally, on_rejects,
+                jobs: int | None) -> None:
     """Check every line (on every core): count blank and bad lines in `tally`, give rejects to
-    `on_rejects`, write the good ones to `out` as JSON lines with their `_line`."""
+    `on_rejects`, write the good ones as JSON lines with their `_line` to files in `folder` (one per
+    worker, in no particular order)."""
     from collections import deque
 
     from .engine import default_jobs
 
+    global _CHECKER
     args = (policy, None, source.name, False, False, on_rejects is not None)
 
     def take(result) -> None:
-        part, rejects, good = result
+        part, rejects = result
         tally.merge(part)
-        out.write(good)
         if rejects and on_rejects is not None:
             on_rejects("".join(r + "\n" for r in rejects))
 
     jobs = jobs or default_jobs()
     if jobs <= 1:
-        checker = Decider(*args)
-        for task in source.chunks():
-            take(_check(task, checker))
+        _init_checker(args, folder)
+        try:
+            for task in source.chunks():
+                take(_check(task))
+        finally:
+            os.close(_CHECKER[1])
+            _CHECKER = None
         return
     import multiprocessing
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(jobs, _init_checker, (args,)) as pool:
+    with multiprocessing.get_context(method).Pool(jobs, _init_checker, (args, folder)) as pool:
         pending: deque = deque()
         for task in source.chunks():
             pending.append(pool.apply_async(_check, (task,)))
@@ -158,7 +149,8 @@ def _run(engine: str, specs: list[PolicySpec], path: str, parquet: bool, master:
             rows = "SELECT *, ROW_NUMBER() OVER () AS _line FROM raw_events"
         else:
             columns = {"_line": "BIGINT", **column_types("duckdb")}
-            con.register("raw_events", con.read_json(path, format="newline_delimited", columns=columns))
+            con.register("raw_events", con.read_json(os.path.join(path, "*.jsonl"), format="newline_delimited",
+                                                     columns=columns))
             rows = "SELECT * FROM raw_events"
         # with a baseline, both queries read the events twice over: read the file once
         con.execute(f"CREATE TEMP {'TABLE' if examples else 'VIEW'} {TABLE} AS {rows}")
@@ -224,20 +216,14 @@ def replay_sql(engine: str, policy: PolicySpec, baseline: PolicySpec | None, sou
     """Decide every line of `source` on `engine`; the Tally the Python engine would give."""
     tally = Tally()
     parquet = is_parquet(source.name)
-    tmp = None
-    try:
+    with tempfile.TemporaryDirectory(prefix="aftersale-") as folder:
         if parquet:
             path = source.name
         else:
-            tmp = tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False)  # noqa: SIM115
-            with tmp:
-                check_lines(policy, source, tmp, tally, on_rejects, jobs)
-            path = tmp.name
+            check_lines(policy, source, folder, tally, on_rejects, jobs)
+            path = folder
         specs = [policy] if baseline is None else [policy, baseline]
         groups, examples = _run(engine, specs, path, parquet, master, years)
-    finally:
-        if tmp is not None:
-            os.unlink(tmp.name)
     _add_groups(tally, groups, examples, baseline is not None)
     if parquet:
         tally.lines = tally.decided
