@@ -211,6 +211,14 @@ test_edits_against_brute_force_many = pytest.mark.slow(MANY(given(*EDITS)(_edits
 
 # -- regressions found by the runs above ------------------------------------------------------------
 
+def _refund(at: str, created_at: str) -> dict:
+    """A pending ¥50 refund-only request for a lost parcel, opened at `created_at`."""
+    return {"id": "E", "platform": "douyin", "at": at,
+            "request": {"kind": "refund_only", "reason": "lost", "amount": "50", "status": "pending_merchant",
+                        "created_at": created_at},
+            "order": {"paid_amount": "50"}}
+
+
 def _policy(rules: str):
     return compile_text('policy "p"\ntimezone UTC\n' + rules + "otherwise approve_return\n").tree
 
@@ -221,10 +229,7 @@ def test_a_guard_of_several_conditions_allows_where_any_one_is_false():
     cheap = "rule cheap: when request.amount < ¥100 then manual_review\n"
     rest = "rule g: never auto-approve quality refunds\nrule x: auto-refund refunds\n"
     old, new = _policy(cheap + rest), _policy(rest)
-    event = {"id": "E", "platform": "douyin", "at": "2026-11-20T10:00:00+08:00",
-             "request": {"kind": "refund_only", "reason": "lost", "amount": "50", "status": "pending_merchant",
-                         "created_at": "2026-11-20T09:00:00+08:00"},
-             "order": {"paid_amount": "50"}}
+    event = _refund("2026-11-20T10:00:00+08:00", "2026-11-20T09:00:00+08:00")
     result = _check(old, new, [event])
     assert ((("manual_review", "cheap", None), ("approve_refund", "x", None))
             in {(r.old, r.new) for r in result.regions})
@@ -236,10 +241,7 @@ def test_money_computed_with_a_number_is_undecided_not_unchanged():
     rest = "rule w: when ¥29.99 < ¥29.99 + 0.5% then approve_refund\n"
     old = _policy(rest)
     new = _policy("rule g: never auto-refund requests\n" + rest)
-    event = {"id": "E", "platform": "douyin", "at": "2026-11-20T10:00:00+08:00",
-             "request": {"kind": "refund_only", "reason": "lost", "amount": "50", "status": "pending_merchant",
-                         "created_at": "2026-11-20T09:00:00+08:00"},
-             "order": {"paid_amount": "50"}}
+    event = _refund("2026-11-20T10:00:00+08:00", "2026-11-20T09:00:00+08:00")
     result = _check(old, new, [event])
     assert result.changed and ("w",) in {u.rules for u in result.undecided}
 
@@ -250,10 +252,7 @@ def test_a_rule_on_service_hours_is_not_the_same_rule_under_other_hours():
     rules = "rule late: when outside_service_hours(request.created_at) then approve_refund\n"
     old = _policy("service hours mon-fri 09:00-18:00\n" + rules)
     new = _policy("service hours mon-fri 09:00-20:00\n" + rules)
-    event = {"id": "E", "platform": "douyin", "at": "2026-11-20T19:00:00Z",
-             "request": {"kind": "refund_only", "reason": "lost", "amount": "50", "status": "pending_merchant",
-                         "created_at": "2026-11-20T19:00:00Z"},
-             "order": {"paid_amount": "50"}}
+    event = _refund("2026-11-20T19:00:00Z", "2026-11-20T19:00:00Z")
     result = _check(old, new, [event])
     assert result.regions == [] and any("late" in u.rules for u in result.undecided)
     assert all(set(u.rules) <= {"late", "otherwise"} for u in result.undecided)
