@@ -194,3 +194,13 @@ def test_an_item_in_a_trace_is_typed_field_by_field() -> None:
     first = event["order"]["items"][0]
     assert items[0]["fields"]["price"] == {"type": "money", "amount": first["price"], "currency": "CNY"}
     assert "Decimal(" not in json.dumps(record) and "{'" not in json.dumps(record)
+
+
+def test_a_closest_rule_lacking_a_field_says_it_was_missing() -> None:
+    """`closest rule inspected: warehouse status present` read as if it were there; say it was missing."""
+    compiled = aftersale.load(str(ROOT / "policies" / "douyin-assistant.policy"))
+    lines = (ROOT / "policies" / "events" / "history.jsonl").read_text(encoding="utf-8").splitlines()
+    event = next(json.loads(l) for l in lines if json.loads(l)["id"] == "AS-2028")
+    record = json.loads(json.dumps(compiled.decide(event).to_json()))
+    assert headline(record, lang="en").endswith("closest rule inspected: warehouse status present (it was missing)")
+    assert headline(record, lang="zh").endswith("最接近的规则 inspected：需有仓库验货状态")
