@@ -13,7 +13,7 @@ import tempfile
 from typing import Callable
 
 from .engine import Decider, Input, PolicySpec
-from .tally import EXAMPLES, ZERO, Tally
+from .tally import EXAMPLES, Tally
 
 ENGINES = ("python", "duckdb", "spark")
 KEEP = ("_line", "request.amount")
@@ -177,37 +177,14 @@ def _add_groups(tally: Tally, groups, examples, baseline: bool) -> None:
     for row in groups:
         action, rule, by, forbidden_by, guards = row[:5]
         count, money = row[-3], row[-2]
-        tally.decided += count
-        tally.money += money
-        _bump(tally.actions, action, count, money)
-        _bump(tally.rules, (rule, by), count, money)
-        for g in guards or ():
-            tally.guards.setdefault(g, [0, 0])[0] += count
-        if forbidden_by is not None:
-            tally.guards.setdefault(forbidden_by, [0, 0])[1] += count
-        if not baseline:
-            continue
-        old_action, old_rule, old_by = row[5:8]
-        _bump(tally.base_actions, old_action, count, money)
-        _bump(tally.base_rules, (old_rule, old_by), count, money)
-        entry = tally.transitions.setdefault((old_action, action), [0, ZERO, []])
-        entry[0] += count
-        entry[1] += money
-        if old_action != action or old_rule != rule:
-            entry = tally.rule_changes.setdefault((old_rule, old_by, old_action, rule, by, action), [0, ZERO, []])
-            entry[0] += count
-            entry[1] += money
+        tally.add_many(count, money, action, rule, by, guards or (), forbidden_by)
+        if baseline:
+            tally.add_base(count, money, tuple(row[5:8]), action, rule, by)
     for old_rule, old_by, old_action, rule, by, action, moved, event_id, line, t, r in examples:
         if moved and t <= EXAMPLES:
             tally.transitions[(old_action, action)][2].append((event_id, line))
         if r <= EXAMPLES and (moved or old_rule != rule):
             tally.rule_changes[(old_rule, old_by, old_action, rule, by, action)][2].append((event_id, line))
-
-
-def _bump(table: dict, key, count: int, money) -> None:
-    entry = table.setdefault(key, [0, ZERO])
-    entry[0] += count
-    entry[1] += money
 
 
 def replay_sql(engine: str, policy: PolicySpec, baseline: PolicySpec | None, source: Input, *,

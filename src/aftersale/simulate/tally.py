@@ -68,26 +68,25 @@ class Tally:
         """One decided event; `base` is the baseline's (action, rule, decided_by) or None."""
         self.add_many(1, amount, action, rule, decided_by, guards, forbade)
         if base is not None:
-            old_action, old_rule, old_by = base
-            _bump(self.base_actions, old_action, amount)
-            _bump(self.base_rules, (old_rule, old_by), amount)
-            key = (old_action, action)
-            entry = self.transitions.get(key)
-            if entry is None:
-                entry = self.transitions[key] = [0, ZERO, []]
-            entry[0] += 1
-            entry[1] += amount
-            if old_action != action and len(entry[2]) < EXAMPLES:
-                entry[2].append((event_id, line))
-            if old_action != action or old_rule != rule:
-                key = (old_rule, old_by, old_action, rule, decided_by, action)
-                entry = self.rule_changes.get(key)
-                if entry is None:
-                    entry = self.rule_changes[key] = [0, ZERO, []]
-                entry[0] += 1
-                entry[1] += amount
-                if len(entry[2]) < EXAMPLES:
-                    entry[2].append((event_id, line))
+            moved, changed = self.add_base(1, amount, base, action, rule, decided_by)
+            if base[0] != action and len(moved[2]) < EXAMPLES:
+                moved[2].append((event_id, line))
+            if changed is not None and len(changed[2]) < EXAMPLES:
+                changed[2].append((event_id, line))
+
+    def add_base(self, count: int, amount: Decimal, base, action: str, rule, decided_by: str):
+        """`count` events the baseline decided as `base` = (action, rule, decided_by) and this policy as
+        (action, rule, decided_by): the old → new tables. Returns the transition's entry and the rule
+        change's (None when neither the action nor the rule changed), for the caller's examples."""
+        old_action, old_rule, old_by = base
+        _bump(self.base_actions, old_action, amount, count)
+        _bump(self.base_rules, (old_rule, old_by), amount, count)
+        moved = _counted(self.transitions, (old_action, action), amount, count)
+        changed = None
+        if old_action != action or old_rule != rule:
+            changed = _counted(self.rule_changes, (old_rule, old_by, old_action, rule, decided_by, action),
+                               amount, count)
+        return moved, changed
 
     def add_many(self, count: int, amount: Decimal, action: str, rule, decided_by: str, guards,
                  forbade: str | None) -> None:
@@ -147,6 +146,16 @@ class Tally:
         if self.decided + self.bad + self.blank != self.lines:  # pragma: no cover - a bug, never user error
             raise AssertionError(f"{self.lines} lines read but {self.decided} decided, {self.bad} bad, "
                                  f"{self.blank} blank")
+
+
+def _counted(table: dict, key, amount: Decimal, count: int) -> list:
+    """The [count, money, examples] entry of `key`, with `count` events of `amount` added."""
+    entry = table.get(key)
+    if entry is None:
+        entry = table[key] = [0, ZERO, []]
+    entry[0] += count
+    entry[1] += amount
+    return entry
 
 
 def _bump(table: dict, key, amount: Decimal, count: int = 1) -> None:
