@@ -67,6 +67,20 @@ def test_lowercasing_may_lengthen_text_so_the_rule_is_not_called_unsatisfiable()
     assert _matches(tree, "longer", event)
 
 
+FRACTION = 'policy "p"\nrule w: when request.amount <= ¥10 and ¥29.99 < ¥29.99 + 0.5% then approve_refund\n'
+WHOLE_FEN = 'policy "p"\nrule w: when request.amount > ¥29.99 and request.amount < ¥29.99 + 0.5% then approve_refund\n'
+
+
+def test_money_plus_a_fraction_of_a_fen_is_not_rounded_into_a_proof():
+    """¥29.99 + 0.5% is ¥29.995: counting it in whole fen "proved" the rule could never match."""
+    assert _unsatisfiable(FRACTION) == []
+    event = base_event()
+    event["request"]["amount"] = "5.00"
+    assert _matches(aftersale.compile(FRACTION).tree, "w", event)
+    # a request's amount is whole fen, so this one really cannot match (¥30.00 is not under ¥29.995)
+    assert _unsatisfiable(WHOLE_FEN) != []
+
+
 def test_a_rule_that_really_cannot_match_is_still_reported():
     text = 'policy "p"\nrule never:\n  when request.amount > ¥300 and request.amount < ¥100\n  then reject\n'
     assert _unsatisfiable(text) == ["never"]

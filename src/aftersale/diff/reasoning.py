@@ -30,11 +30,11 @@ from typing import assert_never
 from .. import rules as ir
 from .. import semantics as sem
 from ..rules import dump  # noqa: F401 - used by the doctest
-from ..values import BOOL, ENUM, MONEY
+from ..values import BOOL, ENUM
 from ..lint.analysis import UNKNOWN, Analysis, Region
 from ..lint.boxes import TooComplex, dnf, restrict
 from ..lint.examples import Builder
-from ..lint.terms import CALENDAR_FUNCTIONS, Unsupported
+from ..lint.terms import CALENDAR_FUNCTIONS, Unsupported, money_with_number
 from ..lint.world import World
 
 __all__ = ["Reasoner", "reads_calendar", "truth", "falsity", "applies", "open_not_applying", "restrict_all", "project", "Unsupported",
@@ -139,14 +139,6 @@ def open_not_applying(action: str) -> ir.Expr:
     return _state(pairs) if pairs else ir.Literal(False, BOOL)
 
 
-def _money_with_number(e: ir.Expr) -> bool:
-    """Money plus or minus a number (¥29.99 + 0.5%): lint models every money value in whole fen, so it
-    would prove such a comparison false where the interpreter finds it true. Scaling (`* 30%`, `/ 2`)
-    rounds to the fen, and lint models that rounding exactly."""
-    return any(isinstance(n, ir.Arith) and n.op not in ir.SCALINGS and n.type is MONEY
-               and any(x.type is not MONEY for x in (n.left, n.right)) for n in ir.walk(e))
-
-
 def reads_calendar(e: ir.Expr) -> bool:
     """Whether `e` asks the calendar (service hours, holidays, the time zone)."""
     return any(isinstance(n, ir.Call) and n.function in CALENDAR_FUNCTIONS for n in ir.walk(e))
@@ -169,7 +161,7 @@ class Reasoner:
         """Raise Unsupported for what the comparison cannot model."""
         if not self.same_calendar and reads_calendar(e):
             raise Unsupported("reason.calendar_changed")
-        if _money_with_number(e):
+        if money_with_number(e):  # lint's sets count money in whole fen
             raise Unsupported("reason.money_with_number")
 
     def truth(self, e: ir.Expr) -> ir.Expr:

@@ -39,6 +39,13 @@ CALENDAR_FUNCTIONS = ("in_service_hours", "outside_service_hours", "is_weekend",
                       "weekday", "local_time", "local_date")
 
 
+def money_with_number(e: ir.Expr) -> bool:
+    """Money plus or minus a plain number (¥29.99 + 0.5%): a value that need not be whole fen, which the
+    sets count money in. Scaling (`* 30%`, `/ 2`) rounds to the fen and stays whole."""
+    return any(isinstance(n, ir.Arith) and n.op not in ir.SCALINGS and n.type is MONEY
+               and any(x.type is not MONEY for x in (n.left, n.right)) for n in ir.walk(e))
+
+
 class Unsupported(Exception):
     """A construct the exact checks do not model; the checks then claim nothing about it.
 
@@ -172,6 +179,8 @@ class Terms:
             case _:
                 assert_never(expr)
         t = static_type(expr)
+        if t is MONEY and money_with_number(expr):  # not whole fen: the sets below count money in fen
+            raise Unsupported("reason.money_with_number")
         key = ("expr", expr)
         variables = _fields_in(expr)
         if isinstance(expr, ir.Quantifier):
